@@ -1,0 +1,87 @@
+"""Configuration dataclasses, each round-tripping through JSON."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, Dict
+
+#: Graph convolutions, named as in the reference implementation (tamasino52/GraphSH).
+#: ``dc_`` = decoupled: separate weights for a joint itself and for its neighbours.
+GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
+ARCHS = ("graphsh", "seqres")
+
+
+class ConfigError(ValueError):
+    """A configuration value or file is invalid; the message names the field and the fix."""
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild a model.
+
+    ``gcn``: one of :data:`GCN_TYPES` (the paper's PreAggr is ``dc_preagg``). ``hid_dim``: channels at the full
+    scale (the hourglass uses 1.5x and 2x at the 8- and 4-joint scales). ``num_stacks``: hourglasses (GraphSH) or
+    residual blocks (SeqRes). Ablation switches of the paper's Tables 1-2: ``pooling`` (skeletal pool/unpool inside
+    the hourglass; off = every scale stays at 16 joints), ``multi_level`` (concat of per-stack 1x1 features; off =
+    only the last stack feeds the head), ``se`` (squeeze-and-excitation on the concatenated features).
+    """
+
+    arch: str = "graphsh"
+    gcn: str = "dc_preagg"
+    hid_dim: int = 64
+    num_stacks: int = 4
+    num_joints: int = 16
+    in_dim: int = 2
+    out_dim: int = 3
+    dropout: float = 0.25
+    pooling: bool = True
+    multi_level: bool = True
+    se: bool = True
+    se_ratio: int = 8
+
+    def validate(self) -> "ModelConfig":
+        if self.arch not in ARCHS:
+            raise ConfigError(f"ModelConfig.arch={self.arch!r} is not one of {ARCHS}")
+        if self.gcn not in GCN_TYPES:
+            raise ConfigError(f"ModelConfig.gcn={self.gcn!r} is not one of {GCN_TYPES} "
+                              "(the paper's PreAggr is 'dc_preagg')")
+        if not isinstance(self.hid_dim, int) or self.hid_dim < 8 or self.hid_dim % 2:
+            raise ConfigError(f"ModelConfig.hid_dim={self.hid_dim!r} must be an even integer >= 8")
+        if not isinstance(self.num_stacks, int) or self.num_stacks < 1:
+            raise ConfigError(f"ModelConfig.num_stacks={self.num_stacks!r} must be a positive integer")
+        if self.arch == "graphsh" and self.hid_dim // self.num_stacks < 1:
+            raise ConfigError(f"ModelConfig.hid_dim={self.hid_dim} gives no channels per stack for "
+                              f"num_stacks={self.num_stacks}; use hid_dim >= num_stacks")
+        if self.num_joints != 16:
+            raise ConfigError(f"ModelConfig.num_joints={self.num_joints}: GraphSH's skeletal pooling is defined for "
+                              "the 16-joint H36M layout only (17-joint detections are reduced to 16 by the loader)")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise ConfigError(f"ModelConfig.dropout={self.dropout!r} must be in [0, 1)")
+        if self.se_ratio < 1:
+            raise ConfigError(f"ModelConfig.se_ratio={self.se_ratio!r} must be >= 1")
+        return self
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any], source: str = "config") -> "ModelConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"{source}: expected a JSON object for the model config, got {type(d).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(f"{source}: unknown model config field(s) {unknown}; known fields: {sorted(names)}")
+        return cls(**d).validate()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "config") -> "ModelConfig":
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{source}: not valid JSON ({e}); fix the file or re-create it") from None
+        return cls.from_dict(d, source)

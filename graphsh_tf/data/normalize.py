@@ -1,0 +1,38 @@
+"""How pixels become model inputs and model outputs become millimetres.
+
+Inputs: 2D keypoints in pixels are mapped to the screen-normalized frame of VideoPose3D: ``x`` in [-1, 1] across
+the image width, ``y`` scaled by the same factor (``w / 2``) so the aspect ratio is kept:
+``u = 2 * x / w - 1``, ``v = 2 * y / w - h / w``.
+
+Outputs: the network (like the reference) predicts root-relative camera-space joints in metres; data sets carry
+millimetres. ``MM_PER_MODEL_UNIT`` converts between them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+MM_PER_MODEL_UNIT = 1000.0
+
+
+def normalize_screen_coordinates(xy: np.ndarray, w: float, h: float) -> np.ndarray:
+    """Pixels ``(..., 2)`` → normalized screen coordinates (x in [-1, 1], aspect kept)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.shape[-1] != 2:
+        raise ValueError(f"expected 2D points with last dimension 2, got shape {xy.shape}")
+    return (xy / w * 2.0 - np.array([1.0, h / w])).astype(np.float32)
+
+
+def image_coordinates(uv: np.ndarray, w: float, h: float) -> np.ndarray:
+    """Inverse of :func:`normalize_screen_coordinates`: normalized coordinates ``(..., 2)`` → pixels."""
+    uv = np.asarray(uv, dtype=np.float64)
+    if uv.shape[-1] != 2:
+        raise ValueError(f"expected 2D points with last dimension 2, got shape {uv.shape}")
+    return ((uv + np.array([1.0, h / w])) * w / 2.0).astype(np.float32)
+
+
+def mm_to_model(poses_mm: np.ndarray) -> np.ndarray:
+    return (np.asarray(poses_mm, dtype=np.float32) / MM_PER_MODEL_UNIT).astype(np.float32)
+
+
+def model_to_mm(poses: np.ndarray) -> np.ndarray:
+    return (np.asarray(poses, dtype=np.float32) * MM_PER_MODEL_UNIT).astype(np.float32)
