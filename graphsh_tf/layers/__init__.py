@@ -1,0 +1,10 @@
+"""tf_keras layers of GraphSH (importing this package registers them for model loading)."""
+from graphsh_tf.layers.graph_conv import GCN_TYPES, GraphConv
+from graphsh_tf.layers.hourglass import graph_conv_block, graph_hourglass
+from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
+from graphsh_tf.layers.se import se_block
+
+CUSTOM_OBJECTS = {"GraphConv": GraphConv, "SkeletalPool": SkeletalPool, "SkeletalUnpool": SkeletalUnpool}
+
+__all__ = ["GCN_TYPES", "GraphConv", "SkeletalPool", "SkeletalUnpool", "graph_conv_block", "graph_hourglass",
+           "se_block", "CUSTOM_OBJECTS"]

@@ -1,0 +1,157 @@
+"""Graph convolutions over a fixed skeleton, as tf_keras layers built from constant matrix products.
+
+Every variant maps ``x`` of shape ``(batch, joints, in_dim)`` to ``(batch, joints, units)``. The skeleton enters
+only as constant ``float32`` matrices (the row-normalized adjacency ``A`` with self loops, its diagonal and
+off-diagonal parts), so the graph converts to TFLite without gathers or dynamic shapes and quantizes to int8.
+
+Variants (names and weight shapes follow the reference implementation, tamasino52/GraphSH, so state_dicts map
+one-to-one):
+
+==============  =========================================  ====================================================
+``gcn``          weights                                    output
+==============  =========================================  ====================================================
+``vanilla``      ``W (1, in, out)``                         ``A (x W0) + b``
+``dc_vanilla``   ``W (2, in, out)``                         ``diag(A) (x W0) + offdiag(A) (x W1) + b``
+``preagg``       ``W (1, J, in, out)`` (one per joint)      ``A (x_j W0_j) + b``
+``dc_preagg``    ``W (2, J, in, out)``                      ``diag(A) (x_j W0_j) + offdiag(A) (x_j W1_j) + b``
+``semantic``     ``W (2, in, out)``, ``e (1, nnz(A))``      ``S = softmax_rows(e on A's support)``; decoupled as dc
+``modulated``    ``W (2, in, out)``, ``M (J, out)``,        ``Â = sym(A + adj2)``;
+                 ``adj2 (J, J)``                            ``diag(Â) (M * x W0) + offdiag(Â) (M * x W1) + b``
+==============  =========================================  ====================================================
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+from graphsh_tf import skeleton as sk
+
+GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
+_DECOUPLED = {"vanilla": False, "dc_vanilla": True, "preagg": False, "dc_preagg": True, "semantic": True,
+              "modulated": True}
+_PER_JOINT = {"preagg", "dc_preagg"}
+
+
+class _XavierGain(keras.initializers.Initializer):
+    """Xavier-uniform with gain 1.414 applied to each (in, out) matrix of a stacked weight tensor."""
+
+    def __init__(self, gain: float = 1.414):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None, **kwargs):
+        fan_in, fan_out = shape[-2], shape[-1]
+        bound = self.gain * math.sqrt(6.0 / (fan_in + fan_out))
+        return tf.random.uniform(shape, -bound, bound, dtype=dtype or tf.float32)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+@keras.utils.register_keras_serializable(package="graphsh_tf")
+class GraphConv(keras.layers.Layer):
+    """Graph convolution of type ``gcn`` on the GraphSH skeleton with ``num_joints`` (16, 8 or 4) joints.
+
+    Input ``(batch, num_joints, in_dim)`` → output ``(batch, num_joints, units)``.
+    """
+
+    def __init__(self, units: int, gcn: str = "dc_preagg", num_joints: int = 16, use_bias: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        if gcn not in GCN_TYPES:
+            raise ValueError(f"GraphConv: unknown gcn {gcn!r}; choose one of {GCN_TYPES}")
+        self.units = int(units)
+        self.gcn = gcn
+        self.num_joints = int(num_joints)
+        self.use_bias = bool(use_bias)
+        adj = sk.adjacency_for(self.num_joints)
+        eye = np.eye(self.num_joints, dtype=np.float32)
+        self._adj = adj
+        self._adj_self = np.diag(adj).astype(np.float32)          # (J,)
+        self._adj_nb = (adj * (1.0 - eye)).astype(np.float32)     # (J, J)
+        if gcn == "semantic":
+            rows, cols = np.nonzero(adj > 0)                      # row-major order, as torch's nonzero()
+            scatter = np.zeros((len(rows), self.num_joints * self.num_joints), dtype=np.float32)
+            scatter[np.arange(len(rows)), rows * self.num_joints + cols] = 1.0
+            self._sem_scatter = scatter                           # (nnz, J*J): e @ scatter = e on A's support
+            self._sem_fill = np.where(adj > 0, 0.0, -9e15).astype(np.float32)
+
+    # -- weights ------------------------------------------------------------------------------------------------
+    def build(self, input_shape):
+        in_dim = int(input_shape[-1])
+        if input_shape[-2] is not None and int(input_shape[-2]) != self.num_joints:
+            raise ValueError(f"{self.name}: expected input of shape (batch, {self.num_joints}, {in_dim}), "
+                             f"got {tuple(input_shape)}")
+        self.in_dim = in_dim
+        n_w = 2 if _DECOUPLED[self.gcn] else 1
+        if self.gcn in _PER_JOINT:
+            w_shape = (n_w, self.num_joints, in_dim, self.units)
+        else:
+            w_shape = (n_w, in_dim, self.units)
+        self.W = self.add_weight(name="W", shape=w_shape, initializer=_XavierGain(), trainable=True)
+        if self.gcn == "semantic":
+            self.e = self.add_weight(name="e", shape=(1, self._sem_scatter.shape[0]),
+                                     initializer=keras.initializers.Ones(), trainable=True)
+        if self.gcn == "modulated":
+            self.M = self.add_weight(name="M", shape=(self.num_joints, self.units),
+                                     initializer=keras.initializers.Ones(), trainable=True)
+            self.adj2 = self.add_weight(name="adj2", shape=(self.num_joints, self.num_joints),
+                                        initializer=keras.initializers.Constant(1e-6), trainable=True)
+        if self.use_bias:
+            bound = 1.0 / math.sqrt(self.units)
+            self.bias = self.add_weight(name="bias", shape=(self.units,),
+                                        initializer=keras.initializers.RandomUniform(-bound, bound), trainable=True)
+        super().build(input_shape)
+
+    # -- math -----------------------------------------------------------------------------------------------------
+    def _transform(self, x, k):
+        """Feature transform with weight set ``k``: ``(B, J, in) → (B, J, out)``."""
+        if self.gcn in _PER_JOINT:
+            # one (in, out) matrix per joint: joints become the batch dimension of a batched matmul
+            xt = tf.transpose(x, [1, 0, 2])                                 # (J, B, in)
+            return tf.transpose(tf.matmul(xt, self.W[k]), [1, 0, 2])        # (J, B, out) → (B, J, out)
+        return tf.matmul(x, self.W[k])
+
+    @staticmethod
+    def _mix(adj, h):
+        """Joint mixing ``adj @ h`` for ``h`` of shape ``(B, J, C)``."""
+        return tf.matmul(tf.cast(adj, h.dtype), h)
+
+    def _adjacency_parts(self):
+        """(diagonal (J,), off-diagonal (J, J)) of the adjacency this layer mixes with."""
+        if self.gcn == "semantic":
+            j = self.num_joints
+            logits = tf.reshape(tf.matmul(self.e, self._sem_scatter), (j, j)) + self._sem_fill
+            soft = tf.nn.softmax(logits, axis=1)
+            eye = tf.eye(j)
+            return tf.linalg.diag_part(soft), soft * (1.0 - eye)
+        if self.gcn == "modulated":
+            adj = self._adj + self.adj2
+            adj = 0.5 * (adj + tf.transpose(adj))
+            eye = tf.eye(self.num_joints)
+            return tf.linalg.diag_part(adj), adj * (1.0 - eye)
+        return self._adj_self, self._adj_nb
+
+    def call(self, x):
+        if not _DECOUPLED[self.gcn]:
+            out = self._mix(self._adj, self._transform(x, 0))
+        else:
+            h0 = self._transform(x, 0)
+            h1 = self._transform(x, 1)
+            if self.gcn == "modulated":
+                h0 = h0 * self.M
+                h1 = h1 * self.M
+            a_self, a_nb = self._adjacency_parts()
+            out = h0 * tf.reshape(a_self, (-1, 1)) + self._mix(a_nb, h1)
+        if self.use_bias:
+            out = out + self.bias
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tf.TensorShape(tuple(input_shape[:-1]) + (self.units,))
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(units=self.units, gcn=self.gcn, num_joints=self.num_joints, use_bias=self.use_bias)
+        return cfg

@@ -1,0 +1,45 @@
+"""Graph-conv block and graph hourglass, as functional sub-graphs of flat layers.
+
+They are builders rather than nested layers on purpose: a flat functional model is what tfmot's
+quantization-aware training and the TFLite converter handle best, and every layer keeps a stable name that maps
+to the reference's state_dict key (``gconv_layers.0.gconv1.bn`` → ``gconv_layers_0_gconv1_bn``).
+"""
+from __future__ import annotations
+
+import tf_keras as keras
+
+from graphsh_tf.layers.graph_conv import GraphConv
+from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
+
+
+def graph_conv_block(x, units: int, gcn: str, num_joints: int, dropout: float, name: str):
+    """GraphConv → BatchNorm → ReLU → Dropout: ``(B, J, C_in) → (B, J, units)``."""
+    x = GraphConv(units, gcn=gcn, num_joints=num_joints, name=f"{name}_gconv")(x)
+    x = keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=f"{name}_bn")(x)
+    x = keras.layers.ReLU(name=f"{name}_relu")(x)
+    if dropout and dropout > 0:
+        x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return x
+
+
+def graph_hourglass(x, hid_dim: int, gcn: str, dropout: float, name: str, pooling: bool = True):
+    """One graph hourglass: 16 → 8 → 4 joints and back, channels hid → 1.5 hid → 2 hid, residual at every scale.
+
+    ``x`` ``(B, 16, hid_dim)`` → ``(B, 16, hid_dim)``. With ``pooling=False`` (the ablation) every scale stays at
+    16 joints.
+    """
+    mid, low = int(hid_dim * 1.5), hid_dim * 2
+    n_mid, n_low = (8, 4) if pooling else (16, 16)
+    skip1 = x
+    skip2 = graph_conv_block(skip1, mid, gcn, 16, dropout, f"{name}_gconv1")
+    y = SkeletalPool(16, name=f"{name}_pool1")(skip2) if pooling else skip2
+    skip3 = graph_conv_block(y, low, gcn, n_mid, dropout, f"{name}_gconv2")
+    y = SkeletalPool(8, name=f"{name}_pool2")(skip3) if pooling else skip3
+    y = graph_conv_block(y, low, gcn, n_low, dropout, f"{name}_gconv3")
+    y = SkeletalUnpool(8, name=f"{name}_unpool2")(y) if pooling else y
+    y = keras.layers.Add(name=f"{name}_add3")([y, skip3])
+    y = graph_conv_block(y, mid, gcn, n_mid, dropout, f"{name}_gconv4")
+    y = SkeletalUnpool(16, name=f"{name}_unpool1")(y) if pooling else y
+    y = keras.layers.Add(name=f"{name}_add2")([y, skip2])
+    y = graph_conv_block(y, hid_dim, gcn, 16, dropout, f"{name}_gconv5")
+    return keras.layers.Add(name=f"{name}_add1")([y, skip1])

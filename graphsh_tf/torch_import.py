@@ -1,0 +1,202 @@
+"""Import a reference GraphSH state_dict (tamasino52/GraphSH, PyTorch) into the Keras model.
+
+Sources: ``.npz`` (keys are the state_dict keys, optionally prefixed ``state_dict/``; always available) or
+``.pth`` / ``.pth.tar`` (needs ``pip install graphsh-tf[torch]``; a bare state_dict or the reference's checkpoint
+dict ``{'state_dict': ..., 'epoch': ...}``).
+
+The conv type, hidden size and stack count are inferred from the tensors; flags may override them.
+
+Command line::
+
+    python -m graphsh_tf.torch_import IN.npz|IN.pth OUT.h5 [--gcn G] [--hid-dim H] [--stacks S]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Union
+
+import numpy as np
+
+from graphsh_tf.config import ConfigError, ModelConfig
+
+
+class StateDictError(ValueError):
+    """The state_dict cannot be read or does not fit the model; the message names the tensor and the likely cause."""
+
+
+StateDict = Dict[str, np.ndarray]
+
+_BN = {"weight": "gamma", "bias": "beta", "running_mean": "moving_mean", "running_var": "moving_variance"}
+_IGNORED = ("num_batches_tracked",)
+
+
+def read_state_dict(path: Union[str, Path]) -> StateDict:
+    """Read a state_dict into ``{key: float32 array}`` from ``.npz`` or ``.pth``/``.pth.tar``."""
+    path = Path(path)
+    if not path.exists():
+        raise StateDictError(f"{path}: file not found")
+    name = path.name.lower()
+    if name.endswith(".npz"):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                raw = {k: z[k] for k in z.files}
+        except Exception as e:  # noqa: BLE001
+            raise StateDictError(f"{path}: not a readable .npz ({type(e).__name__}: {e})") from None
+        sd = {k[len("state_dict/"):]: v for k, v in raw.items() if k.startswith("state_dict/")}
+        if not sd:
+            sd = {k: v for k, v in raw.items() if v.dtype.kind == "f" and "." in k}
+    elif name.endswith((".pth", ".pth.tar", ".pt", ".tar")):
+        try:
+            import torch
+        except ImportError:
+            raise StateDictError(f"{path}: reading PyTorch files needs torch: pip install -e .[torch] "
+                               "(or export the state_dict to .npz)") from None
+        try:
+            obj = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as e:  # noqa: BLE001
+            raise StateDictError(f"{path}: torch.load failed ({type(e).__name__}: {e})") from None
+        if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+            obj = obj["state_dict"]
+        if not isinstance(obj, dict):
+            raise StateDictError(f"{path}: expected a state_dict or a checkpoint dict with key 'state_dict', "
+                               f"got {type(obj).__name__}")
+        sd = {k[len("module."):] if k.startswith("module.") else k: v.detach().cpu().numpy()
+              for k, v in obj.items() if hasattr(v, "detach")}
+    else:
+        raise StateDictError(f"{path}: unknown file type; expected .npz, .pth or .pth.tar")
+    sd = {k: np.asarray(v, dtype=np.float32) for k, v in sd.items() if not k.endswith(_IGNORED)}
+    if "gconv_input.gconv.W" not in sd:
+        raise StateDictError(f"{path}: no tensor 'gconv_input.gconv.W'; this is not a GraphSH state_dict "
+                           f"(first keys: {sorted(sd)[:5]})")
+    return sd
+
+
+def infer_config(sd: StateDict) -> ModelConfig:
+    """Infer conv type, hidden size, stack count and the ablation switches from the tensors."""
+    w = sd["gconv_input.gconv.W"]
+    if "gconv_input.gconv.e" in sd:
+        gcn = "semantic"
+    elif "gconv_input.gconv.M" in sd:
+        gcn = "modulated"
+    elif w.ndim == 4:
+        gcn = "dc_preagg" if w.shape[0] == 2 else "preagg"
+    else:
+        gcn = "dc_vanilla" if w.shape[0] == 2 else "vanilla"
+    hid = int(w.shape[-1])
+    stacks = len({int(m.group(1)) for k in sd for m in [re.match(r"gconv_layers\.(\d+)\.", k)] if m})
+    multi_level = "conv_layers.0.weight" in sd
+    se = "se_blocks.fc1.weight" in sd
+    pooling = True
+    key = "gconv_layers.0.gconv2.gconv."
+    if gcn in ("preagg", "dc_preagg") and key + "W" in sd:
+        pooling = sd[key + "W"].shape[1] == 8
+    elif gcn == "modulated" and key + "M" in sd:
+        pooling = sd[key + "M"].shape[0] == 8
+    elif gcn == "semantic" and key + "e" in sd:
+        pooling = sd[key + "e"].shape[1] < 40
+    se_ratio = 8
+    if se:
+        se_ratio = max(1, sd["se_blocks.fc1.weight"].shape[1] // max(1, sd["se_blocks.fc1.weight"].shape[0]))
+    return ModelConfig(arch="graphsh", gcn=gcn, hid_dim=hid, num_stacks=max(1, stacks), multi_level=multi_level,
+                       se=se, pooling=pooling, se_ratio=se_ratio, dropout=0.25)
+
+
+def _keras_value(layer_kind: str, param: str, value: np.ndarray) -> tuple:
+    """(keras weight name, value converted to the Keras layout)."""
+    if layer_kind == "bn":
+        return _BN[param], value
+    if layer_kind == "dense":
+        if param == "weight":
+            return "kernel", (value[..., 0] if value.ndim == 3 else value).T
+        return "bias", value
+    return param, value  # GraphConv: W, bias, e, M, adj2 keep the reference's names and shapes
+
+
+def load_state_dict(model, sd: StateDict, source: str = "state_dict") -> None:
+    """Copy every tensor of ``sd`` into ``model``; every model weight must be covered exactly once."""
+    by_layer: Dict[str, Dict[str, np.ndarray]] = {}
+    for key, value in sd.items():
+        module, param = key.rsplit(".", 1)
+        by_layer.setdefault(module.replace(".", "_"), {})[param] = (key, value)
+    cfg = getattr(model, "graphsh_config", None)
+    hint = ("the model was built as " + str(cfg.to_dict()) if cfg else "") + \
+        "; a mismatch usually means a wrong conv type (--gcn), hidden size (--hid-dim) or stack count (--stacks)"
+    used = set()
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        if layer.name not in by_layer:
+            raise StateDictError(f"{source}: no tensors for layer {layer.name!r} "
+                               f"(expected keys {layer.name.replace('_', '.')}.*){hint}")
+        kind = "bn" if layer.__class__.__name__ == "BatchNormalization" else \
+            "dense" if layer.__class__.__name__ == "Dense" else "gconv"
+        converted = {}
+        for param, (key, value) in by_layer[layer.name].items():
+            if kind == "bn" and param not in _BN:
+                continue
+            wname, v = _keras_value(kind, param, value)
+            converted[wname] = (key, v)
+        new = []
+        for w in layer.weights:
+            wname = w.name.split("/")[-1].split(":")[0]
+            if wname not in converted:
+                raise StateDictError(f"{source}: layer {layer.name!r} needs weight {wname!r} but the state_dict has "
+                                   f"only {sorted(by_layer[layer.name])}{hint}")
+            key, v = converted[wname]
+            if tuple(v.shape) != tuple(w.shape):
+                raise StateDictError(f"{source}: tensor {key!r} has shape {tuple(sd[key].shape)} but the Keras "
+                                   f"weight {layer.name}/{wname} needs {tuple(w.shape)} (after layout conversion "
+                                   f"{tuple(v.shape)}){hint}")
+            new.append(v)
+            used.add(key)
+        layer.set_weights(new)
+    unused = sorted(set(k for k in sd) - used - {k for k in sd if k.rsplit(".", 1)[-1] in _IGNORED})
+    if unused:
+        raise StateDictError(f"{source}: tensors not used by the model: {unused[:6]}{hint}")
+
+
+def import_state_dict(path: Union[str, Path], gcn: Optional[str] = None, hid_dim: Optional[int] = None,
+                      num_stacks: Optional[int] = None):
+    """Read ``path`` and return a Keras model holding its weights (config inferred; arguments override)."""
+    from graphsh_tf.models import build_model
+
+    sd = read_state_dict(path)
+    cfg = infer_config(sd)
+    overrides = {k: v for k, v in (("gcn", gcn), ("hid_dim", hid_dim), ("num_stacks", num_stacks)) if v is not None}
+    cfg = ModelConfig.from_dict({**cfg.to_dict(), **overrides}, source=str(path))
+    model = build_model(cfg)
+    load_state_dict(model, sd, source=str(path))
+    return model
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m graphsh_tf.torch_import",
+                                description="Convert a reference GraphSH state_dict (.npz/.pth) to a Keras .h5 model.")
+    p.add_argument("src", help=".npz (state_dict keys) or .pth/.pth.tar (needs torch)")
+    p.add_argument("dst", help="output .h5 model file (opens with graphsh_tf.load_model)")
+    p.add_argument("--gcn", help="override the inferred conv type")
+    p.add_argument("--hid-dim", type=int, help="override the inferred hidden size")
+    p.add_argument("--stacks", type=int, help="override the inferred number of stacks")
+    args = p.parse_args(argv)
+    if not args.dst.endswith(".h5"):
+        print(f"error: {args.dst}: the output must be an .h5 file", file=sys.stderr)
+        return 2
+    try:
+        model = import_state_dict(args.src, args.gcn, args.hid_dim, args.stacks)
+        from graphsh_tf.models import count_params, save_model
+
+        save_model(model, args.dst)
+    except (StateDictError, ConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    cfg = model.graphsh_config
+    print(f"imported {args.src} -> {args.dst}: gcn={cfg.gcn} hid_dim={cfg.hid_dim} stacks={cfg.num_stacks} "
+          f"params={count_params(model):,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
