@@ -1,0 +1,99 @@
+"""tf.data input pipelines: shuffle, batch, flip augmentation, and flip test-time augmentation.
+
+The only module of :mod:`graphsh_tf.data` that imports TensorFlow.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional, Tuple
+
+import numpy as np
+
+import graphsh_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+import tensorflow as tf
+
+from graphsh_tf import skeleton as sk
+from graphsh_tf.data.dataset import DataError
+from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
+
+
+def flip_poses(poses_2d: Optional[np.ndarray], poses_3d: Optional[np.ndarray],
+               skeleton: sk.Skeleton = sk.H36M16) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+    """Mirror poses left↔right: x → -x (normalized 2D ``(..., J, 2)`` and camera-space 3D ``(..., J, 3)``) and swap
+    left/right joints. Either argument may be ``None``. Applying it twice is the identity."""
+    perm = skeleton.flip_permutation()
+
+    def flip(poses, dims):
+        if poses is None:
+            return None
+        poses = np.asarray(poses)
+        if poses.shape[-2:] != (skeleton.num_joints, dims):
+            raise ValueError(f"flip_poses: expected shape (..., {skeleton.num_joints}, {dims}), got {poses.shape}")
+        out = poses[..., perm, :].copy()
+        out[..., 0] *= -1
+        return out
+
+    return flip(poses_2d, 2), flip(poses_3d, 3)
+
+
+def flip_test(predict_fn: Callable[[np.ndarray], np.ndarray], x2d: np.ndarray,
+              skeleton: sk.Skeleton = sk.H36M16) -> np.ndarray:
+    """Flip test-time augmentation: the mean of ``predict_fn(x2d)`` and the un-flipped ``predict_fn(flip(x2d))``.
+    ``x2d``: ``(N, J, 2)`` normalized; the result has the units of ``predict_fn`` (``(N, J, 3)``)."""
+    x2d = np.asarray(x2d, dtype=np.float32)
+    pred = np.asarray(predict_fn(x2d), dtype=np.float64)
+    flipped_in, _ = flip_poses(x2d, None, skeleton)
+    _, pred_flipped = flip_poses(None, np.asarray(predict_fn(flipped_in.astype(np.float32)), np.float64), skeleton)
+    return ((pred + pred_flipped) / 2.0).astype(np.float32)
+
+
+def _tf_flip(x: tf.Tensor, y: tf.Tensor, mask: tf.Tensor, perm: np.ndarray):
+    """Flip the rows of a batch where ``mask`` (B,) is true."""
+    x_f = tf.gather(x, perm, axis=1) * tf.constant([-1.0, 1.0], tf.float32)
+    y_f = tf.gather(y, perm, axis=1) * tf.constant([-1.0, 1.0, 1.0], tf.float32)
+    m = tf.reshape(mask, [-1, 1, 1])
+    return tf.where(m, x_f, x), tf.where(m, y_f, y)
+
+
+def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int, *, training: bool, seed: int = 0,
+                 flip: bool = False, skeleton: sk.Skeleton = sk.H36M16, drop_remainder: bool = False,
+                 input_context=None) -> tf.data.Dataset:
+    """Batches ``(x (B, J, 2) float32 normalized, y (B, J, 3) float32 metres = mm / MM_PER_MODEL_UNIT)``.
+
+    ``training``: shuffle every epoch (seeded, each epoch's order deterministic) and, with ``flip``, mirror each
+    sample with probability 0.5. No repeat. ``input_context`` (``tf.distribute.InputContext``): shard by input
+    pipeline and batch per replica. Same inputs and seed give identical batches.
+    """
+    x = np.asarray(poses_2d, dtype=np.float32)
+    y = np.asarray(poses_3d_mm, dtype=np.float32) / np.float32(MM_PER_MODEL_UNIT)
+    if x.ndim != 3 or x.shape[-1] != 2 or y.shape != x.shape[:2] + (3,) or x.shape[1] != skeleton.num_joints:
+        raise DataError(f"make_dataset: poses_2d {x.shape} and poses_3d {y.shape} must be (N, "
+                        f"{skeleton.num_joints}, 2) and (N, {skeleton.num_joints}, 3); reduce 17 joints with "
+                        "PoseData.to_16_joints()")
+    if len(x) == 0:
+        raise DataError("make_dataset: no samples; check the data split")
+    if batch_size < 1:
+        raise DataError(f"make_dataset: batch_size={batch_size} must be >= 1")
+    if input_context is not None:
+        batch_size = input_context.get_per_replica_batch_size(batch_size)
+    x_t, y_t = tf.constant(x), tf.constant(y)
+    ds = tf.data.Dataset.range(len(x))
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    if training:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = ds.map(lambda idx: (tf.gather(x_t, idx), tf.gather(y_t, idx)))
+    if training and flip:
+        perm = skeleton.flip_permutation()
+        coins = tf.data.Dataset.random(seed=seed + 7919, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip((ds, coins))
+
+        def augment(batch, coin):
+            xb, yb = batch
+            u = tf.random.stateless_uniform([tf.shape(xb)[0]], seed=tf.stack([coin, tf.constant(seed, tf.int64)]))
+            return _tf_flip(xb, yb, u < 0.5, perm)
+
+        ds = ds.map(augment)
+    options = tf.data.Options()
+    options.deterministic = True
+    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)

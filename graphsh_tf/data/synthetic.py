@@ -1,0 +1,236 @@
+"""The embedded default data set: procedural human poses rendered through the four Human3.6M cameras.
+
+No file is read. A kinematic chain on the H36M16 layout with Human3.6M-like bone lengths (thigh and shin ~450 mm,
+upper arm ~280, forearm ~250, hip half-width ~130, spine ~230 + 250, neck/head ~230, shoulder ~150) is scaled per
+subject (overall height and per-bone jitter). Every bone has three angles (flexion about x, abduction about y, twist
+about z, applied twist first) relative to its parent bone, clipped to joint limits. Motions are sums of sinusoids of
+those angles: ``Walking``, ``Running``, ``ArmWaving``, ``Bending``, ``Squatting``, ``Reaching`` (the action names),
+each with per-sequence amplitude scaling and random low-frequency perturbations of every angle, so the pose space is
+broad (non-trivial) while each 2D view still determines the 3D pose well (learnable). The body gets a random global
+yaw (with a slow drift), a small lean, and a random position in the capture area; it is rendered through the four
+calibrated cameras of a Human3.6M subject (train subjects syn1..syn5 use the cameras of S1, S5, S6, S7, S8; test
+subjects syn6, syn7 those of S9, S11).
+
+Rest pose: facing +y, z up, the person's right towards +x. Sizes: 5 train subjects x 2,000 poses x 4 cameras =
+40,000 train rows, 2 test subjects x 1,000 poses x 4 cameras = 8,000 test rows; train and test use disjoint seeds.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from graphsh_tf import skeleton as sk
+from graphsh_tf.data import cameras as cam
+from graphsh_tf.data.dataset import PoseData, PoseSet
+from graphsh_tf.data.kinematics import axis_rotation
+
+#: Rest offsets (mm) of each H36M16 joint from its parent, body frame (x right, y forward, z up).
+REST_OFFSETS = np.array([
+    [0, 0, 0],          # Hip
+    [130, 0, 0],        # RHip
+    [0, 0, -450],       # RKnee
+    [0, 0, -450],       # RFoot
+    [-130, 0, 0],       # LHip
+    [0, 0, -450],       # LKnee
+    [0, 0, -450],       # LFoot
+    [0, -15, 230],      # Spine
+    [0, 10, 250],       # Thorax
+    [0, 25, 230],       # Head
+    [-150, 0, 0],       # LShoulder
+    [0, 0, -280],       # LElbow
+    [0, 0, -250],       # LWrist
+    [150, 0, 0],        # RShoulder
+    [0, 0, -280],       # RElbow
+    [0, 0, -250],       # RWrist
+], dtype=np.float64)
+
+#: Joint limits in degrees per bone (child joint): (flex, abd, twist) each (min, max), in the anatomical sense
+#: (flex forward, abduction away from the midline, twist outward; for the shoulder bones: elevation and
+#: protraction as abd and twist); converted to axis angles by :data:`_SIGNS`.
+LIMITS = {
+    "RKnee": ((-30, 125), (-15, 50), (-35, 35)), "LKnee": ((-30, 125), (-15, 50), (-35, 35)),
+    "RFoot": ((0, 150), (0, 0), (0, 0)), "LFoot": ((0, 150), (0, 0), (0, 0)),
+    "Spine": ((-25, 70), (-30, 30), (-40, 40)), "Thorax": ((-15, 30), (-15, 15), (-25, 25)),
+    "Head": ((-35, 50), (-30, 30), (-70, 70)),
+    "LShoulder": ((0, 0), (-10, 20), (-10, 15)), "RShoulder": ((0, 0), (-10, 20), (-10, 15)),
+    "LElbow": ((-50, 160), (-10, 130), (-70, 70)), "RElbow": ((-50, 160), (-10, 130), (-70, 70)),
+    "LWrist": ((0, 150), (0, 0), (0, 0)), "RWrist": ((0, 150), (0, 0), (0, 0)),
+}
+#: Axis-angle sign of (flex, abd, twist) per bone: knees bend backwards, spine flexion tilts forward, left limbs mirror.
+_SIGNS = {
+    "RKnee": (1, -1, 1), "LKnee": (1, 1, -1), "RFoot": (-1, 1, 1), "LFoot": (-1, 1, 1),
+    "Spine": (-1, 1, 1), "Thorax": (-1, 1, 1), "Head": (-1, 1, 1),
+    "LShoulder": (1, 1, -1), "RShoulder": (1, -1, 1),
+    "LElbow": (1, 1, -1), "RElbow": (1, -1, 1), "LWrist": (1, 1, 1), "RWrist": (1, 1, 1),
+}
+BONES: Tuple[str, ...] = tuple(LIMITS)
+MOTIONS: Tuple[str, ...] = ("Walking", "Running", "ArmWaving", "Bending", "Squatting", "Reaching")
+TRAIN_SUBJECTS: Tuple[str, ...] = ("syn1", "syn2", "syn3", "syn4", "syn5")
+TEST_SUBJECTS: Tuple[str, ...] = ("syn6", "syn7")
+#: Calibrated Human3.6M cameras used for each synthetic subject.
+CAMERA_SUBJECT = dict(zip(TRAIN_SUBJECTS + TEST_SUBJECTS, ("S1", "S5", "S6", "S7", "S8", "S9", "S11")))
+
+
+def _motion(name: str, t: np.ndarray, rng: np.random.Generator) -> Dict[str, np.ndarray]:
+    """Anatomical angle tracks (degrees) of one motion: bone -> (T, 3) (flex, abd, twist)."""
+    f = {"Walking": 0.9, "Running": 1.4, "ArmWaving": 0.7, "Bending": 0.25, "Squatting": 0.3,
+         "Reaching": 0.35}[name] * rng.uniform(0.8, 1.25)
+    amp = rng.uniform(0.6, 1.25)
+    ph = 2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)
+    s, z = np.sin, np.zeros_like(t)
+    a: Dict[str, List[np.ndarray]] = {b: [z.copy(), z.copy(), z.copy()] for b in BONES}
+    if name in ("Walking", "Running"):
+        run = name == "Running"
+        hip, knee, arm, elbow = (35, 60, 40, 85) if run else (25, 35, 25, 20)
+        a["RKnee"][0] = 10 + amp * hip * s(ph)
+        a["LKnee"][0] = 10 + amp * hip * s(ph + np.pi)
+        a["RFoot"][0] = 15 + amp * knee * np.maximum(0, s(ph + 2.0))
+        a["LFoot"][0] = 15 + amp * knee * np.maximum(0, s(ph + np.pi + 2.0))
+        a["RElbow"][0] = amp * arm * s(ph + np.pi)
+        a["LElbow"][0] = amp * arm * s(ph)
+        a["RWrist"][0] = elbow + 10 * s(ph)
+        a["LWrist"][0] = elbow + 10 * s(ph + np.pi)
+        a["Spine"][0] = (15 if run else 3) + 3 * s(2 * ph)
+        a["Spine"][2] = 8 * amp * s(ph)
+        a["RElbow"][1] = a["LElbow"][1] = 8 + z
+    elif name == "ArmWaving":
+        a["RElbow"][1] = 60 + amp * 50 * s(ph)
+        a["LElbow"][1] = 60 + amp * 50 * s(ph + rng.uniform(0, np.pi))
+        a["RElbow"][0] = 30 * s(0.5 * ph)
+        a["LElbow"][0] = 30 * s(0.5 * ph + 1)
+        a["RWrist"][0] = 50 + 40 * s(2 * ph)
+        a["LWrist"][0] = 50 + 40 * s(2 * ph + 1)
+        a["Spine"][1] = 8 * s(ph)
+    elif name == "Bending":
+        bend = 0.5 * (1 - np.cos(ph))
+        a["Spine"][0] = amp * 55 * bend
+        a["Thorax"][0] = amp * 20 * bend
+        a["RKnee"][0] = a["LKnee"][0] = amp * 30 * bend
+        a["RFoot"][0] = a["LFoot"][0] = 10 * bend
+        a["RElbow"][0] = a["LElbow"][0] = amp * 60 * bend
+        a["Head"][0] = -20 * bend
+    elif name == "Squatting":
+        squat = 0.5 * (1 - np.cos(ph))
+        a["RKnee"][0] = a["LKnee"][0] = amp * 95 * squat
+        a["RFoot"][0] = a["LFoot"][0] = amp * 120 * squat
+        a["RKnee"][1] = a["LKnee"][1] = 15 * squat
+        a["Spine"][0] = amp * 35 * squat
+        a["RElbow"][0] = a["LElbow"][0] = amp * 80 * squat
+    elif name == "Reaching":
+        side = "R" if rng.uniform() < 0.5 else "L"
+        reach = 0.5 * (1 - np.cos(ph))
+        a[side + "Elbow"][0] = amp * 110 * reach
+        a[side + "Elbow"][1] = 30 * s(0.5 * ph)
+        a[side + "Wrist"][0] = 40 * (1 - reach)
+        a["Spine"][2] = (1 if side == "L" else -1) * 25 * reach
+        a["Spine"][1] = (1 if side == "L" else -1) * 15 * reach
+        a["Spine"][0] = 20 * reach
+    else:
+        raise ValueError(f"unknown synthetic motion {name!r}; one of {MOTIONS}")
+    return {b: np.stack(v, axis=-1) for b, v in a.items()}
+
+
+def _perturb(angles: Dict[str, np.ndarray], t: np.ndarray, rng: np.random.Generator, scale: float = 18.0) -> None:
+    """Add two random slow sinusoids to every angle (in place), then clip to :data:`LIMITS`."""
+    for bone, track in angles.items():
+        for k in range(3):
+            lo, hi = LIMITS[bone][k]
+            if lo == hi:
+                continue
+            for _ in range(2):
+                track[:, k] += rng.uniform(0, scale) * np.sin(2 * np.pi * rng.uniform(0.05, 0.6) * t
+                                                               + rng.uniform(0, 2 * np.pi))
+            track[:, k] = np.clip(track[:, k], lo, hi)
+
+
+def _bone_rotation(bone: str, track: np.ndarray) -> np.ndarray:
+    """(T, 3) anatomical degrees → (T, 3, 3) local rotation ``Rx(flex) @ Ry(abd) @ Rz(twist)``."""
+    signs = np.array(_SIGNS[bone], dtype=np.float64)
+    rad = np.deg2rad(track * signs)
+    return axis_rotation("x", rad[:, 0]) @ axis_rotation("y", rad[:, 1]) @ axis_rotation("z", rad[:, 2])
+
+
+def pose_sequence(motion: str, offsets: np.ndarray, num_frames: int, fps: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """World poses ``(T, 16, 3)`` mm of one sequence (root at the origin horizontally, pelvis height from legs)."""
+    t = np.arange(num_frames) / fps
+    angles = _motion(motion, t, rng)
+    _perturb(angles, t, rng)
+    yaw = np.deg2rad(rng.uniform(0, 360) + rng.uniform(-30, 30) * t)
+    lean = np.deg2rad(rng.uniform(-8, 8) + 4 * np.sin(2 * np.pi * rng.uniform(0.05, 0.3) * t))
+    roll = np.deg2rad(rng.uniform(-5, 5) + np.zeros_like(t))
+    frames = {"Hip": axis_rotation("z", yaw) @ axis_rotation("x", -lean) @ axis_rotation("y", roll)}
+    pos = np.zeros((num_frames, 16, 3))
+    names = sk.H36M16.joint_names
+    for j in range(1, 16):
+        parent = names[sk.H36M16.parents[j]]
+        local = _bone_rotation(names[j], angles[names[j]]) if names[j] in angles else np.eye(3)
+        frames[names[j]] = frames[parent] @ local
+        pos[:, j] = pos[:, sk.H36M16.parents[j]] + frames[names[j]] @ offsets[j]
+    return pos
+
+
+def subject_offsets(rng: np.random.Generator) -> np.ndarray:
+    """Rest offsets ``(16, 3)`` scaled for one subject: overall U(0.88, 1.12), each bone x U(0.95, 1.05)
+    (left/right symmetric)."""
+    per_bone = rng.uniform(0.95, 1.05, size=16)
+    for left, right in zip(sk.H36M16.joints_left, sk.H36M16.joints_right):
+        per_bone[left] = per_bone[right]
+    return REST_OFFSETS * rng.uniform(0.88, 1.12) * per_bone[:, None]
+
+
+def subject_poses(subject: str, num_poses: int, rng: np.random.Generator, seq_len: int = 100,
+                  fps: float = 25.0) -> List[Tuple[str, np.ndarray]]:
+    """Sequences ``[(motion, world poses (T, 16, 3) mm)]`` of one subject, ``num_poses`` poses in total, placed at
+    random positions of the capture area (within 1 m of the centre) with the pelvis at standing height."""
+    offsets = subject_offsets(rng)
+    leg = -(offsets[2, 2] + offsets[3, 2])
+    out, count, k = [], 0, 0
+    while count < num_poses:
+        motion = MOTIONS[k % len(MOTIONS)]
+        n = min(seq_len, num_poses - count)
+        poses = pose_sequence(motion, offsets, n, fps, rng)
+        r, a = 1000.0 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
+        poses += np.array([r * np.cos(a), r * np.sin(a), leg + 30.0])
+        out.append((motion, poses))
+        count += n
+        k += 1
+    return out
+
+
+def _render_subject(subject: str, sequences, downsample: int) -> PoseSet:
+    parts = []
+    cameras = cam.h36m_cameras(CAMERA_SUBJECT[subject])
+    counters: Dict[str, int] = {}
+    for motion, world in sequences:
+        counters[motion] = counters.get(motion, 0) + 1
+        world = world[::downsample]
+        for k, camera in enumerate(cameras):
+            _, p2d, p3d = cam.render(world, camera)
+            n = p3d.shape[0]
+            parts.append(PoseSet(p2d, p3d, np.full(n, motion).astype(str),
+                                 np.full(n, f"{subject}/{motion} {counters[motion]}/cam{k}").astype(str),
+                                 np.tile(camera.image_size, (n, 1))))
+    return PoseSet.concat(parts, 16)
+
+
+def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: int = 2000,
+                   test_poses_per_subject: int = 1000, seq_len: int = 100, fps: float = 25.0,
+                   train_subjects: Sequence[str] = TRAIN_SUBJECTS, test_subjects: Sequence[str] = TEST_SUBJECTS
+                   ) -> PoseData:
+    """The synthetic :class:`PoseData` (H36M16). Deterministic in ``seed``; train and test subjects draw from
+    disjoint seed streams. Rows = subjects x poses x 4 cameras (before ``downsample``)."""
+    sets = {}
+    for split, subjects, num in (("train", train_subjects, train_poses_per_subject),
+                                 ("test", test_subjects, test_poses_per_subject)):
+        parts = []
+        for subject in subjects:
+            if subject not in CAMERA_SUBJECT:
+                raise ValueError(f"unknown synthetic subject {subject!r}; one of {tuple(CAMERA_SUBJECT)}")
+            rng = np.random.default_rng([seed, 1 + list(CAMERA_SUBJECT).index(subject), 0 if split == "train" else 1])
+            parts.append(_render_subject(subject, subject_poses(subject, num, rng, seq_len, fps), downsample))
+        sets[split] = PoseSet.concat(parts, 16)
+    info = {"train_subjects": list(train_subjects), "test_subjects": list(test_subjects), "seed": seed,
+            "motions": list(MOTIONS)}
+    return PoseData("synthetic", sk.H36M16, sets["train"], sets["test"], info)
