@@ -1,0 +1,69 @@
+package org.graphsh.lifter;
+
+/**
+ * The pure steps around the TFLite call, 1:1 with graphsh_tf.keypoints.prepare_input / decode_output:
+ * detector pixels -> H36M-16 -> normalized float input (-> int8 input); raw output (float, or int8) -> mm.
+ * The model's "lift" signature takes keypoints_2d [1,16,2] and returns joints_3d [1,16,3], already in mm,
+ * root-relative (Hip = origin).
+ */
+public final class LifterCore {
+    private LifterCore() {
+    }
+
+    /** Float model input {@code [16][2]} for one pose. */
+    public static float[][] prepareFloatInput(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                              double w, double h) {
+        Adapted a = KeypointAdapter.adapt(layout, xyPx, scores, minScore);
+        return Normalization.normalize(a.xy, w, h);
+    }
+
+    /** int8 model input {@code [16][2]} for one pose (normalized coordinates quantized with {@code quant}). */
+    public static byte[][] prepareInt8Input(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                            double w, double h, Quantization quant) {
+        return quantize(prepareFloatInput(layout, xyPx, scores, minScore, w, h), quant);
+    }
+
+    /** Element-wise {@link Quantization#quantize} of a {@code [J][C]} array. */
+    public static byte[][] quantize(float[][] x, Quantization quant) {
+        byte[][] q = new byte[x.length][];
+        for (int j = 0; j < x.length; j++) {
+            q[j] = new byte[x[j].length];
+            for (int c = 0; c < x[j].length; c++) {
+                q[j][c] = quant.quantize(x[j][c]);
+            }
+        }
+        return q;
+    }
+
+    /** Float output {@code [16][3]} is already in mm: a checked copy. */
+    public static float[][] decodeFloat(float[][] raw) {
+        checkOutput(raw.length, raw.length > 0 ? raw[0].length : 0);
+        float[][] out = new float[raw.length][];
+        for (int j = 0; j < raw.length; j++) {
+            checkOutput(raw.length, raw[j].length);
+            out[j] = raw[j].clone();
+        }
+        return out;
+    }
+
+    /** int8 output {@code [16][3]} to mm: {@code (q - zeroPoint) * scale}. */
+    public static float[][] decodeInt8(byte[][] raw, Quantization quant) {
+        checkOutput(raw.length, raw.length > 0 ? raw[0].length : 0);
+        float[][] out = new float[raw.length][];
+        for (int j = 0; j < raw.length; j++) {
+            checkOutput(raw.length, raw[j].length);
+            out[j] = new float[raw[j].length];
+            for (int c = 0; c < raw[j].length; c++) {
+                out[j][c] = quant.dequantize(raw[j][c]);
+            }
+        }
+        return out;
+    }
+
+    private static void checkOutput(int joints, int channels) {
+        if (joints != Skeleton.NUM_JOINTS || channels != 3) {
+            throw new IllegalArgumentException("model output: expected shape (16, 3), got (" + joints + ", "
+                + channels + ")");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+"""Cross-language check: golden vectors are up to date, and the Java lifter-core reproduces them.
+
+(a) tools/write_golden.py regenerates the golden files into a tmp dir; they must equal the committed ones.
+(b) With ``javac`` and JUnit 4 (Debian packages ``junit4`` and ``libhamcrest-java``), lifter-core's main and test
+    sources are compiled into a tmp dir and ``org.junit.runner.JUnitCore`` runs them against the golden files.
+"""
+import importlib.util
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "fixtures" / "golden"
+SAMPLES = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "samples.json"
+CORE = ROOT / "android_demo" / "lifter-core"
+JUNIT_JARS = [Path("/usr/share/java/junit4.jar"), Path("/usr/share/java/hamcrest-core.jar")]
+
+
+def _writer():
+    spec = importlib.util.spec_from_file_location("write_golden", ROOT / "tools" / "write_golden.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _assert_same(a, b, where="$"):
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and sorted(a) == sorted(b), f"{where}: keys {sorted(b)} != {sorted(a)}"
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), f"{where}: length differs"
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, (int, float)):
+        assert np.isclose(a, b, rtol=1e-9, atol=1e-9), f"{where}: committed {a}, regenerated {b}"
+    else:
+        assert a == b, f"{where}: committed {a!r}, regenerated {b!r}"
+
+
+def test_committed_golden_files_are_current(tmp_path):
+    written = _writer().write_all(tmp_path / "golden", tmp_path / "samples.json")
+    assert {p.name for p in written} == {"adapters.json", "decode.json", "samples.json"}
+    for name in ("adapters.json", "decode.json"):
+        committed = json.loads((GOLDEN / name).read_text())
+        _assert_same(committed, json.loads((tmp_path / "golden" / name).read_text()), name)
+    _assert_same(json.loads(SAMPLES.read_text()), json.loads((tmp_path / "samples.json").read_text()), "samples")
+
+
+def test_golden_cases_cover_fallbacks_and_clipping():
+    cases = {c["name"]: c for c in json.loads((GOLDEN / "adapters.json").read_text())["cases"]}
+    assert {c["layout"] for c in cases.values()} == {"coco17", "mediapipe33"}
+    assert any(0.0 in c["confidence"] for c in cases.values())  # flagged joints present
+    assert any(127 in sum(c["input_int8"], []) or -128 in sum(c["input_int8"], []) for c in cases.values())
+    samples = json.loads(SAMPLES.read_text())
+    assert samples["layout"] == "coco17" and len(samples["sequences"]) >= 1
+    assert np.asarray(samples["sequences"][0]["frames"]).shape[1:] == (17, 3)
+
+
+def test_java_lifter_core_matches_golden(tmp_path):
+    javac, java = shutil.which("javac"), shutil.which("java")
+    missing = [str(j) for j in JUNIT_JARS if not j.is_file()]
+    if javac is None or java is None or missing:
+        pytest.skip("Java cross-check needs a JDK (javac, java) and JUnit 4 jars "
+                    f"(missing: {missing or 'javac/java'}); install the Debian packages: "
+                    "apt-get install -y default-jdk-headless junit4 libhamcrest-java")
+    main_src = sorted(str(p) for p in (CORE / "src" / "main" / "java").rglob("*.java"))
+    test_src = sorted(str(p) for p in (CORE / "src" / "test" / "java").rglob("*.java"))
+    assert main_src and test_src
+    cp_junit = ":".join(str(j) for j in JUNIT_JARS)
+    out_main, out_test = tmp_path / "main", tmp_path / "test"
+    for cmd in (["javac", "--release", "17", "-d", str(out_main)] + main_src,
+                ["javac", "--release", "17", "-d", str(out_test), "-cp", f"{out_main}:{cp_junit}"] + test_src):
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stdout + r.stderr
+    classes = sorted("org.graphsh.lifter." + Path(p).stem for p in test_src if Path(p).stem.endswith("Test"))
+    r = subprocess.run(["java", f"-Dgolden.dir={GOLDEN}", "-cp", f"{out_main}:{out_test}:{cp_junit}",
+                        "org.junit.runner.JUnitCore"] + classes, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert "OK (" in r.stdout

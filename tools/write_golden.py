@@ -1,0 +1,216 @@
+#!/usr/bin/env python
+"""Write the cross-language golden vectors (tests/fixtures/golden/*.json) and the Android demo's sample sequences.
+
+Golden files pin the pure pieces of :mod:`graphsh_tf.keypoints` so the Java port (android_demo/lifter-core)
+can be checked against them:
+
+* ``adapters.json``: detector keypoints (COCO-17 / MediaPipe-33 pixels, scores, min_score, image size) →
+  H36M-16 pixels and confidences → float model input → int8 model input for a given scale / zero point.
+* ``decode.json``: raw model outputs (float32 and int8 with quantization) → joints in mm.
+
+``android_demo/app/src/main/assets/samples.json``: short procedural COCO-17 sequences (a walking and an
+arm-waving stick figure, perspective-projected) the demo app lifts.
+
+Usage: ``python tools/write_golden.py [--out DIR] [--samples FILE]``. Deterministic (fixed seeds); rerunning
+gives identical files; tests/test_java_lifter_core.py checks that.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from graphsh_tf import keypoints as kp  # noqa: E402
+from graphsh_tf import skeleton  # noqa: E402
+
+GOLDEN_DIR = ROOT / "tests" / "fixtures" / "golden"
+SAMPLES_FILE = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "samples.json"
+
+
+def _tolist(a) -> list:
+    return np.asarray(a).tolist()
+
+
+def _random_pose(rng: np.random.Generator, k: int, w: float, h: float) -> np.ndarray:
+    return np.round(rng.uniform([0.05 * w, 0.05 * h], [0.95 * w, 0.95 * h], size=(k, 2)), 2)
+
+
+def _adapter_case(name: str, layout: str, xy: np.ndarray, scores: np.ndarray, min_score: float,
+                  w: float, h: float, quant: Dict) -> Dict:
+    adapted, conf = kp.adapt(xy, layout, scores=scores, min_score=min_score)
+    x_float = kp.prepare_input(xy, w, h, layout, scores, min_score)
+    x_int8 = kp.prepare_input(xy, w, h, layout, scores, min_score, quant=quant)
+    return {"name": name, "layout": layout, "image_size": [w, h], "min_score": min_score,
+            "keypoints": _tolist(xy), "scores": _tolist(scores),
+            "h36m16_xy": _tolist(adapted), "confidence": _tolist(conf),
+            "input_float": _tolist(x_float[0].astype(np.float64)),
+            "input_quantization": quant, "input_int8": _tolist(x_int8[0].astype(np.int64))}
+
+
+def adapter_cases() -> List[Dict]:
+    """Hand-picked cases: full confidence, low/missing scores with fallbacks, empty detections, clipping."""
+    rng = np.random.default_rng(2021)
+    cases = []
+    coco, mp = skeleton.COCO17, skeleton.MEDIAPIPE33
+    q_fine = {"scale": 0.0078125, "zero_point": 0}
+    q_odd = {"scale": 0.011764705882352941, "zero_point": -3}
+    q_clip = {"scale": 0.004, "zero_point": 10}  # range ~[-0.55, 0.47]: clips the outer joints
+    for layout, sk, size in (("coco17", coco, (640.0, 480.0)), ("mediapipe33", mp, (720.0, 1280.0))):
+        w, h = size
+        k = sk.num_joints
+        xy = _random_pose(rng, k, w, h)
+        cases.append(_adapter_case(f"{layout}_full", layout, xy, np.ones(k), 0.0, w, h, q_fine))
+        s = np.round(rng.uniform(0.2, 1.0, size=k), 3)
+        s[sk.index("left_ear")] = 0.0
+        s[sk.index("right_ear")] = 0.05
+        s[sk.index("right_knee")] = 0.1
+        cases.append(_adapter_case(f"{layout}_low_scores", layout, _random_pose(rng, k, w, h), s, 0.3, w, h, q_odd))
+        s = np.round(rng.uniform(0.5, 1.0, size=k), 3)
+        s[sk.index("right_hip")] = 0.0
+        s[sk.index("left_shoulder")] = 0.0
+        s[sk.index("right_shoulder")] = 0.0
+        s[sk.index("nose")] = 0.0
+        cases.append(_adapter_case(f"{layout}_one_hip_no_shoulders_no_nose", layout, _random_pose(rng, k, w, h), s,
+                                   0.0, w, h, q_clip))
+        s = np.zeros(k)
+        s[sk.index("left_wrist")] = 0.7
+        cases.append(_adapter_case(f"{layout}_only_left_wrist", layout, _random_pose(rng, k, w, h), s, 0.0, w, h,
+                                   q_fine))
+        s = np.zeros(k)
+        s[sk.index("left_hip")] = 0.9
+        s[sk.index("right_hip")] = 0.8
+        cases.append(_adapter_case(f"{layout}_only_hips", layout, _random_pose(rng, k, w, h), s, 0.0, w, h, q_odd))
+    return cases
+
+
+def decode_cases() -> List[Dict]:
+    rng = np.random.default_rng(7)
+    cases = []
+    raw = np.round(rng.normal(scale=300.0, size=(16, 3)), 3).astype(np.float32)
+    cases.append({"name": "float32", "raw": _tolist(raw.astype(np.float64)), "quantization": None,
+                  "joints_mm": _tolist(kp.decode_output(raw).astype(np.float64))})
+    for name, quant in (("int8_a", {"scale": 7.8431372549019605, "zero_point": 0}),
+                        ("int8_b", {"scale": 5.123456789, "zero_point": -17})):
+        q = rng.integers(-128, 128, size=(16, 3)).astype(np.int8)
+        q[0, :] = [-128, 127, quant["zero_point"]]
+        cases.append({"name": name, "raw": _tolist(q.astype(np.int64)), "quantization": quant,
+                      "joints_mm": _tolist(kp.decode_output(q, quant).astype(np.float64))})
+    return cases
+
+
+# --- sample sequences for the demo app ---------------------------------------------------------------------------
+
+def _rot_x(a: float) -> np.ndarray:
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def _figure_3d(t: float, motion: str) -> Dict[str, np.ndarray]:
+    """A stick figure (metres, y down, z away from the camera) at phase ``t`` (radians)."""
+    down = np.array([0.0, 1.0, 0.0])
+    j: Dict[str, np.ndarray] = {}
+    pelvis = np.array([0.0, 0.0 if motion == "wave" else 0.03 * np.cos(2 * t), 0.0])
+    j["left_hip"], j["right_hip"] = pelvis + [0.12, 0, 0], pelvis + [-0.12, 0, 0]
+    swing = 0.45 * np.sin(t) if motion == "walk" else 0.0
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        hip = j[f"{side}_hip"]
+        thigh = _rot_x(sign * swing) @ (0.45 * down)
+        knee = hip + thigh
+        bend = max(0.0, -sign * np.sin(t)) * 0.6 if motion == "walk" else 0.0
+        shin = _rot_x(sign * swing - bend) @ (0.44 * down)
+        j[f"{side}_knee"], j[f"{side}_ankle"] = knee, knee + shin
+    neck = pelvis + [0.0, -0.52, 0.0]
+    j["left_shoulder"], j["right_shoulder"] = neck + [0.18, 0.02, 0], neck + [-0.18, 0.02, 0]
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        sh = j[f"{side}_shoulder"]
+        if motion == "walk":
+            upper = _rot_x(-sign * swing) @ (0.3 * down)
+            fore = _rot_x(-sign * swing - 0.3) @ (0.27 * down)
+        else:
+            lift = (1.2 + 0.8 * np.sin(t)) if side == "left" else 0.3
+            upper = 0.3 * np.array([sign * np.sin(lift), np.cos(lift), 0.0])
+            wave = (2.6 + 0.5 * np.sin(3 * t)) if side == "left" else 0.4
+            fore = 0.27 * np.array([sign * np.sin(wave), np.cos(wave), 0.0])
+        j[f"{side}_elbow"] = sh + upper
+        j[f"{side}_wrist"] = sh + upper + fore
+    head = neck + [0.0, -0.2, 0.0]
+    j["nose"] = head + [0.0, 0.02, -0.1]
+    j["left_eye"], j["right_eye"] = head + [0.035, -0.01, -0.09], head + [-0.035, -0.01, -0.09]
+    j["left_ear"], j["right_ear"] = head + [0.08, 0.0, 0.0], head + [-0.08, 0.0, 0.0]
+    return j
+
+
+def sample_sequences(num_frames: int = 48, w: float = 640.0, h: float = 480.0) -> Dict:
+    """Procedural COCO-17 sequences ``{"layout", "image_size", "fps", "sequences": [{"name", "frames"}]}``,
+    each frame 17 ``[x, y, score]`` pixel rows (camera 4 m away, focal 500 px, figure turned 30 degrees)."""
+    yaw = np.deg2rad(30.0)
+    rot = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0], [-np.sin(yaw), 0, np.cos(yaw)]])
+    f, cam = 500.0, np.array([0.0, -0.1, 4.0])
+    seqs = []
+    for motion in ("walk", "wave"):
+        frames = []
+        for i in range(num_frames):
+            joints = _figure_3d(2 * np.pi * i / num_frames, motion)
+            rows = []
+            for name in skeleton.COCO17.joint_names:
+                p = rot @ joints[name] + cam
+                rows.append([round(float(f * p[0] / p[2] + w / 2), 2), round(float(f * p[1] / p[2] + h / 2), 2),
+                             0.9])
+            frames.append(rows)
+        seqs.append({"name": motion, "frames": frames})
+    return {"layout": "coco17", "image_size": [w, h], "fps": 24, "sequences": seqs}
+
+
+def build_all() -> Dict[str, Dict]:
+    """Every generated file, by name: ``adapters.json``, ``decode.json``, ``samples.json``."""
+    return {"adapters.json": {"format": "graphsh-golden/1", "cases": adapter_cases()},
+            "decode.json": {"format": "graphsh-golden/1", "cases": decode_cases()},
+            "samples.json": sample_sequences()}
+
+
+def _write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(obj, fh, separators=(",", ":"))
+        fh.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def write_all(golden_dir: Path = GOLDEN_DIR, samples_file: Path = SAMPLES_FILE) -> List[Path]:
+    files = build_all()
+    written = []
+    for name, obj in files.items():
+        path = Path(samples_file) if name == "samples.json" else Path(golden_dir) / name
+        _write_json(path, obj)
+        written.append(path)
+    return written
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder for adapters.json / decode.json")
+    ap.add_argument("--samples", type=Path, default=SAMPLES_FILE, help="path of the demo's samples.json")
+    args = ap.parse_args(argv)
+    try:
+        for p in write_all(args.out, args.samples):
+            print(p)
+    except (OSError, ValueError) as e:
+        print(f"write_golden: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
