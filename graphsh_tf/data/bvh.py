@@ -196,6 +196,38 @@ def parse_bvh(path: Union[str, os.PathLike], text: Optional[str] = None) -> BvhC
                    frame_time)
 
 
+def write_bvh(clip: BvhClip, path: Union[str, os.PathLike], frames: Optional[np.ndarray] = None) -> None:
+    """Write ``clip`` (optionally only motion rows ``frames``) as a BVH file, atomically."""
+    motion = clip.motion if frames is None else clip.motion[frames]
+    children: Dict[int, List[int]] = {}
+    for j, p in enumerate(clip.parents):
+        children.setdefault(p, []).append(j)
+    lines = ["HIERARCHY"]
+
+    def emit(j: int, depth: int) -> None:
+        pad = "  " * depth
+        if clip.joint_names[j].endswith("_End") and not clip.channels[j] and j not in children:
+            lines.append(f"{pad}End Site")
+        else:
+            lines.append(f"{pad}{'ROOT' if clip.parents[j] < 0 else 'JOINT'} {clip.joint_names[j]}")
+        lines.append(pad + "{")
+        lines.append(f"{pad}  OFFSET " + " ".join(f"{v:.6g}" for v in clip.offsets[j]))
+        if clip.channels[j]:
+            lines.append(f"{pad}  CHANNELS {len(clip.channels[j])} " + " ".join(clip.channels[j]))
+        for c in children.get(j, []):
+            emit(c, depth + 1)
+        lines.append(pad + "}")
+
+    for root in children.get(-1, []):
+        emit(root, 0)
+    lines += ["MOTION", f"Frames: {motion.shape[0]}", f"Frame Time: {clip.frame_time:.7g}"]
+    lines += [" ".join(f"{v:.6g}" for v in row) for row in motion]
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def clip_fk(clip: BvhClip, frames: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Forward kinematics of a clip: world positions ``(T, J, 3)`` and rotations ``(T, J, 3, 3)`` in file units and
     the file's frame (``frames`` selects motion rows)."""

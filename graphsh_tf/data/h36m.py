@@ -126,6 +126,8 @@ def load_h36m(folder, keypoints: str = "gt", downsample: int = 1,
     need = [FILE_3D] + ([] if keypoints == "gt" else [file_2d(keypoints)])
     missing = [n for n in need if not (folder / n).is_file()]
     if missing:
+        if keypoints == "gt":
+            missing = missing + [f"(optionally) {file_2d('gt')}"]
         raise _missing_files_error(folder, missing)
     data_3d = _load_npz_dict(path_3d, "positions_3d")
     data_3d.pop("__metadata__")

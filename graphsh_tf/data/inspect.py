@@ -1,0 +1,98 @@
+"""Check a data source the way training loads it.
+
+``python -m graphsh_tf.data.inspect --data synthetic|h36m:DIR|bvh:DIR [--keypoints K] [--downsample N] [--png FILE]``
+
+Prints :meth:`PoseData.summary` (train/test frame counts) and a few sanity figures; exits 2 with one line on stderr
+when the data is bad. ``--png`` writes a figure of a few 2D inputs and 3D targets (matplotlib Agg, atomic write).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from graphsh_tf.data.dataset import DataError, PoseData, load_data
+
+
+def describe(data: PoseData) -> List[str]:
+    """Sanity lines: 2D range, 3D extent, mean bone lengths of the train split (or test when train is empty)."""
+    split = data.train if len(data.train) else data.test
+    p2d, p3d = split.poses_2d, split.poses_3d
+    lines = [f"2D normalized range x [{p2d[..., 0].min():.3f}, {p2d[..., 0].max():.3f}] "
+             f"y [{p2d[..., 1].min():.3f}, {p2d[..., 1].max():.3f}]",
+             f"3D root-relative extent (mm) max |x|,|y|,|z| = {np.abs(p3d).max(axis=(0, 1)).round(1).tolist()}"]
+    bones = [f"{data.skeleton.joint_names[j]}={np.linalg.norm(p3d[:, j] - p3d[:, p], axis=-1).mean():.0f}"
+             for j, p in data.skeleton.edges]
+    lines.append("mean bone lengths (mm): " + " ".join(bones))
+    lines.append(f"actions: {', '.join(sorted(set(split.actions.tolist()))[:20])}")
+    return lines
+
+
+def save_png(data: PoseData, path: str, count: int = 4, seed: int = 0) -> None:
+    """Figure with ``count`` random samples: 2D input (top) and 3D target (bottom), written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    split = data.train if len(data.train) else data.test
+    rows = np.random.default_rng(seed).choice(len(split), size=min(count, len(split)), replace=False)
+    fig = plt.figure(figsize=(3 * len(rows), 6))
+    edges = data.skeleton.edges
+    left = set(data.skeleton.joints_left)
+    for k, r in enumerate(rows):
+        ax = fig.add_subplot(2, len(rows), k + 1)
+        for j, p in edges:
+            xy = split.poses_2d[r, [j, p]]
+            ax.plot(xy[:, 0], xy[:, 1], color="tab:blue" if j in left else "tab:red")
+        ax.invert_yaxis()
+        ax.set_aspect("equal")
+        ax.set_title(f"{split.sequences[r]}", fontsize=7)
+        ax3 = fig.add_subplot(2, len(rows), len(rows) + k + 1, projection="3d")
+        for j, p in edges:
+            xyz = split.poses_3d[r, [j, p]]
+            ax3.plot(xyz[:, 0], xyz[:, 2], -xyz[:, 1], color="tab:blue" if j in left else "tab:red")
+        ax3.set_title(f"{split.actions[r]} (3D, mm)", fontsize=7)
+    folder = Path(path).resolve().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=80)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default="synthetic", help="synthetic | h36m:DIR | bvh:DIR | mpi_inf_3dhp:DIR")
+    parser.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D file suffix (cpn_ft_h36m_dbb)")
+    parser.add_argument("--downsample", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--png", default=None, help="write a figure of a few samples to this file")
+    args = parser.parse_args(argv)
+    try:
+        data = load_data(args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)
+        data = data.to_16_joints()
+        print(data.summary())
+        for line in describe(data):
+            print("  " + line)
+        if args.png:
+            save_png(data, args.png)
+            print(f"  wrote {args.png}")
+    except (DataError, ValueError) as err:
+        print(f"error: {str(err).splitlines()[0] if str(err) else type(err).__name__}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
