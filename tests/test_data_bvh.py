@@ -1,0 +1,172 @@
+"""BVH parsing, forward kinematics, joint mapping and the bvh:DIR data set."""
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphsh_tf import skeleton as sk
+from graphsh_tf.data import bvh
+from graphsh_tf.data.dataset import DataError, load_data
+
+HERE = Path(__file__).resolve().parent
+FIXTURE = HERE / "fixtures" / "bvh_bandai_walk_normal_001_5frames.bvh"
+BANDAI = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "bandai-namco-motion-1" / "data"
+
+TWO_JOINTS = """HIERARCHY
+ROOT Root
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition %s
+  JOINT Child
+  {
+    OFFSET 0 10 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    End Site
+    {
+      OFFSET 5 0 0
+    }
+  }
+}
+MOTION
+Frames: 2
+Frame Time: 0.04
+1 2 3 %s 0 0 0
+1 2 3 %s 0 0 90
+"""
+
+
+def bone_lengths(world):
+    return {sk.H36M16.joint_names[j]: np.linalg.norm(world[:, j] - world[:, p], axis=-1) for j, p in sk.H36M16.edges}
+
+
+def test_parse_fixture_structure():
+    clip = bvh.parse_bvh(FIXTURE)
+    assert clip.num_frames == 5 and clip.frame_time == pytest.approx(1 / 30, rel=1e-3)
+    assert clip.joint_names[:3] == ["joint_Root", "Hips", "Spine"]
+    assert "Head_End" in clip.joint_names and clip.parents[0] == -1
+    assert clip.motion.shape == (5, 6 * sum(1 for c in clip.channels if c))
+
+
+def test_euler_order_follows_channel_order():
+    # root rotated 90 degrees about z; with order ZXY vs XYZ the second rotation differs
+    text = TWO_JOINTS % ("Zrotation Xrotation Yrotation", "90 90 0", "90 90 0")
+    clip = bvh.parse_bvh("two.bvh", text)
+    pos, _ = bvh.clip_fk(clip)
+    # R = Rz(90) @ Rx(90): the child offset (0, 10, 0) -> Rx: (0, 0, 10) -> Rz: (0, 0, 10)
+    np.testing.assert_allclose(pos[0, 1], [1, 2, 13], atol=1e-9)
+    text = TWO_JOINTS % ("Xrotation Yrotation Zrotation", "90 0 90", "90 0 90")
+    pos, _ = bvh.clip_fk(bvh.parse_bvh("two.bvh", text))
+    # R = Rx(90) @ Rz(90): (0, 10, 0) -> Rz: (-10, 0, 0) -> Rx: (-10, 0, 0)
+    np.testing.assert_allclose(pos[0, 1], [-9, 2, 3], atol=1e-9)
+    # frame 2: the child's own Yrotation 90 turns its End Site offset (5, 0, 0) -> (0, 0, -5) in its frame
+    assert not np.allclose(pos[0, 2], pos[1, 2])
+
+
+def test_fixture_fk_bone_lengths_are_plausible_and_constant():
+    world = bvh.h36m_world_poses(bvh.parse_bvh(FIXTURE))
+    lengths = bone_lengths(world)
+    for bone in ("RKnee", "LKnee"):  # thigh
+        assert 350 < lengths[bone].mean() < 550
+        assert lengths[bone].std() < 1.0
+    # Z is up: the head is above the pelvis, the feet below it
+    assert np.all(world[:, 9, 2] > world[:, 0, 2] + 300) and np.all(world[:, 3, 2] < world[:, 0, 2] - 500)
+
+
+def test_left_right_and_forward_follow_anatomy():
+    world = bvh.h36m_world_poses(bvh.parse_bvh(FIXTURE))
+    left = world[:, 4] - world[:, 1]  # RHip -> LHip
+    forward = np.cross(left, [0, 0, 1.0]).mean(axis=0)
+    walk = world[-1, 0] - world[0, 0]
+    assert np.dot(forward[:2], walk[:2]) > 0  # walking forwards, so left and right are not swapped
+
+
+def test_malformed_bvh_names_the_line(tmp_path):
+    good = FIXTURE.read_text().splitlines()
+    bad = list(good)
+    idx = next(i for i, line in enumerate(bad) if "OFFSET" in line and i > 10)
+    bad[idx] = bad[idx].replace("OFFSET", "OFSET")
+    path = tmp_path / "bad.bvh"
+    path.write_text("\n".join(bad))
+    with pytest.raises(bvh.BvhError, match=rf"bad.bvh:{idx + 1}:"):
+        bvh.parse_bvh(path)
+    short = list(good)
+    frame_line = len(short) - 2
+    short[frame_line] = " ".join(short[frame_line].split()[:-3])
+    path.write_text("\n".join(short))
+    with pytest.raises(DataError, match=rf"bad.bvh:{frame_line + 1}: frame line has"):
+        bvh.parse_bvh(path)
+    path.write_text("\n".join(good[:-2] + ["1 2 nan"]))
+    with pytest.raises(bvh.BvhError, match=r"bad.bvh:\d+"):
+        bvh.parse_bvh(path)
+
+
+def test_unmappable_bvh_lists_its_joint_names(tmp_path):
+    text = TWO_JOINTS % ("Zrotation Xrotation Yrotation", "0 0 0", "0 0 0")
+    clip = bvh.parse_bvh("two.bvh", text)
+    with pytest.raises(bvh.BvhError, match=r"joints are: Root, Child\. Fix: pass joint_map"):
+        bvh.h36m_world_poses(clip, path="two.bvh")
+
+
+def test_user_joint_map(tmp_path):
+    clip = bvh.parse_bvh(FIXTURE)
+    mapping = {k: (v if isinstance(v, str) else v["joint"]) for k, v in bvh.BANDAI_NAMCO_MAP.items()}
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(mapping))
+    world = bvh.h36m_world_poses(clip, joint_map=str(path))
+    default = bvh.h36m_world_poses(clip)
+    np.testing.assert_allclose(world[:, :9], default[:, :9])
+    assert np.all(np.linalg.norm(world[:, 9] - default[:, 9], axis=-1) > 100)  # Head without the 14 cm offset
+    del mapping["Head"]
+    path.write_text(json.dumps(mapping))
+    with pytest.raises(bvh.BvhError, match="missing \\['Head'\\]"):
+        bvh.h36m_world_poses(clip, joint_map=str(path))
+
+
+def test_bvh_dir_data_set_from_fixture_copies(tmp_path):
+    for k in range(12):
+        shutil.copy(FIXTURE, tmp_path / f"clip{k:02d}.bvh")
+    data = load_data(f"bvh:{tmp_path}", test_percent=30.0, frame_step=1)
+    n_test = sum(bvh.is_test_clip(f"clip{k:02d}", 30.0) for k in range(12))
+    assert data.info["test_clips"] == n_test and data.info["train_clips"] == 12 - n_test
+    assert len(data.train) + len(data.test) == 12 * 5 * 4 - data.info["dropped_rows"]
+    assert data.skeleton is sk.H36M16 and np.all(data.train.poses_3d[:, 0] == 0)
+    assert data.train.sequences[0].endswith("/cam0") and set(data.train.actions) == {"clip00"} | set(
+        data.train.actions)
+    virtual = load_data(f"bvh:{tmp_path}", test_percent=30.0, frame_step=1, cameras="virtual", seed=3)
+    again = load_data(f"bvh:{tmp_path}", test_percent=30.0, frame_step=1, cameras="virtual", seed=3)
+    assert np.array_equal(virtual.train.poses_2d, again.train.poses_2d)
+    assert not np.array_equal(virtual.train.poses_2d[:10], data.train.poses_2d[:10])
+
+
+def test_bvh_dir_errors(tmp_path):
+    with pytest.raises(DataError, match="BVH folder not found"):
+        load_data(f"bvh:{tmp_path / 'nope'}")
+    with pytest.raises(DataError, match="no .bvh files"):
+        load_data(f"bvh:{tmp_path}")
+
+
+@pytest.mark.skipif(not BANDAI.is_dir(), reason=f"Bandai-Namco BVH data not present at {BANDAI}")
+def test_bandai_clips_have_plausible_constant_bone_lengths():
+    for name in ("dataset-1_walk_normal_001", "dataset-1_kick_normal_001", "dataset-1_bow_active_001"):
+        world = bvh.h36m_world_poses(bvh.parse_bvh(BANDAI / f"{name}.bvh"))
+        for bone, length in bone_lengths(world).items():
+            # limb bones are one BVH segment each (rigid); torso/shoulder "bones" span several BVH joints
+            limit = 1.0 if bone[1:] in ("Knee", "Foot", "Elbow", "Wrist") else 5.0
+            assert length.std() < limit, (name, bone, length.std())
+        for bone in ("RKnee", "LKnee"):
+            assert 350 < bone_lengths(world)[bone].mean() < 550, name
+
+
+@pytest.mark.skipif(not BANDAI.is_dir(), reason=f"Bandai-Namco BVH data not present at {BANDAI}")
+def test_loading_all_bandai_clips_takes_seconds():
+    start = time.perf_counter()
+    data = load_data(f"bvh:{BANDAI}")
+    elapsed = time.perf_counter() - start
+    assert data.info["train_clips"] + data.info["test_clips"] == len(list(BANDAI.glob("*.bvh")))
+    assert 0.05 < data.info["test_clips"] / (data.info["train_clips"] + data.info["test_clips"]) < 0.2
+    assert len(data.train) > 30000 and len(data.test) > 2000
+    assert elapsed < 30.0, f"loading took {elapsed:.1f} s"
+    assert "bow" in set(data.train.actions) | set(data.test.actions)
