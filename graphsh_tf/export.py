@@ -1,0 +1,400 @@
+"""TFLite export: an inference graph rebuilt from the trained Keras weights, converted to five variants.
+
+The Keras model is not converted as is. :func:`inference_module` walks the flat functional model and rebuilds
+it from constants, with everything foldable folded:
+
+* BatchNorm after a graph conv is folded into its weights and bias; the bias is folded into the feature transform
+  when every row of the mixing matrix sums to 1 (row-normalized adjacency, softmax), so the mixing op carries the
+  ReLU alone.
+* the metres→millimetres factor (x1000) is folded into the output layer: every ``.tflite`` outputs mm.
+* a graph conv becomes *transform* then *mix*. Per-joint weights (``preagg``/``dc_preagg``) are a grouped 1x1
+  ``CONV_2D`` (groups = joints; one filter per joint and weight set, so the weight count does not grow), shared
+  weights a ``FULLY_CONNECTED``. The joint mixing with the constant ``[diag(A) | offdiag(A)]`` matrix is a
+  ``FULLY_CONNECTED`` over the joint axis of a channel-major tensor (so it quantizes per channel like any weight).
+  Skeletal pooling and unpooling are ``FULLY_CONNECTED`` with 0/1 weights on the same channel-major layout.
+
+Other formulations (``formulation=``) exist for the measurements of ``benchmarks/tflite_formulations.py``:
+``"bmm"`` (per-joint ``BATCH_MATMUL``), ``"split_fc"`` (one ``FULLY_CONNECTED`` per joint),
+``"keras"`` (the Keras graph converted as is).
+
+Every graph has fixed shapes: signature ``lift`` with input ``keypoints_2d`` ``[batch, 16, 2]`` float32 (or int8)
+and output ``joints_3d`` ``[batch, 16, 3]`` in mm.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+from graphsh_tf.layers.graph_conv import _DECOUPLED, _PER_JOINT, GraphConv
+from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
+
+VARIANTS = ("fp32", "fp16", "drq", "int8", "qat_int8")
+FORMULATIONS = ("conv", "bmm", "split_fc", "keras")
+SIGNATURE = "lift"
+INPUT_NAME = "keypoints_2d"
+OUTPUT_NAME = "joints_3d"
+MM_PER_M = 1000.0
+
+
+class ExportError(ValueError):
+    """An export request cannot be honoured; the message names the model/option and the fix."""
+
+
+# --- the folded inference graph ---------------------------------------------------------------------------------
+
+class _Pending:
+    """A graph conv not yet emitted: ``relu?(mix @ (transform(x) [* M]) + bias)``, BN folded in on the way.
+
+    ``w``: ``(K, J, Cin, Cout)`` (per-joint) or ``(K, Cin, Cout)`` (shared); ``mix``: ``(J, K*J)``, column
+    ``k*J + j``; ``mod``: ``(J, Cout)`` or None; ``bias``: ``(Cout,)``.
+    """
+
+    def __init__(self, x, w, mix, bias, per_joint, mod=None):
+        self.x, self.w, self.mix, self.bias, self.per_joint, self.mod = x, w, mix, bias, per_joint, mod
+
+    def scale(self, s: np.ndarray, t: np.ndarray) -> "_Pending":
+        """Fold ``y * s + t`` (per output channel) into the weights and bias."""
+        return _Pending(self.x, self.w * s, self.mix, self.bias * s + t, self.per_joint, self.mod)
+
+
+class _Value:
+    """A tensor of the rebuilt graph, kept in joint-major ``(N, J, C)`` and/or channel-major ``(N, C, J)``."""
+
+    def __init__(self, jc=None, cj=None):
+        self._jc, self._cj = jc, cj
+
+    def jc(self):
+        if self._jc is None:
+            self._jc = tf.transpose(self._cj, [0, 2, 1])
+        return self._jc
+
+    def cj(self):
+        if self._cj is None:
+            self._cj = tf.transpose(self._jc, [0, 2, 1])
+        return self._cj
+
+
+def _matmul_last(x, w: np.ndarray, b: Optional[np.ndarray] = None, relu: bool = False):
+    """``x (..., In) @ w (In, Out) [+ b]`` on the last axis as one FULLY_CONNECTED (fixed shapes)."""
+    shape = x.shape.as_list()
+    y = tf.matmul(tf.reshape(x, (-1, shape[-1])), tf.constant(w.astype(np.float32)))
+    if b is not None:
+        y = tf.nn.bias_add(y, tf.constant(b.astype(np.float32)))
+    if relu:
+        y = tf.nn.relu(y)
+    return tf.reshape(y, shape[:-1] + [w.shape[1]])
+
+
+def _bn_fold(layer) -> tuple:
+    gamma = layer.gamma.numpy() if layer.scale else 1.0
+    beta = layer.beta.numpy() if layer.center else 0.0
+    s = gamma / np.sqrt(layer.moving_variance.numpy() + layer.epsilon)
+    return s.astype(np.float64), (beta - layer.moving_mean.numpy() * s).astype(np.float64)
+
+
+def _graph_conv_params(layer: GraphConv) -> tuple:
+    """Eager numpy ``(w, mix, bias, per_joint, mod)`` of a graph conv (see :class:`_Pending`)."""
+    w = layer.W.numpy().astype(np.float64)
+    j = layer.num_joints
+    if _DECOUPLED[layer.gcn]:
+        a_self, a_nb = (np.asarray(t, dtype=np.float64) for t in layer._adjacency_parts())
+        mix = np.concatenate([np.diag(a_self), a_nb], axis=1)
+    else:
+        mix = np.asarray(layer._adj, dtype=np.float64)
+    bias = layer.bias.numpy().astype(np.float64) if layer.use_bias else np.zeros(layer.units)
+    mod = layer.M.numpy().astype(np.float64) if layer.gcn == "modulated" else None
+    assert mix.shape == (j, w.shape[0] * j)
+    return w, mix, bias, layer.gcn in _PER_JOINT, mod
+
+
+def _transform(p: _Pending, formulation: str):
+    """Per-joint or shared feature transform → ``(N, J, K, Cout)`` joint-major (bias added if foldable)."""
+    k_sets = p.w.shape[0]
+    cout = p.w.shape[-1]
+    x = p.x.jc()
+    n, j, cin = x.shape.as_list()
+    fold_bias = p.mod is None and np.allclose(p.mix.sum(axis=1), 1.0, atol=1e-6)
+    b = np.tile(p.bias, k_sets) if fold_bias else None                     # (K*Cout,)
+    if not p.per_joint:
+        y = _matmul_last(x, np.concatenate(list(p.w), axis=1), b)           # (N, J, K*Cout)
+        y = tf.reshape(y, (n, j, k_sets, cout))
+    elif formulation == "conv":
+        # filter (1, 1, Cin, J*K*Cout): group g (joint g) owns output channels [g*K*Cout, (g+1)*K*Cout)
+        f = np.transpose(p.w, (2, 1, 0, 3)).reshape(cin, j * k_sets * cout)[None, None]
+        y = tf.nn.conv2d(tf.reshape(x, (n, 1, 1, j * cin)), tf.constant(f.astype(np.float32)), 1, "VALID")
+        if b is not None:
+            y = tf.nn.bias_add(y, tf.constant(np.tile(b, j).astype(np.float32)))
+        y = tf.reshape(y, (n, j, k_sets, cout))
+    elif formulation == "bmm":
+        wj = np.transpose(p.w, (1, 2, 0, 3)).reshape(j, cin, k_sets * cout)
+        y = tf.matmul(tf.transpose(x, [1, 0, 2]), tf.constant(wj.astype(np.float32)))    # (J, N, K*Cout)
+        if b is not None:
+            y = y + tf.constant(b.astype(np.float32))
+        y = tf.transpose(tf.reshape(y, (j, n, k_sets, cout)), [1, 0, 2, 3])
+    elif formulation == "split_fc":
+        rows = tf.split(x, j, axis=1)
+        outs = [_matmul_last(rows[i], np.transpose(p.w[:, i], (1, 0, 2)).reshape(cin, k_sets * cout), b)
+                for i in range(j)]
+        y = tf.reshape(tf.concat(outs, axis=1), (n, j, k_sets, cout))
+    else:
+        raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
+    if p.mod is not None:
+        y = y * tf.constant(p.mod[:, None, :].astype(np.float32))
+    return y, fold_bias
+
+
+def _emit(p: _Pending, relu: bool, formulation: str) -> _Value:
+    """Emit transform + mixing (+ bias) (+ ReLU); result channel-major."""
+    y, bias_done = _transform(p, formulation)
+    n, j, k_sets, cout = y.shape.as_list()
+    yt = tf.reshape(tf.transpose(y, [0, 3, 2, 1]), (n, cout, k_sets * j))        # column k*J + j
+    if bias_done:
+        out = _matmul_last(yt, p.mix.T, relu=relu)                               # (N, Cout, J)
+    else:
+        out = _matmul_last(yt, p.mix.T) + tf.constant(p.bias[:, None].astype(np.float32))
+        out = tf.nn.relu(out) if relu else out
+    return _Value(cj=out)
+
+
+def _inputs(layer) -> list:
+    inp = layer.input
+    return list(inp) if isinstance(inp, (list, tuple)) else [inp]
+
+
+def _build_forward(model: keras.Model, formulation: str) -> Callable:
+    """A function ``x (N, 16, 2) → (N, 16, 3) mm`` that rebuilds ``model`` from folded constants."""
+    out_layer = model.layers[-1]
+    params = {}
+    for layer in model.layers:                    # numpy weights, read eagerly before tracing
+        if isinstance(layer, GraphConv):
+            params[layer.name] = _graph_conv_params(layer)
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            params[layer.name] = _bn_fold(layer)
+        elif isinstance(layer, keras.layers.Dense):
+            kernel = layer.kernel.numpy()
+            bias = layer.bias.numpy() if layer.use_bias else np.zeros(kernel.shape[1], np.float32)
+            params[layer.name] = (kernel, bias)
+
+    @tf.autograph.experimental.do_not_convert
+    def forward(x):
+        vals: Dict[int, object] = {id(model.inputs[0]): _Value(jc=x)}
+
+        def get(t, relu=False):
+            v = vals[id(t)]
+            if isinstance(v, _Pending):
+                v = _emit(v, relu, formulation)
+                if not relu:
+                    vals[id(t)] = v
+            return v
+
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.InputLayer):
+                continue
+            ins = _inputs(layer)
+            out_id = id(layer.output)
+            if isinstance(layer, GraphConv):
+                w, mix, bias, per_joint, mod = params[layer.name]
+                p = _Pending(get(ins[0]), w, mix, bias, per_joint, mod)
+                if layer is out_layer:
+                    p = p.scale(np.full(layer.units, MM_PER_M), np.zeros(layer.units))
+                vals[out_id] = p
+            elif isinstance(layer, keras.layers.BatchNormalization):
+                src = vals[id(ins[0])]
+                s, t = params[layer.name]
+                if isinstance(src, _Pending):
+                    vals[out_id] = src.scale(s, t)
+                else:
+                    vals[out_id] = _Value(jc=src.jc() * s.astype(np.float32) + t.astype(np.float32))
+            elif isinstance(layer, keras.layers.ReLU):
+                src = vals[id(ins[0])]
+                vals[out_id] = get(ins[0], relu=True) if isinstance(src, _Pending) else _Value(
+                    cj=tf.nn.relu(src.cj()))
+            elif isinstance(layer, keras.layers.Dropout):
+                vals[out_id] = vals[id(ins[0])]
+            elif isinstance(layer, SkeletalPool):
+                xin = get(ins[0]).cj()
+                sel = np.concatenate(sk_pool(layer), axis=0)                     # (J, J_in): both halves
+                y = _matmul_last(xin, sel.T)
+                a, b = tf.split(y, 2, axis=-1)
+                vals[out_id] = _Value(cj=tf.maximum(a, b))
+            elif isinstance(layer, SkeletalUnpool):
+                vals[out_id] = _Value(cj=_matmul_last(get(ins[0]).cj(), layer._copy.T))
+            elif isinstance(layer, keras.layers.Add):
+                vs = [get(t) for t in ins]
+                if all(v._jc is not None for v in vs) and not all(v._cj is not None for v in vs):
+                    vals[out_id] = _Value(jc=_add([v.jc() for v in vs]))
+                else:
+                    vals[out_id] = _Value(cj=_add([v.cj() for v in vs]))
+            elif isinstance(layer, keras.layers.Concatenate):
+                vals[out_id] = _Value(jc=tf.concat([get(t).jc() for t in ins], axis=-1))
+            elif isinstance(layer, keras.layers.Dense):
+                kernel, bias = params[layer.name]
+                if layer is out_layer:
+                    kernel, bias = kernel * MM_PER_M, bias * MM_PER_M
+                act = keras.activations.serialize(layer.activation)
+                y = _matmul_last(get(ins[0]).jc(), kernel, bias, relu=act == "relu")
+                if act == "sigmoid":
+                    y = tf.sigmoid(y)
+                elif act not in ("linear", "relu"):
+                    raise ExportError(f"layer {layer.name}: activation {act!r} is not supported by the exporter")
+                vals[out_id] = _Value(jc=y)
+            elif isinstance(layer, keras.layers.GlobalAveragePooling1D):
+                vals[out_id] = _Value(jc=tf.reduce_mean(get(ins[0]).jc(), axis=1, keepdims=True))
+            elif isinstance(layer, keras.layers.Reshape):
+                src = get(ins[0]).jc()
+                vals[out_id] = _Value(jc=tf.reshape(src, [src.shape[0]] + list(layer.target_shape)))
+            elif isinstance(layer, keras.layers.Multiply):
+                vs = [get(t).jc() for t in ins]
+                vals[out_id] = _Value(jc=vs[0] * vs[1])
+            else:
+                raise ExportError(f"layer {layer.name} ({type(layer).__name__}) is not supported by the exporter; "
+                                  "extend graphsh_tf.export._build_forward")
+        return get(out_layer.output).jc()
+
+    return forward
+
+
+def _add(xs: list):
+    """Sum as a chain of binary ADDs (ADD_N has no int8 kernel)."""
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x
+    return out
+
+
+def sk_pool(layer: SkeletalPool):
+    return layer._sel_a, layer._sel_b
+
+
+class LiftModule(tf.Module):
+    """``tf.Module`` with the ``lift`` function: ``keypoints_2d (batch, 16, 2)`` → ``{"joints_3d": (batch, 16, 3) mm}``."""
+
+    def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv"):
+        super().__init__(name="graphsh")
+        if formulation not in FORMULATIONS:
+            raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
+        j, c = model.input_shape[1], model.input_shape[2]
+        spec = tf.TensorSpec([batch, j, c], tf.float32, name=INPUT_NAME)
+        if formulation == "keras":
+            self.model = model                              # tracked: its variables are captured
+
+            def forward(x):
+                return model(x, training=False) * MM_PER_M
+        else:
+            forward = _build_forward(model, formulation)
+        self._forward = forward
+        @tf.autograph.experimental.do_not_convert
+        def lift(keypoints_2d):
+            return {OUTPUT_NAME: tf.identity(forward(keypoints_2d))}
+
+        self.lift = tf.function(lift, input_signature=[spec])
+
+
+# --- conversion -------------------------------------------------------------------------------------------------
+
+def _representative(samples: np.ndarray, batch: int) -> Callable[[], Iterable]:
+    samples = np.asarray(samples, dtype=np.float32)
+
+    def gen():
+        for i in range(0, len(samples) - batch + 1, batch):
+            yield {INPUT_NAME: samples[i:i + batch]}
+    return gen
+
+
+def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
+            batch: int = 1, formulation: str = "conv") -> bytes:
+    """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
+
+    ``variant``: fp32, fp16, drq (dynamic-range int8 weights), int8 / qat_int8 (full integer; needs
+    ``representative`` ``(M, 16, 2)`` float32 inputs, a few hundred). ``io``: "float" or "int8" input/output of
+    the full-integer variants.
+    """
+    if variant not in VARIANTS:
+        raise ExportError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    if io not in ("float", "int8"):
+        raise ExportError(f"io={io!r}: use 'float' or 'int8'")
+    module = LiftModule(model, batch=batch, formulation=formulation)
+    tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
+    try:
+        concrete = module.lift.get_concrete_function()
+        tf.saved_model.save(module, tmp, signatures={SIGNATURE: concrete})
+        conv = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=[SIGNATURE])
+        if variant == "fp16":
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+            conv.target_spec.supported_types = [tf.float16]
+        elif variant == "drq":
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        elif variant in ("int8", "qat_int8"):
+            if representative is None or len(representative) < batch:
+                raise ExportError(f"variant {variant}: full-integer quantization needs representative inputs "
+                                  "(a few hundred training poses)")
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+            conv.representative_dataset = _representative(representative, batch)
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            if io == "int8":
+                conv.inference_input_type = tf.int8
+                conv.inference_output_type = tf.int8
+        return bytes(conv.convert())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_atomic(path: Union[str, Path], data: bytes) -> Path:
+    """Write bytes to ``path`` via a temp file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def variant_filename(variant: str, batch: int = 1) -> str:
+    return f"graphsh_{variant}.tflite" if batch == 1 else f"graphsh_{variant}_b{batch}.tflite"
+
+
+def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Sequence[str] = VARIANTS,
+                    representative: Optional[np.ndarray] = None, io: str = "float", batch: int = 1,
+                    qat_model: Optional[keras.Model] = None, config: Optional[dict] = None,
+                    formulation: str = "conv", log: Callable[[str], None] = lambda s: None) -> Dict[str, Path]:
+    """Convert ``model`` to each variant into ``out_dir`` (``graphsh_<variant>.tflite`` + ``.json`` sidecar, metadata
+    embedded). ``qat_model``: the float model after quantization-aware fine-tuning (for ``qat_int8``)."""
+    from graphsh_tf import tflite_meta
+
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise ExportError(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
+    written = {}
+    for variant in variants:
+        src = model
+        if variant == "qat_int8":
+            if qat_model is None:
+                raise ExportError("variant qat_int8 needs the quantization-aware fine-tuned model (qat_model=)")
+            src = qat_model
+        data = convert(src, variant, representative, io=io, batch=batch, formulation=formulation)
+        cfg = config if config is not None else _config_dict(model)
+        meta = tflite_meta.build_metadata(data, variant, cfg)
+        data = tflite_meta.embed_metadata(data, meta)
+        path = write_atomic(Path(out_dir) / variant_filename(variant, batch), data)
+        tflite_meta.write_sidecar(path, meta)
+        written[variant] = path
+        log(f"{variant}: {path} ({len(data)} bytes)")
+    return written
+
+
+def _config_dict(model: keras.Model) -> dict:
+    cfg = getattr(model, "graphsh_config", None)
+    return cfg.to_dict() if cfg is not None else {}
