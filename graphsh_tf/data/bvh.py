@@ -424,7 +424,7 @@ def load_bvh_dir(folder: Union[str, os.PathLike], downsample: int = 1, seed: int
     """All BVH clips of ``folder`` as a :class:`PoseData` (H36M16, 2D normalized, 3D camera mm root-relative).
 
     Frames: every ``frame_step * downsample``-th frame. ``cameras``: ``"h36m"`` renders each clip through the four
-    calibrated cameras of one Human3.6M subject (chosen by clip name), the clip's mean root placed at the world
+    calibrated cameras of one Human3.6M subject (chosen by hash of ``seed`` and clip name), the clip's mean root placed at the world
     origin; ``"virtual"`` through ``num_cameras`` random cameras (``distance``/``height`` mm, ``azimuth`` degrees,
     seeded by ``seed`` and the clip name). ``drop_outside`` drops (frame, camera) rows with a joint outside the
     image. Split: about ``test_percent`` % of clips (by name hash) are test clips.

@@ -17,7 +17,6 @@ Split: train S1, S5, S6, S7, S8; test S9, S11. 3D targets: camera space, root-re
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
