@@ -85,3 +85,76 @@ class ModelConfig:
         except json.JSONDecodeError as e:
             raise ConfigError(f"{source}: not valid JSON ({e}); fix the file or re-create it") from None
         return cls.from_dict(d, source)
+
+
+#: Distribution strategies understood by :mod:`graphsh_tf.training`.
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+
+
+@dataclass
+class TrainConfig:
+    """Training hyperparameters (the paper's recipe by default), round-tripping through JSON.
+
+    ``batch_size`` is the GLOBAL batch (split over replicas). The learning rate decays per optimizer step as a
+    staircase exponential: ``lr = lr * lr_gamma ** (step // lr_decay_steps)``. ``max_grad_norm``: clip by global
+    norm (0 = off). ``steps_per_epoch``: 0 = one full pass over the training set. Losses are MSE on metres.
+    """
+
+    epochs: int = 50
+    steps_per_epoch: int = 0
+    batch_size: int = 256
+    lr: float = 1e-4
+    lr_decay_steps: int = 20000
+    lr_gamma: float = 0.92
+    max_grad_norm: float = 1.0
+    seed: int = 0
+    flip_augment: bool = False
+    flip_test: bool = False
+    strategy: str = "auto"
+    jit_compile: bool = False
+    val_every: int = 1
+
+    def validate(self) -> "TrainConfig":
+        def _pos_int(name, minimum=1):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+                raise ConfigError(f"TrainConfig.{name}={v!r} must be an integer >= {minimum}")
+        _pos_int("epochs")
+        _pos_int("steps_per_epoch", 0)
+        _pos_int("batch_size")
+        _pos_int("lr_decay_steps")
+        _pos_int("seed", 0)
+        _pos_int("val_every")
+        if not float(self.lr) > 0:
+            raise ConfigError(f"TrainConfig.lr={self.lr!r} must be > 0")
+        if not 0.0 < float(self.lr_gamma) <= 1.0:
+            raise ConfigError(f"TrainConfig.lr_gamma={self.lr_gamma!r} must be in (0, 1]")
+        if float(self.max_grad_norm) < 0:
+            raise ConfigError(f"TrainConfig.max_grad_norm={self.max_grad_norm!r} must be >= 0 (0 = no clipping)")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"TrainConfig.strategy={self.strategy!r} is not one of {STRATEGIES}")
+        return self
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any], source: str = "config") -> "TrainConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"{source}: expected a JSON object for the train config, got {type(d).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(f"{source}: unknown train config field(s) {unknown}; known fields: {sorted(names)}")
+        return cls(**d).validate()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "config") -> "TrainConfig":
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{source}: not valid JSON ({e}); fix the file or re-create it") from None
+        return cls.from_dict(d, source)

@@ -1,0 +1,91 @@
+"""Files that summarise a run: eval.json / eval.md, curves.png (training curves) and skeletons.png (3D poses)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import numpy as np
+
+from graphsh_tf import metrics
+from graphsh_tf import skeleton as sk
+from graphsh_tf.training_eval import public_result
+from graphsh_tf.training_rundir import atomic_save, atomic_write_text
+
+
+def write_eval(result: Dict, json_path, md_path=None, title: str = "") -> None:
+    """eval.json (stable keys, see :func:`graphsh_tf.training_eval.evaluate_on_data`) and the markdown tables."""
+    doc = public_result(result)
+    atomic_write_text(json_path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    if md_path is not None:
+        atomic_write_text(md_path, eval_markdown(doc, title))
+
+
+def eval_markdown(result: Dict, title: str = "") -> str:
+    """Per-action table (paper Tables 4-5 layout) plus one line of pooled numbers."""
+    text = metrics.per_action_markdown(result, title)
+    mean_pose = result.get("mean_pose_mpjpe_mm")
+    text += (f"\nPooled over {result['n_poses']} poses: MPJPE {result['mpjpe_mm']:.1f} mm, "
+             f"P-MPJPE {result['p_mpjpe_mm']:.1f} mm, PCK@150mm {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
+             + (f", mean-pose baseline {mean_pose:.1f} mm" if mean_pose is not None else "")
+             + (" (flip test)" if result.get("flip_test") else "") + "\n")
+    return text
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(rows: List[Dict], path) -> None:
+    """curves.png: training loss, validation MPJPE and learning rate per epoch."""
+    if not rows:
+        return
+    plt = _plt()
+    ep = [r["epoch"] for r in rows]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    axes[0].plot(ep, [r["loss"] for r in rows], "o-")
+    axes[0].set(title="training loss (MSE, m²)", xlabel="epoch", yscale="log")
+    val = [(r["epoch"], r["val_mpjpe_mm"]) for r in rows if r.get("val_mpjpe_mm") is not None]
+    if val:
+        axes[1].plot(*zip(*val), "o-", color="C1")
+    axes[1].set(title="validation MPJPE (mm)", xlabel="epoch")
+    axes[2].plot(ep, [r["lr"] for r in rows], "o-", color="C2")
+    axes[2].set(title="learning rate", xlabel="epoch")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    atomic_save(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png"))
+    plt.close(fig)
+
+
+def plot_skeletons(pred_mm: np.ndarray, true_mm: np.ndarray, path, skeleton: sk.Skeleton = sk.H36M16,
+                   indices: Sequence[int] = None, n: int = 4) -> None:
+    """skeletons.png: ``n`` test poses, predicted (red) over ground truth (black), camera space (y down)."""
+    plt = _plt()
+    if indices is None:
+        indices = np.linspace(0, len(true_mm) - 1, n).astype(int) if len(true_mm) else []
+    fig = plt.figure(figsize=(3.2 * len(indices), 3.6))
+    for k, i in enumerate(indices):
+        ax = fig.add_subplot(1, len(indices), k + 1, projection="3d")
+        for pose, color, label in ((true_mm[i], "k", "true"), (pred_mm[i], "r", "pred")):
+            for child, parent in skeleton.edges:
+                seg = pose[[child, parent]]
+                # camera x right, y down, z forward → plot x, z (depth), -y (up)
+                ax.plot(seg[:, 0], seg[:, 2], -seg[:, 1], color=color, lw=1.5,
+                        label=label if child == skeleton.edges[0][0] else None)
+        err = float(np.linalg.norm(pred_mm[i] - true_mm[i], axis=-1).mean())
+        ax.set_title(f"#{i}: {err:.0f} mm", fontsize=9)
+        lim = 900
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim))
+        ax.set_xticklabels([]); ax.set_yticklabels([]); ax.set_zticklabels([])  # noqa: E702
+        ax.view_init(elev=15, azim=-70)
+        if k == 0:
+            ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    atomic_save(path, lambda tmp: fig.savefig(tmp, dpi=80, format="png"))
+    plt.close(fig)

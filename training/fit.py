@@ -1,0 +1,126 @@
+#!/usr/bin/env python
+"""Train a GraphSH (or SeqRes) lifter: a thin door over :func:`graphsh_tf.training.train`.
+
+    python training/fit.py                                   # synthetic data, short recipe (~10 min on 2 CPU cores)
+    python training/fit.py --data h36m:/data/h36m --keypoints cpn_ft_h36m_dbb --out runs/graphsh_cpn
+    python training/fit.py --out runs/graphsh_cpn --resume   # continue a run killed mid-way (same flags)
+
+Defaults are the paper's recipe (GraphSH, dc_preagg = the paper's PreAggr, hid 64, 4 stacks, batch 256, Adam lr 1e-4
+decayed x0.92 every 20000 steps, dropout 0.25, grad-norm clip 1.0, MSE on metres), except that with the
+synthetic default data set the run is shortened (see SYNTHETIC_RECIPE) so it finishes in about ten minutes on two
+CPU cores and still clearly learns. Every value is logged and stored in RUN_DIR/config.json.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import graphsh_tf  # noqa: E402,F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+
+#: Overrides used only when --data is the synthetic default and the flag was not given. Measured: the paper's
+#: lr 1e-4 with 20000-step decay learns too slowly for a 10-minute run; 1e-3 decaying every 500 steps reaches a
+#: far lower MPJPE in the same time (see the report of the training issue).
+SYNTHETIC_RECIPE = {"epochs": 8, "lr": 1e-3, "lr_decay_steps": 500}
+PAPER_EPOCHS = 50
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    d = p.add_argument_group("data")
+    d.add_argument("--data", default="synthetic", help="synthetic | h36m:DIR | bvh:DIR")
+    d.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D detection suffix (cpn_ft_h36m_dbb, ...)")
+    d.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
+    m = p.add_argument_group("model")
+    m.add_argument("--arch", default="graphsh", choices=["graphsh", "seqres"])
+    m.add_argument("--gcn", default="dc_preagg",
+                   choices=["vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated"],
+                   help="graph conv; the paper's PreAggr is dc_preagg (preagg = the non-decoupled reference variant)")
+    m.add_argument("--hid-dim", type=int, default=None, help="channels (default 64; 128 for seqres)")
+    m.add_argument("--stacks", type=int, default=4, help="hourglasses (graphsh) or residual blocks (seqres)")
+    m.add_argument("--dropout", type=float, default=0.25)
+    m.add_argument("--no-pooling", action="store_true", help="ablation: no skeletal pooling in the hourglass")
+    m.add_argument("--no-multi-level", action="store_true", help="ablation: only the last stack feeds the head")
+    m.add_argument("--no-se", action="store_true", help="ablation: no squeeze-and-excitation")
+    t = p.add_argument_group("training")
+    t.add_argument("--epochs", type=int, default=None,
+                   help=f"epochs (default {PAPER_EPOCHS}; {SYNTHETIC_RECIPE['epochs']} on synthetic data)")
+    t.add_argument("--steps", type=int, default=0, help="steps per epoch (0 = one full pass over the training set)")
+    t.add_argument("--batch-size", type=int, default=256, help="GLOBAL batch size (split over replicas)")
+    t.add_argument("--lr", type=float, default=None, help=f"initial LR (default 1e-4; {SYNTHETIC_RECIPE['lr']:g} "
+                   "on synthetic data)")
+    t.add_argument("--lr-decay-steps", type=int, default=None,
+                   help=f"LR x gamma every this many steps (default 20000; {SYNTHETIC_RECIPE['lr_decay_steps']} "
+                   "on synthetic data)")
+    t.add_argument("--lr-gamma", type=float, default=0.92)
+    t.add_argument("--max-grad-norm", type=float, default=1.0, help="global-norm gradient clip (0 = off)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--flip-augment", action="store_true", help="mirror training samples with probability 0.5")
+    t.add_argument("--flip-test", action="store_true", help="flip test-time augmentation in the final evaluation")
+    t.add_argument("--val-every", type=int, default=1, help="validate every N epochs")
+    t.add_argument("--xla", action="store_true", help="compile train steps with XLA (jit_compile=True)")
+    t.add_argument("--strategy", default="auto", choices=["auto", "default", "mirrored", "multiworker"])
+    t.add_argument("--deterministic", action="store_true", help="tf.config.experimental.enable_op_determinism()")
+    o = p.add_argument_group("output")
+    o.add_argument("--out", default=None, help="run directory (default runs/<arch>_<gcn>_<timestamp>)")
+    o.add_argument("--resume", action="store_true", help="continue the run in --out from its last finished epoch")
+    o.add_argument("--quiet", action="store_true", help="one log line per epoch instead of progress bars")
+    return p.parse_args(argv)
+
+
+def configs(args: argparse.Namespace):
+    """(ModelConfig, TrainConfig, DataConfig, notes) from the flags; ConfigError on bad values."""
+    from graphsh_tf.config import ModelConfig, TrainConfig
+    from graphsh_tf.training import DataConfig
+
+    hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
+    model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=args.dropout,
+                        pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
+    synthetic = args.data.strip().lower() == "synthetic"
+    notes = []
+    chosen = {}
+    for key, paper in (("epochs", PAPER_EPOCHS), ("lr", 1e-4), ("lr_decay_steps", 20000)):
+        flag = getattr(args, key)
+        if flag is not None:
+            chosen[key] = flag
+        elif synthetic:
+            chosen[key] = SYNTHETIC_RECIPE[key]
+            notes.append(f"{key}={SYNTHETIC_RECIPE[key]:g} (paper {paper:g})")
+        else:
+            chosen[key] = paper
+    train = TrainConfig(epochs=chosen["epochs"], steps_per_epoch=args.steps, batch_size=args.batch_size,
+                        lr=float(chosen["lr"]), lr_decay_steps=chosen["lr_decay_steps"], lr_gamma=args.lr_gamma,
+                        max_grad_norm=args.max_grad_norm, seed=args.seed, flip_augment=args.flip_augment,
+                        flip_test=args.flip_test, strategy=args.strategy, jit_compile=args.xla,
+                        val_every=args.val_every).validate()
+    data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample)
+    return model, train, data, notes
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        model_cfg, train_cfg, data_cfg, notes = configs(args)
+        out = args.out or os.path.join("runs", f"{model_cfg.arch}_{model_cfg.gcn}_{time.strftime('%Y%m%d-%H%M%S')}")
+        if args.resume and not args.out:
+            raise ValueError("--resume needs --out RUN_DIR (the run to continue)")
+        if notes:
+            print("synthetic default recipe (short run, ~10 min on 2 CPU cores): " + ", ".join(notes)
+                  + "; pass the flags to override", flush=True)
+        from graphsh_tf.training import train
+
+        train(model_cfg, train_cfg, data_cfg, out, resume=args.resume, deterministic=args.deterministic,
+              verbose=2 if args.quiet else None, log=lambda s: print(s, flush=True))
+    except ValueError as e:  # ConfigError, DataError, RunDirError, TrainingError, ModelFileError...
+        print(f"fit.py: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
