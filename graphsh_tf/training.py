@@ -92,6 +92,10 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
                                 "every worker; see the README section on multi-worker training")
         return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "mirrored":
+        if not tf.config.list_physical_devices("GPU"):
+            cpus = tf.config.list_logical_devices("CPU")
+            if len(cpus) > 1:  # e.g. tf.config.set_logical_device_configuration split a CPU (tests)
+                return tf.distribute.MirroredStrategy([d.name for d in cpus])
         return tf.distribute.MirroredStrategy()
     if name == "default":
         return tf.distribute.get_strategy()
@@ -239,6 +243,27 @@ class ScalarLogger(keras.callbacks.Callback):
             w.close()
 
 
+class _SleepPerBatch(keras.callbacks.Callback):
+    """Test hook (env ``GRAPHSH_TEST_BATCH_SLEEP`` seconds): slows training so a test can kill it mid-epoch."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(self.seconds)
+
+
+def weights_digest(model: keras.Model) -> str:
+    """SHA-1 of all weights (in order) — equal digests mean bitwise-equal models (e.g. across workers)."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for w in model.get_weights():
+        h.update(np.ascontiguousarray(w).tobytes())
+    return h.hexdigest()
+
+
 # --- the recipe -------------------------------------------------------------------------------------------------
 
 def _fmt(result: Dict) -> str:
@@ -309,6 +334,8 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
                  RunDirCallback(run_dir, manager, epoch_var, history, chief, log)]
     if chief:
         callbacks.insert(1, ScalarLogger(run_dir / "tb"))
+    if os.environ.get("GRAPHSH_TEST_BATCH_SLEEP"):
+        callbacks.append(_SleepPerBatch(float(os.environ["GRAPHSH_TEST_BATCH_SLEEP"])))
     t0 = time.time()
     if initial_epoch < train_cfg.epochs:
         model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe),
@@ -317,6 +344,8 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
                   validation_freq=train_cfg.val_every, callbacks=callbacks,
                   verbose=(1 if sys.stdout.isatty() else 2) if verbose is None else verbose)
     train_s = time.time() - t0
+    log(f"final weights sha1={weights_digest(model)} step={int(model.optimizer.iterations.numpy())} "
+        f"train_seconds={train_s:.1f}")
     if worker_tmp is not None:
         shutil.rmtree(worker_tmp, ignore_errors=True)
         return {}

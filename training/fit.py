@@ -76,7 +76,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 def configs(args: argparse.Namespace):
     """(ModelConfig, TrainConfig, DataConfig, notes) from the flags; ConfigError on bad values."""
     from graphsh_tf.config import ModelConfig, TrainConfig
-    from graphsh_tf.training import DataConfig
 
     hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
     model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=args.dropout,
@@ -98,6 +97,8 @@ def configs(args: argparse.Namespace):
                         max_grad_norm=args.max_grad_norm, seed=args.seed, flip_augment=args.flip_augment,
                         flip_test=args.flip_test, strategy=args.strategy, jit_compile=args.xla,
                         val_every=args.val_every).validate()
+    from graphsh_tf.training import DataConfig  # imports TensorFlow: after the cheap checks
+
     data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample)
     return model, train, data, notes
 
