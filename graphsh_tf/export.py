@@ -34,6 +34,7 @@ import tf_keras as keras
 
 from graphsh_tf.layers.graph_conv import _DECOUPLED, _PER_JOINT, GraphConv
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
+from graphsh_tf.tflite_meta import write_atomic  # noqa: F401  (re-exported)
 
 VARIANTS = ("fp32", "fp16", "drq", "int8", "qat_int8")
 FORMULATIONS = ("conv", "bmm", "split_fc", "keras")
@@ -114,13 +115,13 @@ def _graph_conv_params(layer: GraphConv) -> tuple:
     return w, mix, bias, layer.gcn in _PER_JOINT, mod
 
 
-def _transform(p: _Pending, formulation: str):
+def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True):
     """Per-joint or shared feature transform → ``(N, J, K, Cout)`` joint-major (bias added if foldable)."""
     k_sets = p.w.shape[0]
     cout = p.w.shape[-1]
     x = p.x.jc()
     n, j, cin = x.shape.as_list()
-    fold_bias = p.mod is None and np.allclose(p.mix.sum(axis=1), 1.0, atol=1e-6)
+    fold_bias = bias_in_transform and p.mod is None and np.allclose(p.mix.sum(axis=1), 1.0, atol=1e-6)
     b = np.tile(p.bias, k_sets) if fold_bias else None                     # (K*Cout,)
     if not p.per_joint:
         y = _matmul_last(x, np.concatenate(list(p.w), axis=1), b)           # (N, J, K*Cout)
@@ -150,9 +151,9 @@ def _transform(p: _Pending, formulation: str):
     return y, fold_bias
 
 
-def _emit(p: _Pending, relu: bool, formulation: str) -> _Value:
+def _emit(p: _Pending, relu: bool, formulation: str, bias_in_transform: bool = True) -> _Value:
     """Emit transform + mixing (+ bias) (+ ReLU); result channel-major."""
-    y, bias_done = _transform(p, formulation)
+    y, bias_done = _transform(p, formulation, bias_in_transform)
     n, j, k_sets, cout = y.shape.as_list()
     yt = tf.reshape(tf.transpose(y, [0, 3, 2, 1]), (n, cout, k_sets * j))        # column k*J + j
     if bias_done:
@@ -168,7 +169,7 @@ def _inputs(layer) -> list:
     return list(inp) if isinstance(inp, (list, tuple)) else [inp]
 
 
-def _build_forward(model: keras.Model, formulation: str) -> Callable:
+def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool = True) -> Callable:
     """A function ``x (N, 16, 2) → (N, 16, 3) mm`` that rebuilds ``model`` from folded constants."""
     out_layer = model.layers[-1]
     params = {}
@@ -189,7 +190,7 @@ def _build_forward(model: keras.Model, formulation: str) -> Callable:
         def get(t, relu=False):
             v = vals[id(t)]
             if isinstance(v, _Pending):
-                v = _emit(v, relu, formulation)
+                v = _emit(v, relu, formulation, bias_in_transform)
                 if not relu:
                     vals[id(t)] = v
             return v
@@ -276,7 +277,7 @@ def sk_pool(layer: SkeletalPool):
 class LiftModule(tf.Module):
     """``tf.Module`` with the ``lift`` function: ``keypoints_2d (batch, 16, 2)`` → ``{"joints_3d": (batch, 16, 3) mm}``."""
 
-    def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv"):
+    def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv", bias_in_transform: bool = True):
         super().__init__(name="graphsh")
         if formulation not in FORMULATIONS:
             raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
@@ -288,7 +289,7 @@ class LiftModule(tf.Module):
             def forward(x):
                 return model(x, training=False) * MM_PER_M
         else:
-            forward = _build_forward(model, formulation)
+            forward = _build_forward(model, formulation, bias_in_transform)
         self._forward = forward
         @tf.autograph.experimental.do_not_convert
         def lift(keypoints_2d):
@@ -309,18 +310,22 @@ def _representative(samples: np.ndarray, batch: int) -> Callable[[], Iterable]:
 
 
 def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
-            batch: int = 1, formulation: str = "conv") -> bytes:
+            batch: int = 1, formulation: str = "conv", per_channel: bool = False) -> bytes:
     """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
 
     ``variant``: fp32, fp16, drq (dynamic-range int8 weights), int8 / qat_int8 (full integer; needs
     ``representative`` ``(M, 16, 2)`` float32 inputs, a few hundred). ``io``: "float" or "int8" input/output of
-    the full-integer variants.
+    the full-integer variants. ``per_channel``: per-channel int8 weight scales (default off: the grouped per-joint
+    convolutions have ``joints x units`` output channels, and 28 bytes of scales/zero points/int32 bias per channel
+    would grow the int8 file ~30 % over one byte per parameter; per-tensor scales and the bias added after the
+    joint mixing keep it at ~1.0x).
     """
+    full_int = variant in ("int8", "qat_int8")
     if variant not in VARIANTS:
         raise ExportError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     if io not in ("float", "int8"):
         raise ExportError(f"io={io!r}: use 'float' or 'int8'")
-    module = LiftModule(model, batch=batch, formulation=formulation)
+    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not full_int or per_channel)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:
         concrete = module.lift.get_concrete_function()
@@ -338,28 +343,13 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
             conv.optimizations = [tf.lite.Optimize.DEFAULT]
             conv.representative_dataset = _representative(representative, batch)
             conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            conv._experimental_disable_per_channel = not per_channel
             if io == "int8":
                 conv.inference_input_type = tf.int8
                 conv.inference_output_type = tf.int8
         return bytes(conv.convert())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def write_atomic(path: Union[str, Path], data: bytes) -> Path:
-    """Write bytes to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def variant_filename(variant: str, batch: int = 1) -> str:
@@ -398,3 +388,60 @@ def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Seq
 def _config_dict(model: keras.Model) -> dict:
     cfg = getattr(model, "graphsh_config", None)
     return cfg.to_dict() if cfg is not None else {}
+
+
+# --- a training run → its .tflite files -------------------------------------------------------------------------
+
+def run_config(run_dir: Union[str, Path]) -> dict:
+    """The run's ``config.json`` as a dict (``{"model": ..., "train": ..., "data": ...}``)."""
+    import json
+
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise ExportError(f"{run_dir}: no config.json; pass a run directory written by training/fit.py")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ExportError(f"{path}: not valid JSON ({e}); fix or re-create the run") from None
+
+
+def run_data(config: dict, source: str = "config.json"):
+    """The run's data set at 16 joints (``graphsh_tf.data.dataset.load_data`` with the run's data spec)."""
+    from graphsh_tf.data.dataset import load_data
+
+    data = config.get("data") or {}
+    spec = data.get("spec")
+    if not spec:
+        raise ExportError(f"{source}: field 'data.spec' missing; pass --data SPEC (e.g. synthetic)")
+    return load_data(spec, keypoints=data.get("keypoints", "gt") or "gt", downsample=int(data.get("downsample", 1)),
+                     seed=int(data.get("seed", 0))).to_16_joints()
+
+
+def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None, variants: Sequence[str] = VARIANTS,
+               io: str = "float", batch: int = 1, qat_steps: int = 300, calib_samples: int = 500,
+               data_spec: Optional[str] = None, formulation: str = "conv", seed: int = 0,
+               log: Callable[[str], None] = lambda s: None) -> Dict[str, Path]:
+    """Export a training run's best model to ``out_dir`` (default ``RUN_DIR/tflite``): the conversions of
+    :func:`export_variants`; int8 calibration and QAT fine-tuning use the run's training split."""
+    from graphsh_tf.models import load_model
+
+    run_dir = Path(run_dir)
+    cfg = run_config(run_dir)
+    if data_spec:
+        cfg = {**cfg, "data": {**(cfg.get("data") or {}), "spec": data_spec}}
+    model = load_model(run_dir)
+    out_dir = Path(out_dir) if out_dir else run_dir / "tflite"
+    rep = qat = None
+    if any(v in ("int8", "qat_int8") for v in variants):
+        train = run_data(cfg, str(run_dir / "config.json")).train
+        rng = np.random.default_rng(seed)
+        pick = rng.choice(len(train.poses_2d), size=min(calib_samples, len(train.poses_2d)), replace=False)
+        rep = train.poses_2d[np.sort(pick)]
+        if "qat_int8" in variants:
+            from graphsh_tf.quantize import qat_finetune
+
+            log(f"quantization-aware fine-tuning: {qat_steps} steps")
+            qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log)
+    model_cfg = cfg.get("model") or _config_dict(model)
+    return export_variants(model, out_dir, variants, representative=rep, io=io, batch=batch, qat_model=qat,
+                           config=model_cfg, formulation=formulation, log=log)

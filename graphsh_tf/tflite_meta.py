@@ -7,6 +7,8 @@ Android/keypoint code reads (see :mod:`graphsh_tf.keypoints`). The same JSON is 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Optional, Union
 
@@ -104,9 +106,26 @@ def read_embedded(path: Union[str, Path]) -> Optional[dict]:
     return None
 
 
-def write_sidecar(tflite_path: Union[str, Path], meta: dict) -> Path:
-    from graphsh_tf.export import write_atomic
+def write_atomic(path: Union[str, Path], data: bytes) -> Path:
+    """Write bytes to ``path`` via a temp file in the same folder and ``os.replace`` (mode 0666 & ~umask)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
 
+
+def write_sidecar(tflite_path: Union[str, Path], meta: dict) -> Path:
     return write_atomic(sidecar_path(tflite_path), (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode())
 
 

@@ -1,0 +1,43 @@
+"""Export a training run to TFLite: graphsh_{fp32,fp16,drq,int8,qat_int8}.tflite + JSON sidecars.
+
+    python tflite/convert.py RUN_DIR [--variants fp32,int8] [--io float|int8] [--batch 1] [--qat-steps 300]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import graphsh_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run_dir", help="training run directory (config.json + best.weights.h5)")
+    ap.add_argument("--out", default=None, help="output folder (default RUN_DIR/tflite)")
+    ap.add_argument("--variants", default="fp32,fp16,drq,int8,qat_int8", help="comma-separated variants")
+    ap.add_argument("--io", choices=("float", "int8"), default="float", help="input/output type of int8 models")
+    ap.add_argument("--batch", type=int, default=1, help="fixed batch size of the exported graph")
+    ap.add_argument("--qat-steps", type=int, default=300, help="quantization-aware fine-tuning steps")
+    ap.add_argument("--calib-samples", type=int, default=500, help="representative training poses for int8")
+    ap.add_argument("--data", default=None, help="override the run's data spec (e.g. synthetic)")
+    ap.add_argument("--formulation", default="conv", help="conv (default), bmm, split_fc or keras")
+    args = ap.parse_args(argv)
+    from graphsh_tf.export import export_run
+
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    try:
+        if args.batch < 1:
+            raise ValueError(f"--batch {args.batch}: must be >= 1")
+        export_run(args.run_dir, args.out, variants, io=args.io, batch=args.batch, qat_steps=args.qat_steps,
+                   calib_samples=args.calib_samples, data_spec=args.data, formulation=args.formulation,
+                   log=lambda s: print(s, flush=True))
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
