@@ -183,13 +183,16 @@ class LRLogger(keras.callbacks.Callback):
 
 
 class RunDirCallback(keras.callbacks.Callback):
-    """End of every epoch: (chief) last/best weights and history.csv, then (every worker) the resume checkpoint."""
+    """End of every epoch: last/best weights, history.csv (chief) and the resume checkpoint.
 
-    def __init__(self, run_dir: Path, manager: tf.train.CheckpointManager, epoch_var: tf.Variable,
-                 history: list, chief: bool, log: Callable[[str], None]):
+    Under MultiWorkerMirroredStrategy saving may run collective ops, so every worker saves; non-chief workers
+    save into their own temp dir (``save_dir``), as the TF multi-worker guide recommends."""
+
+    def __init__(self, run_dir: Path, save_dir: Path, manager: tf.train.CheckpointManager, epoch_var: tf.Variable,
+                 history: list, chief: bool):
         super().__init__()
-        self.run_dir, self.manager, self.epoch_var = run_dir, manager, epoch_var
-        self.history, self.chief, self.log = history, chief, log
+        self.run_dir, self.save_dir, self.manager, self.epoch_var = run_dir, save_dir, manager, epoch_var
+        self.history, self.chief = history, chief
         self.best = rd.best_val(history)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -198,11 +201,11 @@ class RunDirCallback(keras.callbacks.Callback):
         row = {"epoch": epoch + 1, "loss": float(logs.get("loss", float("nan"))),
                "val_mpjpe_mm": None if val is None else float(val), "lr": float(logs.get("lr", float("nan")))}
         self.history.append(row)
+        rd.save_weights_atomic(self.model, self.save_dir / "last.weights.h5")
+        if val is not None and float(val) < self.best:  # val is reduced over workers: same branch everywhere
+            self.best = float(val)
+            rd.save_weights_atomic(self.model, self.save_dir / "best.weights.h5")
         if self.chief:
-            rd.save_weights_atomic(self.model, self.run_dir / "last.weights.h5")
-            if val is not None and float(val) < self.best:
-                self.best = float(val)
-                rd.save_weights_atomic(self.model, self.run_dir / "best.weights.h5")
             rd.write_history(self.run_dir / "history.csv", self.history)
         self.epoch_var.assign(epoch + 1)
         self.manager.save(checkpoint_number=epoch + 1)
@@ -307,7 +310,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         run_dir.mkdir(parents=True, exist_ok=True)
         rd.write_run_config(run_dir, doc)
     worker_tmp = None if chief else Path(tempfile.mkdtemp(prefix="graphsh_worker_"))
-    save_dir = ckpt_dir if chief else worker_tmp / "ckpt"
+    save_dir = run_dir if chief else worker_tmp
     log(data.summary())
     log(f"strategy={type(strategy).__name__} replicas={strategy.num_replicas_in_sync} chief={chief} "
         f"global_batch={train_cfg.batch_size} tf={tf.__version__} xla={train_cfg.jit_compile}")
@@ -317,7 +320,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         model.optimizer.build(model.trainable_variables)
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     ckpt = tf.train.Checkpoint(model=model, optimizer=model.optimizer, epoch=epoch_var)
-    manager = tf.train.CheckpointManager(ckpt, str(save_dir), max_to_keep=2)
+    manager = tf.train.CheckpointManager(ckpt, str(save_dir / "ckpt"), max_to_keep=2)
     history = []
     if resume:
         ckpt.restore(tf.train.latest_checkpoint(str(ckpt_dir))).assert_existing_objects_matched()
@@ -331,7 +334,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         f"{train_cfg.lr_decay_steps})")
 
     callbacks = [LRLogger(train_cfg),
-                 RunDirCallback(run_dir, manager, epoch_var, history, chief, log)]
+                 RunDirCallback(run_dir, save_dir, manager, epoch_var, history, chief)]
     if chief:
         callbacks.insert(1, ScalarLogger(run_dir / "tb"))
     if os.environ.get("GRAPHSH_TEST_BATCH_SLEEP"):
