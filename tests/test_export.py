@@ -1,0 +1,175 @@
+"""TFLite export: the folded inference graph equals Keras; five variants; signature, ops, metadata, size."""
+import json
+
+import numpy as np
+import pytest
+
+import graphsh_tf  # noqa: F401
+from graphsh_tf import export, tflite_meta, tflite_run
+from graphsh_tf.config import GCN_TYPES
+from graphsh_tf.models import build_model, count_params
+
+# ops whose presence means shape arithmetic at run time
+DYNAMIC_SHAPE_OPS = {"SHAPE", "GATHER", "GATHER_ND", "REDUCE_PROD", "PACK", "UNPACK", "STRIDED_SLICE", "WHERE",
+                     "BROADCAST_ARGS", "FILL", "RANGE", "SLICE"}
+FLOAT_IO_OPS = {"QUANTIZE", "DEQUANTIZE"}
+
+
+def _randomize_bn(model, seed=0):
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            layer.moving_mean.assign(rng.normal(0, 0.1, layer.moving_mean.shape).astype("f"))
+            layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape).astype("f"))
+            layer.gamma.assign(rng.uniform(0.5, 1.5, layer.gamma.shape).astype("f"))
+    return model
+
+
+def _inputs(n=64, seed=1):
+    return np.random.default_rng(seed).uniform(-0.8, 0.8, (n, 16, 2)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return _randomize_bn(build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1))
+
+
+@pytest.fixture(scope="module")
+def exported(tiny, tmp_path_factory):
+    out = tmp_path_factory.mktemp("tflite")
+    x = _inputs(128)
+    qat = build_model(tiny.graphsh_config)
+    qat.set_weights(tiny.get_weights())
+    paths = export.export_variants(tiny, out, export.VARIANTS, representative=x, qat_model=qat)
+    return paths, x
+
+
+@pytest.mark.parametrize("gcn", GCN_TYPES)
+def test_folded_graph_equals_keras_in_mm(gcn):
+    model = _randomize_bn(build_model(gcn=gcn, hid_dim=16, num_stacks=1))
+    x = _inputs(8)
+    ref = model.predict(x, verbose=0) * 1000.0
+    out = export.LiftModule(model, batch=8).lift(x)["joints_3d"].numpy()
+    assert np.max(np.abs(out - ref)) <= 1e-5 * max(1.0, np.abs(ref).max()) + 1e-3
+
+
+@pytest.mark.parametrize("formulation", ["bmm", "split_fc"])
+def test_formulations_agree(tiny, formulation):
+    x = _inputs(4)
+    a = export.LiftModule(tiny, batch=4, formulation="conv").lift(x)["joints_3d"].numpy()
+    b = export.LiftModule(tiny, batch=4, formulation=formulation).lift(x)["joints_3d"].numpy()
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-3)
+
+
+def test_all_variants_written_with_sidecars(exported):
+    paths, _ = exported
+    assert set(paths) == set(export.VARIANTS)
+    for variant, path in paths.items():
+        assert path.name == f"graphsh_{variant}.tflite" and path.stat().st_size > 1000
+        meta = json.loads(tflite_meta.sidecar_path(path).read_text())
+        assert meta["variant"] == variant and meta["format"] == "graphsh-tflite/1"
+        assert not list(path.parent.glob(".*tmp*")), "temp files left behind"
+
+
+def test_signature_lift_names_and_shapes(exported):
+    paths, _ = exported
+    for path in paths.values():
+        interp = tflite_run.load_interpreter(path)
+        runner = interp.get_signature_list()
+        assert runner == {"lift": {"inputs": ["keypoints_2d"], "outputs": ["joints_3d"]}}
+        sig = interp.get_signature_runner("lift")
+        assert list(sig.get_input_details()["keypoints_2d"]["shape"]) == [1, 16, 2]
+        assert list(sig.get_output_details()["joints_3d"]["shape"]) == [1, 16, 3]
+
+
+def test_no_dynamic_shape_ops(exported):
+    paths, _ = exported
+    for variant, path in paths.items():
+        ops = set(tflite_run.model_ops(path.read_bytes()))
+        assert not ops & DYNAMIC_SHAPE_OPS, f"{variant}: dynamic-shape ops {ops & DYNAMIC_SHAPE_OPS}"
+
+
+def test_fp32_and_fp16_match_keras(tiny, exported):
+    paths, x = exported
+    ref = tflite_run.KerasPredictor(tiny).predict_mm(x)
+    scale = np.abs(ref).mean()
+    d32 = np.abs(tflite_run.TFLitePredictor(paths["fp32"]).predict_mm(x) - ref)
+    d16 = np.abs(tflite_run.TFLitePredictor(paths["fp16"]).predict_mm(x) - ref)
+    assert d32.max() < 1e-5 * scale + 1e-3          # fp32: float round-off only
+    assert d16.mean() < 2e-3 * scale                  # fp16 weights: ~1e-3 relative
+
+
+@pytest.mark.parametrize("variant", ["int8", "qat_int8"])
+def test_int8_graph_is_integer(exported, variant):
+    paths, _ = exported
+    rows = tflite_run.op_tensor_types(paths[variant].read_bytes())
+    assert rows[0][0] == "QUANTIZE" and rows[-1][0] == "DEQUANTIZE"
+    for op, ins, outs in rows[1:-1]:
+        assert op not in FLOAT_IO_OPS, f"{variant}: requantize/dequantize inside the graph: {op}"
+        assert set(ins + outs) <= {"INT8", "INT32"}, f"{variant}: {op} has non-integer tensors {ins} -> {outs}"
+
+
+def test_int8_io_has_no_float_tensor(tiny):
+    data = export.convert(tiny, "int8", representative=_inputs(64), io="int8")
+    rows = tflite_run.op_tensor_types(data)
+    assert all(set(i + o) <= {"INT8", "INT32"} for _, i, o in rows)
+    meta = tflite_meta.build_metadata(data, "int8", {})
+    assert meta["input"]["dtype"] == "int8" and meta["input"]["quantization"]["scale"] > 0
+    assert meta["output"]["dtype"] == "int8" and isinstance(meta["output"]["quantization"]["zero_point"], int)
+
+
+def test_int8_tracks_keras(tiny, exported):
+    paths, x = exported
+    ref = tflite_run.KerasPredictor(tiny).predict_mm(x)
+    got = tflite_run.TFLitePredictor(paths["int8"]).predict_mm(x)
+    assert np.abs(got - ref).mean() < 0.05 * np.abs(ref).mean()
+
+
+def test_fixed_batch_export(tiny, tmp_path):
+    paths = export.export_variants(tiny, tmp_path, ["fp32"], batch=4)
+    pred = tflite_run.TFLitePredictor(paths["fp32"])
+    assert pred.batch == 4 and paths["fp32"].name == "graphsh_fp32_b4.tflite"
+    x = _inputs(7)                                    # 7 = one full batch + a padded one
+    np.testing.assert_allclose(pred.predict_mm(x), tiny.predict(x, verbose=0) * 1000, rtol=1e-4, atol=1e-2)
+
+
+def test_metadata_embedded_and_sidecar_agree(exported):
+    paths, _ = exported
+    path = paths["int8"]
+    side = json.loads(tflite_meta.sidecar_path(path).read_text())
+    assert tflite_meta.read_embedded(path) == side
+    assert side["joint_names"][0] == "Hip" and len(side["joint_names"]) == 16
+    assert side["output"] == {**side["output"], "unit": "mm", "root_relative": True, "root_joint": "Hip",
+                              "shape": [1, 16, 3], "name": "joints_3d"}
+    assert side["input"]["normalization"] == "u = 2*x/w - 1, v = 2*y/w - h/w"
+    assert side["model"]["gcn"] == "dc_preagg" and side["model"]["hid_dim"] == 16
+
+
+def test_sidecar_readable_by_keypoints_runtime(exported):
+    from graphsh_tf.keypoints import read_sidecar
+
+    paths, _ = exported
+    for path in paths.values():
+        meta = read_sidecar(path)
+        assert meta["layout"] == "h36m16"
+
+
+def test_read_metadata_falls_back_to_embedded(exported, tmp_path):
+    paths, _ = exported
+    lone = tmp_path / "lone.tflite"
+    lone.write_bytes(paths["fp32"].read_bytes())
+    assert tflite_meta.read_metadata(lone)["variant"] == "fp32"
+
+
+def test_unknown_variant_is_a_clear_error(tiny, tmp_path):
+    with pytest.raises(export.ExportError, match="unknown variant"):
+        export.export_variants(tiny, tmp_path, ["int4"])
+
+
+@pytest.mark.slow
+def test_preagg64_int8_size_budget(tmp_path):
+    model = build_model(gcn="dc_preagg", hid_dim=64, num_stacks=4)
+    params = count_params(model)
+    assert params == 3_685_899
+    data = export.convert(model, "int8", representative=_inputs(32))
+    assert len(data) <= 1.05 * params, f"int8 PreAggr-64 is {len(data)} bytes > 1.05 x {params}"
