@@ -1,0 +1,80 @@
+#!/usr/bin/env python
+"""Evaluate a lifter on a test set: MPJPE (Protocol #1), P-MPJPE (Protocol #2), per-action table (paper Tables 4-5
+layout), PCK@150mm and AUC (MPI-INF-3DHP style), and the mean-pose baseline.
+
+    python training/evaluate.py runs/graphsh_dc_preagg_... --data synthetic
+    python training/evaluate.py model_int8.tflite --data h36m:/data/h36m --keypoints cpn_ft_h36m_dbb --flip-test
+    python training/evaluate.py runs/x --data mpi_inf_3dhp:/data/3dhp --json 3dhp.json --md 3dhp.md
+
+MODEL is a training run directory, a Keras ``.h5`` model or a ``.tflite`` file; all go through the same metric code
+(graphsh_tf.training_eval.evaluate_on_data). Prints the markdown table and one summary line.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import graphsh_tf  # noqa: E402,F401
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("model", help="run directory, Keras .h5 or .tflite")
+    p.add_argument("--data", default=None, help="synthetic | h36m:DIR | bvh:DIR | mpi_inf_3dhp:DIR "
+                   "(default: the data of the run directory's config.json, else synthetic)")
+    p.add_argument("--keypoints", default=None, help="gt or a VideoPose3D detection suffix (default: the run's)")
+    p.add_argument("--downsample", type=int, default=None, help="keep every k-th frame (default: the run's, else 1)")
+    p.add_argument("--seed", type=int, default=0, help="data seed (synthetic/bvh splits)")
+    p.add_argument("--flip-test", action="store_true", help="flip test-time augmentation")
+    p.add_argument("--json", default=None, help="write the eval.json document here")
+    p.add_argument("--md", default=None, help="write the markdown tables here")
+    return p.parse_args(argv)
+
+
+def _run_data_defaults(model: Path) -> dict:
+    """The data section of a run directory's config.json ({} for model files)."""
+    if model.is_dir() and (model / "config.json").exists():
+        from graphsh_tf.training_rundir import read_run_config
+
+        return read_run_config(model).get("data", {})
+    return {}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        from graphsh_tf.data.dataset import load_data
+        from graphsh_tf.training_eval import evaluate_on_data, load_predictor
+        from graphsh_tf.training_report import eval_markdown, write_eval
+
+        model = Path(args.model)
+        run_data = _run_data_defaults(model)
+        spec = args.data or run_data.get("spec", "synthetic")
+        keypoints = args.keypoints or (run_data.get("keypoints", "gt") if not args.data else "gt")
+        downsample = args.downsample or (run_data.get("downsample", 1) if not args.data else 1)
+        predict_mm, model_cfg = load_predictor(model)
+        data = load_data(spec, keypoints=keypoints, downsample=downsample, seed=args.seed)
+        result = evaluate_on_data(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg)
+        title = f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
+        if args.json:
+            write_eval(result, args.json, args.md, title)
+        elif args.md:
+            from graphsh_tf.training_rundir import atomic_write_text
+
+            atomic_write_text(args.md, eval_markdown(result, title))
+        print(eval_markdown(result, title))
+        mp = result["mean_pose_mpjpe_mm"]
+        print(f"{model}: MPJPE {result['mpjpe_mm']:.1f} mm, P-MPJPE {result['p_mpjpe_mm']:.1f} mm, "
+              f"PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
+              + (f", mean-pose baseline {mp:.1f} mm" if mp is not None else "") + f" ({result['n_poses']} poses)")
+    except ValueError as e:  # ConfigError, DataError, ModelFileError, TFLiteModelError, MetricsInputError...
+        print(f"evaluate.py: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
