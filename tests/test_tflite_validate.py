@@ -1,0 +1,94 @@
+"""Validation of .tflite files against Keras; bad files fail with one clear line."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import graphsh_tf  # noqa: F401
+from graphsh_tf import export, tflite_run
+from graphsh_tf.models import build_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A tiny 'trained' run: config.json (synthetic data) + best.weights.h5, exported to fp32/fp16/int8."""
+    run = tmp_path_factory.mktemp("run")
+    model = build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1)
+    model.save_weights(str(run / "best.weights.h5"))
+    (run / "config.json").write_text(json.dumps({"model": model.graphsh_config.to_dict(), "train": {},
+                                                 "data": {"spec": "synthetic", "keypoints": "gt"}}))
+    export.export_run(run, variants=["fp32", "fp16", "int8"], calib_samples=64)
+    return run
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "tflite" / "validate.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_validate_cli_json(run_dir, tmp_path):
+    out = tmp_path / "v.json"
+    res = _cli(run_dir, "--limit", 300, "--json", out)
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert set(data["variants"]) == {"fp32", "fp16", "int8"}
+    assert data["float"]["mpjpe_mm"] > 0
+    for name, v in data["variants"].items():
+        assert set(v) >= {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm", "max_abs_diff_mm", "ops"}
+        assert v["size_bytes"] == Path(v["file"]).stat().st_size and v["ops"]
+    assert abs(data["variants"]["fp32"]["delta_mpjpe_mm"]) <= 0.01
+    assert abs(data["variants"]["fp16"]["delta_mpjpe_mm"]) <= 0.1
+    assert "| fp32 |" in res.stdout and (run_dir / "validate.md").exists()
+
+
+def test_validate_files_on_same_inputs(run_dir):
+    from graphsh_tf.models import load_model
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-0.8, 0.8, (50, 16, 2)).astype("f")
+    y = rng.normal(0, 200, (50, 16, 3)).astype("f")
+    res = tflite_run.validate_files([run_dir / "tflite" / "graphsh_fp32.tflite"], load_model(run_dir), x, y)
+    v = res["variants"]["fp32"]
+    assert v["max_abs_diff_mm"] < 0.01 and abs(v["delta_mpjpe_mm"]) < 1e-3
+
+
+def _wrong_layout_tflite(path: Path):
+    import tensorflow as tf
+
+    fn = tf.function(lambda x: {"joints_3d": tf.concat([x, x[..., :1]], axis=-1) * 2.0},
+                     input_signature=[tf.TensorSpec([1, 17, 2], tf.float32, name="keypoints_2d")])
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()])
+    path.write_bytes(conv.convert())
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "truncated", "wrong_layout"])
+def test_bad_files_fail_with_one_line(run_dir, tmp_path, kind):
+    folder = tmp_path / kind
+    folder.mkdir()
+    good = (run_dir / "tflite" / "graphsh_fp32.tflite").read_bytes()
+    bad = folder / "graphsh_fp32.tflite"
+    if kind == "corrupt":
+        bad.write_bytes(b"\x00" * 4 + b"TFL3" + bytes(np.random.default_rng(0).integers(0, 255, 4000, dtype=np.uint8)))
+    elif kind == "truncated":
+        bad.write_bytes(good[: len(good) // 2])
+    else:
+        _wrong_layout_tflite(bad)
+    with pytest.raises(tflite_run.TFLiteModelError):
+        tflite_run.TFLitePredictor(bad)
+    res = _cli(run_dir, "--tflite-dir", folder, "--limit", 10, "--json", tmp_path / "x.json")
+    assert res.returncode != 0
+    err = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and str(bad) in err[0] and "Traceback" not in res.stderr
+    if kind == "wrong_layout":
+        assert "[1, 17, 2]" in err[0]
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_missing_run_config_is_clear(tmp_path):
+    res = _cli(tmp_path)
+    assert res.returncode != 0 and "error:" in res.stderr and "Traceback" not in res.stderr
