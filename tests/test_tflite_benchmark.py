@@ -1,0 +1,84 @@
+"""Host benchmark: JSON schema of tflite/benchmark.py and the parser of TFLite's benchmark_model output."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import graphsh_tf  # noqa: F401
+from graphsh_tf import export, tflite_run
+from graphsh_tf.models import build_model
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "tflite" / "benchmark.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def tflite_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    export.export_variants(build_model(gcn="semantic", hid_dim=16, num_stacks=1), out, ["fp32", "drq"])
+    return out
+
+
+def test_benchmark_json_keys(tflite_dir, tmp_path):
+    out = tmp_path / "b.json"
+    res = _cli(tflite_dir, "--threads", "1,2", "--runs", 30, "--warmup", 3, "--json", out, "--md", tmp_path / "b.md")
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert {"cpu", "litert_version"} <= set(data["host"])
+    assert set(data["variants"]) == {"fp32", "drq"}
+    for v in data["variants"].values():
+        assert v["size_bytes"] > 0 and set(v["threads"]) == {"1", "2"}
+        for r in v["threads"].values():
+            assert {"p50_us", "p90_us", "p99_us", "throughput_per_s", "peak_rss_mb"} <= set(r)
+            assert 0 < r["p50_us"] <= r["p90_us"] <= r["p99_us"]
+            assert 0 < r["peak_rss_mb"] < 400          # LiteRT alone in a fresh process, not TensorFlow's footprint
+    assert data["variants"]["fp32"]["threads"]["1"]["ratio_vs_fp32"] == 1.0
+    assert "| drq | 2 |" in (tmp_path / "b.md").read_text()
+
+
+def test_benchmark_rejects_truncated_file(tflite_dir, tmp_path):
+    bad = tmp_path / "graphsh_fp32.tflite"
+    bad.write_bytes((tflite_dir / "graphsh_fp32.tflite").read_bytes()[:3000])
+    res = _cli(tmp_path, "--threads", "1", "--runs", 5, "--warmup", 1)
+    assert res.returncode != 0
+    err = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and "graphsh_fp32.tflite" in err[0] and "Traceback" not in res.stderr
+
+
+def test_parse_litert_log_with_median():
+    parsed = tflite_run.parse_benchmark_model_log((FIXTURES / "benchmark_model_litert_median.log").read_text())
+    t = parsed["timings"]
+    assert parsed["graph"].endswith("graphsh_int8.tflite") and parsed["threads"] == 1
+    assert t["p50_us"] == 116 and t["mean_us"] == 117.9 and t["runs"] == 8436       # the timed run, not the warm-up
+    assert t["init_us"] == 21407 and t["first_us"] == 402 and t["warmup_avg_us"] == 118.6
+    assert t["min_us"] == 108 and t["max_us"] == 611 and t["p95_us"] == 129 and not t["p50_is_mean"]
+    assert t["peak_rss_mb"] == pytest.approx(13.4648)
+    assert parsed["size_bytes"] == 3761980
+
+
+def test_parse_legacy_log_and_cli(tmp_path):
+    out = tmp_path / "p.json"
+    logs = sorted(FIXTURES.glob("benchmark_model_*.log"))
+    res = _cli("--parse-benchmark-model", *logs, "--json", out)
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = json.loads(out.read_text())
+    fp32 = data["variants"]["fp32"]["threads"]["2"]
+    assert fp32["p50_us"] == 409.7 and fp32["p50_is_mean"] and fp32["peak_rss_mb"] == pytest.approx(18.6914)
+    assert data["variants"]["int8"]["threads"]["1"]["p50_us"] == 116
+    assert "| fp32 | 2 | 409.7 |" in res.stdout
+
+
+def test_parse_rejects_unrelated_text(tmp_path):
+    with pytest.raises(tflite_run.BenchmarkLogError, match="Inference timings"):
+        tflite_run.parse_benchmark_model_log("hello\nworld\n")
+    bad = tmp_path / "x.log"
+    bad.write_text("not a benchmark log\n")
+    res = _cli("--parse-benchmark-model", bad, "--json", tmp_path / "o.json")
+    assert res.returncode != 0 and res.stderr.strip().startswith("error:") and "Traceback" not in res.stderr
