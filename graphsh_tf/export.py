@@ -42,6 +42,7 @@ SIGNATURE = "lift"
 INPUT_NAME = "keypoints_2d"
 OUTPUT_NAME = "joints_3d"
 MM_PER_M = 1000.0
+FOLD_BN_DEFAULT = True      # full-integer models: BN folded into the weights (see convert)
 
 
 class ExportError(ValueError):
@@ -54,15 +55,25 @@ class _Pending:
     """A graph conv not yet emitted: ``relu?(mix @ (transform(x) [* M]) + bias)``, BN folded in on the way.
 
     ``w``: ``(K, J, Cin, Cout)`` (per-joint) or ``(K, Cin, Cout)`` (shared); ``mix``: ``(J, K*J)``, column
-    ``k*J + j``; ``mod``: ``(J, Cout)`` or None; ``bias``: ``(Cout,)``.
+    ``k*J + j``; ``mod``: ``(J, Cout)`` or None; ``bias``: ``(Cout,)``; ``post``: ``(Cout,)`` per-channel scale
+    applied after the mixing (BN kept out of the weights) or None.
     """
 
-    def __init__(self, x, w, mix, bias, per_joint, mod=None):
+    def __init__(self, x, w, mix, bias, per_joint, mod=None, post=None):
         self.x, self.w, self.mix, self.bias, self.per_joint, self.mod = x, w, mix, bias, per_joint, mod
+        self.post = post
 
     def scale(self, s: np.ndarray, t: np.ndarray) -> "_Pending":
         """Fold ``y * s + t`` (per output channel) into the weights and bias."""
-        return _Pending(self.x, self.w * s, self.mix, self.bias * s + t, self.per_joint, self.mod)
+        post = None if self.post is None else self.post
+        w = self.w * s if post is None else self.w
+        post = None if post is None else post * s
+        return _Pending(self.x, w, self.mix, self.bias * s + t, self.per_joint, self.mod, post)
+
+    def scale_after(self, s: np.ndarray, t: np.ndarray) -> "_Pending":
+        """``y * s + t`` kept as a per-channel multiply after the mixing (weights unscaled)."""
+        post = s if self.post is None else self.post * s
+        return _Pending(self.x, self.w, self.mix, self.bias * s + t, self.per_joint, self.mod, post)
 
 
 class _Value:
@@ -121,7 +132,7 @@ def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True):
     cout = p.w.shape[-1]
     x = p.x.jc()
     n, j, cin = x.shape.as_list()
-    fold_bias = bias_in_transform and p.mod is None and np.allclose(p.mix.sum(axis=1), 1.0, atol=1e-6)
+    fold_bias = bias_in_transform and p.post is None and p.mod is None and np.allclose(p.mix.sum(axis=1), 1.0, atol=1e-6)
     b = np.tile(p.bias, k_sets) if fold_bias else None                     # (K*Cout,)
     if not p.per_joint:
         y = _matmul_last(x, np.concatenate(list(p.w), axis=1), b)           # (N, J, K*Cout)
@@ -159,7 +170,10 @@ def _emit(p: _Pending, relu: bool, formulation: str, bias_in_transform: bool = T
     if bias_done:
         out = _matmul_last(yt, p.mix.T, relu=relu)                               # (N, Cout, J)
     else:
-        out = _matmul_last(yt, p.mix.T) + tf.constant(p.bias[:, None].astype(np.float32))
+        out = _matmul_last(yt, p.mix.T)
+        if p.post is not None:
+            out = out * tf.constant(p.post[:, None].astype(np.float32))
+        out = out + tf.constant(p.bias[:, None].astype(np.float32))
         out = tf.nn.relu(out) if relu else out
     return _Value(cj=out)
 
@@ -169,7 +183,8 @@ def _inputs(layer) -> list:
     return list(inp) if isinstance(inp, (list, tuple)) else [inp]
 
 
-def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool = True) -> Callable:
+def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool = True,
+                   fold_bn: bool = True) -> Callable:
     """A function ``x (N, 16, 2) → (N, 16, 3) mm`` that rebuilds ``model`` from folded constants."""
     out_layer = model.layers[-1]
     params = {}
@@ -210,7 +225,7 @@ def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool
                 src = vals[id(ins[0])]
                 s, t = params[layer.name]
                 if isinstance(src, _Pending):
-                    vals[out_id] = src.scale(s, t)
+                    vals[out_id] = src.scale(s, t) if fold_bn else src.scale_after(s, t)
                 else:
                     vals[out_id] = _Value(jc=src.jc() * s.astype(np.float32) + t.astype(np.float32))
             elif isinstance(layer, keras.layers.ReLU):
@@ -277,7 +292,8 @@ def sk_pool(layer: SkeletalPool):
 class LiftModule(tf.Module):
     """``tf.Module`` with the ``lift`` function: ``keypoints_2d (batch, 16, 2)`` → ``{"joints_3d": (batch, 16, 3) mm}``."""
 
-    def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv", bias_in_transform: bool = True):
+    def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv", bias_in_transform: bool = True,
+                 fold_bn: bool = True):
         super().__init__(name="graphsh")
         if formulation not in FORMULATIONS:
             raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
@@ -289,7 +305,7 @@ class LiftModule(tf.Module):
             def forward(x):
                 return model(x, training=False) * MM_PER_M
         else:
-            forward = _build_forward(model, formulation, bias_in_transform)
+            forward = _build_forward(model, formulation, bias_in_transform, fold_bn)
         self._forward = forward
         @tf.autograph.experimental.do_not_convert
         def lift(keypoints_2d):
@@ -310,7 +326,8 @@ def _representative(samples: np.ndarray, batch: int) -> Callable[[], Iterable]:
 
 
 def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
-            batch: int = 1, formulation: str = "conv", per_channel: bool = False) -> bytes:
+            batch: int = 1, formulation: str = "conv", per_channel: bool = False,
+            fold_bn: Optional[bool] = None) -> bytes:
     """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
 
     ``variant``: fp32, fp16, drq (dynamic-range int8 weights), int8 / qat_int8 (full integer; needs
@@ -325,7 +342,10 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
         raise ExportError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     if io not in ("float", "int8"):
         raise ExportError(f"io={io!r}: use 'float' or 'int8'")
-    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not full_int or per_channel)
+    if fold_bn is None:
+        fold_bn = FOLD_BN_DEFAULT if full_int else True
+    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not full_int or per_channel,
+                        fold_bn=fold_bn)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:
         concrete = module.lift.get_concrete_function()
