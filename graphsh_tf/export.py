@@ -42,6 +42,7 @@ SIGNATURE = "lift"
 INPUT_NAME = "keypoints_2d"
 OUTPUT_NAME = "joints_3d"
 MM_PER_M = 1000.0
+QAT_WEIGHTS = "qat_float.weights.h5"   # the QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite
 FOLD_BN_DEFAULT = True      # full-integer models: BN folded into the weights (see convert)
 
 
@@ -462,6 +463,10 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
 
             log(f"quantization-aware fine-tuning: {qat_steps} steps")
             qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tmp = out_dir / f".{QAT_WEIGHTS}.tmp{os.getpid()}.h5"
+            qat.save_weights(str(tmp))                  # validate.py measures qat_int8 against these float weights
+            os.replace(tmp, out_dir / QAT_WEIGHTS)
     model_cfg = cfg.get("model") or _config_dict(model)
     return export_variants(model, out_dir, variants, representative=rep, io=io, batch=batch, qat_model=qat,
                            config=model_cfg, formulation=formulation, log=log)

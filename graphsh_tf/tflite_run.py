@@ -185,11 +185,13 @@ def variant_of(path: Union[str, Path]) -> str:
         return stem[len("graphsh_"):] if stem.startswith("graphsh_") else stem
 
 
-def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray) -> dict:
+def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray, own_float: dict = None) -> dict:
     """Accuracy of each ``.tflite`` vs the float Keras model on ``x2d (N,16,2)`` / ``y3d_mm (N,16,3)``.
 
     Returns ``{"float": {"mpjpe_mm"}, "variants": {name: {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm",
     "p_mpjpe_mm", "max_abs_diff_mm", "ops"}}}`` (delta = variant − float; max |Δ| of outputs vs Keras, in mm).
+    ``own_float``: ``{variant: keras model}`` for variants made from other float weights (``qat_int8``: the
+    QAT-fine-tuned weights); they get ``own_float_mpjpe_mm`` and ``delta_vs_own_float_mm`` as well.
     Raises :class:`TFLiteModelError` for a corrupt, truncated or wrong-layout file.
     """
     from graphsh_tf.metrics import mpjpe, p_mpjpe
@@ -208,6 +210,11 @@ def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray) -> d
             "delta_mpjpe_mm": err - float_mpjpe, "p_mpjpe_mm": float(p_mpjpe(pred, y)),
             "max_abs_diff_mm": float(np.max(np.abs(pred.astype(np.float64) - ref))),
             "ops": model_ops(Path(path).read_bytes())}
+    for name, model in (own_float or {}).items():
+        if name in out["variants"]:
+            own = float(mpjpe(KerasPredictor(model).predict_mm(x2d), y))
+            out["variants"][name]["own_float_mpjpe_mm"] = own
+            out["variants"][name]["delta_vs_own_float_mm"] = out["variants"][name]["mpjpe_mm"] - own
     return out
 
 
@@ -217,6 +224,9 @@ def validate_markdown(result: dict) -> str:
             f"| float Keras | {result['float']['mpjpe_mm']:.3f} | 0 | {result['float'].get('p_mpjpe_mm', float('nan')):.3f}"
             " | 0 | | |"]
     for name, v in result["variants"].items():
+        if "own_float_mpjpe_mm" in v:
+            rows.append(f"| {name} float weights | {v['own_float_mpjpe_mm']:.3f} | "
+                        f"{v['own_float_mpjpe_mm'] - result['float']['mpjpe_mm']:+.4f} | | | | |")
         rows.append(f"| {name} | {v['mpjpe_mm']:.3f} | {v['delta_mpjpe_mm']:+.4f} | {v['p_mpjpe_mm']:.3f} | "
                     f"{v['max_abs_diff_mm']:.4f} | {v['size_bytes']} | {len(v['ops'])} |")
     return "\n".join(rows) + "\n"

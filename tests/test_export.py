@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import graphsh_tf  # noqa: F401
+import tf_keras as keras
 from graphsh_tf import export, tflite_meta, tflite_run
 from graphsh_tf.config import GCN_TYPES
 from graphsh_tf.models import build_model, count_params
@@ -31,6 +32,7 @@ def _inputs(n=64, seed=1):
 
 @pytest.fixture(scope="module")
 def tiny():
+    keras.utils.set_random_seed(0)
     return _randomize_bn(build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1))
 
 
@@ -46,6 +48,7 @@ def exported(tiny, tmp_path_factory):
 
 @pytest.mark.parametrize("gcn", GCN_TYPES)
 def test_folded_graph_equals_keras_in_mm(gcn):
+    keras.utils.set_random_seed(0)
     model = _randomize_bn(build_model(gcn=gcn, hid_dim=16, num_stacks=1))
     x = _inputs(8)
     ref = model.predict(x, verbose=0) * 1000.0

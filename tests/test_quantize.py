@@ -3,12 +3,14 @@ import numpy as np
 import pytest
 
 import graphsh_tf  # noqa: F401
+import tf_keras as keras
 from graphsh_tf import quantize
 from graphsh_tf.models import build_model
 
 
 @pytest.fixture(scope="module")
 def tiny():
+    keras.utils.set_random_seed(0)
     return build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1, dropout=0.0)
 
 

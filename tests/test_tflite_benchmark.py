@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import graphsh_tf  # noqa: F401
+import tf_keras as keras
 from graphsh_tf import export, tflite_run
 from graphsh_tf.models import build_model
 
@@ -22,6 +23,7 @@ def _cli(*args):
 @pytest.fixture(scope="module")
 def tflite_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
+    keras.utils.set_random_seed(0)
     export.export_variants(build_model(gcn="semantic", hid_dim=16, num_stacks=1), out, ["fp32", "drq"])
     return out
 

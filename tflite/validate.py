@@ -4,7 +4,8 @@
 
 Writes a markdown table (stdout and RUN_DIR/validate.md) and stable JSON (RUN_DIR/validate.json):
 {"float": {"mpjpe_mm"}, "variants": {name: {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm",
-"max_abs_diff_mm", "ops"}}}.
+"max_abs_diff_mm", "ops"}}}; qat_int8 also gets "own_float_mpjpe_mm" and "delta_vs_own_float_mm" (against the
+QAT-fine-tuned float weights, tflite/qat_float.weights.h5), since fine-tuning itself moves the float MPJPE.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/validate.json)")
     ap.add_argument("--md", default=None, help="markdown output (default RUN_DIR/validate.md)")
     args = ap.parse_args(argv)
-    from graphsh_tf.export import run_config, run_data
+    from graphsh_tf.export import QAT_WEIGHTS, run_config, run_data
     from graphsh_tf.tflite_meta import write_atomic
     from graphsh_tf.models import load_model
     from graphsh_tf.tflite_run import validate_files, validate_markdown
@@ -56,7 +57,16 @@ def main(argv=None) -> int:
         x, y = test.poses_2d, test.poses_3d
         if args.limit > 0:
             x, y = x[:args.limit], y[:args.limit]
-        result = validate_files(files, load_model(run), x, y)
+        folder = Path(args.tflite_dir) if args.tflite_dir else run / "tflite"
+        own = {}
+        if (folder / QAT_WEIGHTS).exists():
+            from graphsh_tf.models import build_model
+
+            model = load_model(run)
+            qat = build_model(model.graphsh_config)
+            qat.load_weights(str(folder / QAT_WEIGHTS))
+            own["qat_int8"] = qat
+        result = validate_files(files, load_model(run), x, y, own_float=own)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
