@@ -43,7 +43,8 @@ INPUT_NAME = "keypoints_2d"
 OUTPUT_NAME = "joints_3d"
 MM_PER_M = 1000.0
 QAT_WEIGHTS = "qat_float.weights.h5"   # the QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite
-FOLD_BN_DEFAULT = True      # full-integer models: BN folded into the weights (see convert)
+FOLD_BN_DEFAULT = True      # int8: BN folded into the weights (measured better than a MUL after the mixing)
+EQUALIZE_DEFAULT = False    # int8: per-joint range equalization (joint_ranges) measured no gain, so off
 
 
 class ExportError(ValueError):
@@ -163,9 +164,29 @@ def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True):
     return y, fold_bias
 
 
-def _emit(p: _Pending, relu: bool, formulation: str, bias_in_transform: bool = True) -> _Value:
-    """Emit transform + mixing (+ bias) (+ ReLU); result channel-major."""
+def _equalized(p: _Pending, r: np.ndarray) -> _Pending:
+    """Scale the per-joint transform of weight set k, joint j by ``r[k, j]`` and the matching mixing column by
+    ``1 / r[k, j]`` — the same function, with every joint's transform output in a similar range (int8: one scale)."""
+    k_sets, j = r.shape
+    mix = p.mix / r.reshape(1, k_sets * j)
+    return _Pending(p.x, p.w * r[:, :, None, None], mix, p.bias, p.per_joint, p.mod, p.post)
+
+
+def _emit(p: _Pending, relu: bool, formulation: str, bias_in_transform: bool = True, opts: dict = None) -> _Value:
+    """Emit transform + mixing (+ bias) (+ ReLU); result channel-major.
+
+    ``opts``: ``{"equalize": [r (K, J) per per-joint graph conv, in emission order] | None,
+    "probe": list collecting the transform outputs | None, "i": counter}``."""
+    opts = opts if opts is not None else {}
+    idx = opts.get("i", 0)
+    opts["i"] = idx + 1
+    eq = opts.get("equalize")
+    if eq is not None and p.per_joint and eq[idx] is not None:
+        p = _equalized(p, eq[idx])
+        bias_in_transform = False
     y, bias_done = _transform(p, formulation, bias_in_transform)
+    if opts.get("probe") is not None:
+        opts["probe"].append(y if p.per_joint else None)
     n, j, k_sets, cout = y.shape.as_list()
     yt = tf.reshape(tf.transpose(y, [0, 3, 2, 1]), (n, cout, k_sets * j))        # column k*J + j
     if bias_done:
@@ -185,7 +206,7 @@ def _inputs(layer) -> list:
 
 
 def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool = True,
-                   fold_bn: bool = True) -> Callable:
+                   fold_bn: bool = True, opts: dict = None) -> Callable:
     """A function ``x (N, 16, 2) → (N, 16, 3) mm`` that rebuilds ``model`` from folded constants."""
     out_layer = model.layers[-1]
     params = {}
@@ -202,11 +223,13 @@ def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool
     @tf.autograph.experimental.do_not_convert
     def forward(x):
         vals: Dict[int, object] = {id(model.inputs[0]): _Value(jc=x)}
+        if opts is not None:
+            opts["i"] = 0
 
         def get(t, relu=False):
             v = vals[id(t)]
             if isinstance(v, _Pending):
-                v = _emit(v, relu, formulation, bias_in_transform)
+                v = _emit(v, relu, formulation, bias_in_transform, opts)
                 if not relu:
                     vals[id(t)] = v
             return v
@@ -294,7 +317,7 @@ class LiftModule(tf.Module):
     """``tf.Module`` with the ``lift`` function: ``keypoints_2d (batch, 16, 2)`` → ``{"joints_3d": (batch, 16, 3) mm}``."""
 
     def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv", bias_in_transform: bool = True,
-                 fold_bn: bool = True):
+                 fold_bn: bool = True, equalize: Optional[list] = None):
         super().__init__(name="graphsh")
         if formulation not in FORMULATIONS:
             raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
@@ -306,13 +329,35 @@ class LiftModule(tf.Module):
             def forward(x):
                 return model(x, training=False) * MM_PER_M
         else:
-            forward = _build_forward(model, formulation, bias_in_transform, fold_bn)
+            forward = _build_forward(model, formulation, bias_in_transform, fold_bn, {"equalize": equalize})
         self._forward = forward
         @tf.autograph.experimental.do_not_convert
         def lift(keypoints_2d):
             return {OUTPUT_NAME: tf.identity(forward(keypoints_2d))}
 
         self.lift = tf.function(lift, input_signature=[spec])
+
+
+def joint_ranges(model: keras.Model, samples: np.ndarray, formulation: str = "conv", quantile: float = 99.99,
+                 fold_bn: bool = True) -> list:
+    """Equalization factors for int8: per per-joint graph conv, ``r (K, J) = 1 / range`` of its transform output
+    for weight set k and joint j over ``samples (M, 16, 2)`` (``quantile`` of |y|), normalized to geometric mean 1;
+    None for shared-weight convs. Used by :func:`convert` via ``LiftModule(equalize=...)``."""
+    probe: list = []
+    forward = _build_forward(model, formulation, bias_in_transform=False, fold_bn=fold_bn,
+                             opts={"probe": probe})
+    forward(tf.constant(np.asarray(samples, np.float32)))
+    out = []
+    for y in probe:
+        if y is None:
+            out.append(None)
+            continue
+        a = np.abs(y.numpy())                                                 # (M, J, K, C)
+        rng = np.percentile(a.transpose(2, 1, 0, 3).reshape(a.shape[2], a.shape[1], -1), quantile, axis=-1)
+        rng = np.maximum(rng, 1e-6 * max(rng.max(), 1e-12))                   # (K, J)
+        r = 1.0 / rng
+        out.append(r / np.exp(np.mean(np.log(r))))
+    return out
 
 
 # --- conversion -------------------------------------------------------------------------------------------------
@@ -328,7 +373,7 @@ def _representative(samples: np.ndarray, batch: int) -> Callable[[], Iterable]:
 
 def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
             batch: int = 1, formulation: str = "conv", per_channel: bool = False,
-            fold_bn: Optional[bool] = None) -> bytes:
+            fold_bn: Optional[bool] = None, equalize: Optional[bool] = None) -> bytes:
     """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
 
     ``variant``: fp32, fp16, drq (dynamic-range int8 weights), int8 / qat_int8 (full integer; needs
@@ -345,8 +390,11 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
         raise ExportError(f"io={io!r}: use 'float' or 'int8'")
     if fold_bn is None:
         fold_bn = FOLD_BN_DEFAULT if full_int else True
+    if equalize is None:
+        equalize = EQUALIZE_DEFAULT and full_int
+    factors = joint_ranges(model, representative, formulation, fold_bn=fold_bn) if equalize else None
     module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not full_int or per_channel,
-                        fold_bn=fold_bn)
+                        fold_bn=fold_bn, equalize=factors)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:
         concrete = module.lift.get_concrete_function()
