@@ -187,3 +187,14 @@ def test_equalized_and_unfolded_graphs_are_equivalent(tiny):
     b = export.LiftModule(tiny, batch=8, fold_bn=False).lift(x)["joints_3d"].numpy()
     np.testing.assert_allclose(a, ref, rtol=1e-4, atol=1e-2)
     np.testing.assert_allclose(b, ref, rtol=1e-4, atol=1e-2)
+
+
+def test_int8_io_predictor_matches_float_io(tiny, tmp_path):
+    rep = _inputs(64)
+    f = export.export_variants(tiny, tmp_path / "f", ["int8"], representative=rep, io="float")["int8"]
+    q = export.export_variants(tiny, tmp_path / "q", ["int8"], representative=rep, io="int8")["int8"]
+    x = _inputs(16, seed=5)
+    a = tflite_run.TFLitePredictor(f).predict_mm(x)
+    b = tflite_run.TFLitePredictor(q).predict_mm(x)
+    ref = tiny.predict(x, verbose=0) * 1000
+    assert np.abs(a - b).mean() < 0.02 * np.abs(ref).mean()      # only the I/O rounding differs
