@@ -512,7 +512,7 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
             log(f"quantization-aware fine-tuning: {qat_steps} steps")
             qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log)
             out_dir.mkdir(parents=True, exist_ok=True)
-            tmp = out_dir / f".{QAT_WEIGHTS}.tmp{os.getpid()}.h5"
+            tmp = out_dir / f".tmp{os.getpid()}.{QAT_WEIGHTS}"      # keeps the .weights.h5 suffix (its format)
             qat.save_weights(str(tmp))                  # validate.py measures qat_int8 against these float weights
             os.replace(tmp, out_dir / QAT_WEIGHTS)
     model_cfg = cfg.get("model") or _config_dict(model)

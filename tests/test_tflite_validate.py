@@ -24,7 +24,7 @@ def run_dir(tmp_path_factory):
     model.save_weights(str(run / "best.weights.h5"))
     (run / "config.json").write_text(json.dumps({"model": model.graphsh_config.to_dict(), "train": {},
                                                  "data": {"spec": "synthetic", "keypoints": "gt"}}))
-    export.export_run(run, variants=["fp32", "fp16", "int8"], calib_samples=64)
+    export.export_run(run, variants=["fp32", "fp16", "int8", "qat_int8"], calib_samples=64, qat_steps=3)
     return run
 
 
@@ -43,7 +43,9 @@ def test_validate_cli_json(run_dir, tmp_path):
     res = _cli(run_dir, "--limit", 300, "--json", out)
     assert res.returncode == 0, _why(res)
     data = json.loads(out.read_text())
-    assert set(data["variants"]) == {"fp32", "fp16", "int8"}
+    assert set(data["variants"]) == {"fp32", "fp16", "int8", "qat_int8"}
+    qat = data["variants"]["qat_int8"]                 # also measured against its own (QAT-tuned) float weights
+    assert qat["delta_vs_own_float_mm"] == pytest.approx(qat["mpjpe_mm"] - qat["own_float_mpjpe_mm"])
     assert data["float"]["mpjpe_mm"] > 0
     for name, v in data["variants"].items():
         assert set(v) >= {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm", "max_abs_diff_mm", "ops"}

@@ -64,7 +64,11 @@ def main(argv=None) -> int:
 
             model = load_model(run)
             qat = build_model(model.graphsh_config)
-            qat.load_weights(str(folder / QAT_WEIGHTS))
+            try:
+                qat.load_weights(str(folder / QAT_WEIGHTS))
+            except Exception as e:  # noqa: BLE001 - an unreadable file is a user-facing error
+                raise ValueError(f"{folder / QAT_WEIGHTS}: cannot load the QAT float weights ({type(e).__name__}); "
+                                 "delete it or re-run tflite/convert.py --variants qat_int8") from None
             own["qat_int8"] = qat
         result = validate_files(files, load_model(run), x, y, own_float=own)
     except ValueError as e:
