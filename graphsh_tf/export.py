@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
@@ -309,7 +309,8 @@ def _add(xs: list):
     return out
 
 
-def sk_pool(layer: SkeletalPool):
+def sk_pool(layer: SkeletalPool) -> tuple:
+    """The layer's constant selection matrices ``(S_a, S_b)``, each ``(J/2, J)``."""
     return layer._sel_a, layer._sel_b
 
 
@@ -331,6 +332,7 @@ class LiftModule(tf.Module):
         else:
             forward = _build_forward(model, formulation, bias_in_transform, fold_bn, {"equalize": equalize})
         self._forward = forward
+
         @tf.autograph.experimental.do_not_convert
         def lift(keypoints_2d):
             return {OUTPUT_NAME: tf.identity(forward(keypoints_2d))}

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import numpy as np
-import tensorflow as tf
 import tf_keras as keras
 import tensorflow_model_optimization as tfmot
 
