@@ -6,8 +6,8 @@ epoch in history.csv, best/last weights, a tf.train.Checkpoint (model + optimize
 for crash-safe ``resume``, and a final evaluation (eval.json/eval.md/curves.png/skeletons.png).
 
 Distribution: ``default`` = one device; ``mirrored`` = MirroredStrategy over all local GPUs (or logical CPUs);
-``multiworker`` = MultiWorkerMirroredStrategy configured by ``TF_CONFIG``; ``auto`` = mirrored when more than one
-GPU is visible, else default. ``TrainConfig.batch_size`` is the GLOBAL batch: Keras splits each batch over the
+``multiworker`` = MultiWorkerMirroredStrategy configured by ``TF_CONFIG``; ``auto`` = multiworker when
+``TF_CONFIG`` names more than one task, else mirrored when more than one GPU is visible, else default. ``TrainConfig.batch_size`` is the GLOBAL batch: Keras splits each batch over the
 replicas, and the input stream is sharded by data (``AutoShardPolicy.DATA``) over workers. Only the chief writes
 the run directory; other workers write their checkpoints to a temp dir that is deleted at the end.
 """
@@ -100,6 +100,9 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "auto":
+        tf_config = parse_tf_config()
+        if tf_config and sum(len(v) for v in tf_config["cluster"].values()) > 1:
+            return tf.distribute.MultiWorkerMirroredStrategy()
         if len(tf.config.list_physical_devices("GPU")) > 1:
             return tf.distribute.MirroredStrategy()
         return tf.distribute.get_strategy()
@@ -284,7 +287,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     model_cfg.validate()
     train_cfg.validate()
     strategy = select_strategy(train_cfg.strategy)  # first: MultiWorkerMirroredStrategy must precede other TF ops
-    tf_config = parse_tf_config() if train_cfg.strategy == "multiworker" else {}
+    tf_config = parse_tf_config() if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else {}
     chief = is_chief_task(tf_config)
     run_dir = Path(run_dir)
     keras.utils.set_random_seed(train_cfg.seed)
@@ -302,8 +305,8 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     if resume:
         rd.check_resume_compatible(run_dir, doc)
         if not tf.train.latest_checkpoint(str(ckpt_dir)):
-            raise rd.RunDirError(f"{ckpt_dir}: no checkpoint to resume from (the run stopped before its first "
-                                 "epoch ended); start again without --resume")
+            log(f"{ckpt_dir}: no checkpoint yet (the run stopped during its first epoch); starting at epoch 0")
+            resume = False
     elif chief and (run_dir / "config.json").exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
         raise rd.RunDirError(f"{run_dir}: already holds a run; pass --resume to continue it or choose a new --out")
     if chief:
