@@ -45,6 +45,7 @@ MM_PER_M = 1000.0
 QAT_WEIGHTS = "qat_float.weights.h5"   # the QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite
 FOLD_BN_DEFAULT = True      # int8: BN folded into the weights (measured better than a MUL after the mixing)
 EQUALIZE_DEFAULT = False    # int8: per-joint range equalization (joint_ranges) measured no gain, so off
+HEAD_EQUALIZE_DEFAULT = True  # int8: per-channel equalization of the multi-level head (head_scale), measured gain
 
 
 class ExportError(ValueError):
@@ -52,6 +53,50 @@ class ExportError(ValueError):
 
 
 # --- the folded inference graph ---------------------------------------------------------------------------------
+
+class Hooks:
+    """Where the folded graph reads its constants and where int8 quantizes its activations.
+
+    ``weight(key, arr, kind)``: the tensor for the constant ``arr`` (kind ``"w"``: a learned weight, ``"b"``: a
+    bias, ``"const"``: a fixed matrix such as the joint mixing); ``act(key, x)``: the activation ``x`` at a tensor the
+    int8 graph quantizes. Keys name the producing layer (``gconv_input_gconv/transform/w``, ``.../mix``, ``.../out``).
+    The default: plain constants, no fake quantization (the float graph).
+    """
+
+    def weight(self, key: str, arr: np.ndarray, kind: str = "w"):
+        return tf.constant(np.asarray(arr, dtype=np.float32))
+
+    def act(self, key: str, x):
+        return x
+
+
+_PLAIN = Hooks()
+
+
+def fake_quant_weight(w, narrow: bool = True):
+    """TFLite's int8 weight scheme on ``w``: per tensor, symmetric, scale ``max|w| / 127`` (straight-through)."""
+    m = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(w)), 1e-8))
+    return tf.quantization.fake_quant_with_min_max_vars(w, -m, m, num_bits=8, narrow_range=narrow)
+
+
+class RangeHooks(Hooks):
+    """Fixed int8 ranges: weights fake-quantized as TFLite quantizes them, activations with ``ranges[key] = (lo,
+    hi)`` (``FakeQuant`` ops, which the converter uses instead of calibrating). Keys without a range are left to the
+    converter's calibration."""
+
+    def __init__(self, ranges: Dict[str, tuple]):
+        self.ranges = {k: (float(min(lo, 0.0)), float(max(hi, 0.0, lo + 1e-6))) for k, (lo, hi) in ranges.items()}
+
+    def weight(self, key: str, arr: np.ndarray, kind: str = "w"):
+        t = tf.constant(np.asarray(arr, dtype=np.float32))
+        return t if kind == "b" else fake_quant_weight(t)
+
+    def act(self, key: str, x):
+        if key not in self.ranges:
+            return x
+        lo, hi = self.ranges[key]
+        return tf.quantization.fake_quant_with_min_max_args(x, lo, hi, num_bits=8, narrow_range=False)
+
 
 class _Pending:
     """A graph conv not yet emitted: ``relu?(mix @ (transform(x) [* M]) + bias)``, BN folded in on the way.
@@ -61,21 +106,21 @@ class _Pending:
     applied after the mixing (BN kept out of the weights) or None.
     """
 
-    def __init__(self, x, w, mix, bias, per_joint, mod=None, post=None):
+    def __init__(self, x, w, mix, bias, per_joint, mod=None, post=None, name: str = "gconv"):
         self.x, self.w, self.mix, self.bias, self.per_joint, self.mod = x, w, mix, bias, per_joint, mod
-        self.post = post
+        self.post, self.name = post, name
 
     def scale(self, s: np.ndarray, t: np.ndarray) -> "_Pending":
         """Fold ``y * s + t`` (per output channel) into the weights and bias."""
         post = None if self.post is None else self.post
         w = self.w * s if post is None else self.w
         post = None if post is None else post * s
-        return _Pending(self.x, w, self.mix, self.bias * s + t, self.per_joint, self.mod, post)
+        return _Pending(self.x, w, self.mix, self.bias * s + t, self.per_joint, self.mod, post, self.name)
 
     def scale_after(self, s: np.ndarray, t: np.ndarray) -> "_Pending":
         """``y * s + t`` kept as a per-channel multiply after the mixing (weights unscaled)."""
         post = s if self.post is None else self.post * s
-        return _Pending(self.x, self.w, self.mix, self.bias * s + t, self.per_joint, self.mod, post)
+        return _Pending(self.x, self.w, self.mix, self.bias * s + t, self.per_joint, self.mod, post, self.name)
 
 
 class _Value:
@@ -95,15 +140,18 @@ class _Value:
         return self._cj
 
 
-def _matmul_last(x, w: np.ndarray, b: Optional[np.ndarray] = None, relu: bool = False):
-    """``x (..., In) @ w (In, Out) [+ b]`` on the last axis as one FULLY_CONNECTED (fixed shapes)."""
+def _matmul_last(x, w: np.ndarray, b: Optional[np.ndarray] = None, relu: bool = False, hooks: Hooks = None,
+                 key: str = "fc", w_kind: str = "w"):
+    """``x (..., In) @ w (In, Out) [+ b]`` on the last axis as one FULLY_CONNECTED (fixed shapes); ``hooks``:
+    weights ``key/w``, ``key/b``, output activation ``key``."""
+    hooks = hooks or _PLAIN
     shape = x.shape.as_list()
-    y = tf.matmul(tf.reshape(x, (-1, shape[-1])), tf.constant(w.astype(np.float32)))
+    y = tf.matmul(tf.reshape(x, (-1, shape[-1])), hooks.weight(f"{key}/w", w, w_kind))
     if b is not None:
-        y = tf.nn.bias_add(y, tf.constant(b.astype(np.float32)))
+        y = tf.nn.bias_add(y, hooks.weight(f"{key}/b", b, "b"))
     if relu:
         y = tf.nn.relu(y)
-    return tf.reshape(y, shape[:-1] + [w.shape[1]])
+    return tf.reshape(hooks.act(key, y), shape[:-1] + [w.shape[1]])
 
 
 def _bn_fold(layer) -> tuple:
@@ -128,7 +176,7 @@ def _graph_conv_params(layer: GraphConv) -> tuple:
     return w, mix, bias, layer.gcn in _PER_JOINT, mod
 
 
-def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True):
+def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True, hooks: Hooks = None):
     """Per-joint or shared feature transform → ``(N, J, K, Cout)`` joint-major (bias added if foldable)."""
     k_sets = p.w.shape[0]
     cout = p.w.shape[-1]
@@ -136,16 +184,18 @@ def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True):
     n, j, cin = x.shape.as_list()
     fold_bias = bias_in_transform and p.post is None and p.mod is None and np.allclose(p.mix.sum(axis=1), 1.0, atol=1e-6)
     b = np.tile(p.bias, k_sets) if fold_bias else None                     # (K*Cout,)
+    hooks = hooks or _PLAIN
+    key = f"{p.name}/transform"
     if not p.per_joint:
-        y = _matmul_last(x, np.concatenate(list(p.w), axis=1), b)           # (N, J, K*Cout)
+        y = _matmul_last(x, np.concatenate(list(p.w), axis=1), b, hooks=hooks, key=key)   # (N, J, K*Cout)
         y = tf.reshape(y, (n, j, k_sets, cout))
     elif formulation == "conv":
         # filter (1, 1, Cin, J*K*Cout): group g (joint g) owns output channels [g*K*Cout, (g+1)*K*Cout)
         f = np.transpose(p.w, (2, 1, 0, 3)).reshape(cin, j * k_sets * cout)[None, None]
-        y = tf.nn.conv2d(tf.reshape(x, (n, 1, 1, j * cin)), tf.constant(f.astype(np.float32)), 1, "VALID")
+        y = tf.nn.conv2d(tf.reshape(x, (n, 1, 1, j * cin)), hooks.weight(f"{key}/w", f, "w"), 1, "VALID")
         if b is not None:
-            y = tf.nn.bias_add(y, tf.constant(np.tile(b, j).astype(np.float32)))
-        y = tf.reshape(y, (n, j, k_sets, cout))
+            y = tf.nn.bias_add(y, hooks.weight(f"{key}/b", np.tile(b, j), "b"))
+        y = tf.reshape(hooks.act(key, y), (n, j, k_sets, cout))
     elif formulation == "bmm":
         wj = np.transpose(p.w, (1, 2, 0, 3)).reshape(j, cin, k_sets * cout)
         y = tf.matmul(tf.transpose(x, [1, 0, 2]), tf.constant(wj.astype(np.float32)))    # (J, N, K*Cout)
@@ -160,7 +210,7 @@ def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True):
     else:
         raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
     if p.mod is not None:
-        y = y * tf.constant(p.mod[:, None, :].astype(np.float32))
+        y = hooks.act(f"{p.name}/mod", y * hooks.weight(f"{p.name}/mod/w", p.mod[:, None, :], "const"))
     return y, fold_bias
 
 
@@ -169,7 +219,7 @@ def _equalized(p: _Pending, r: np.ndarray) -> _Pending:
     ``1 / r[k, j]`` — the same function, with every joint's transform output in a similar range (int8: one scale)."""
     k_sets, j = r.shape
     mix = p.mix / r.reshape(1, k_sets * j)
-    return _Pending(p.x, p.w * r[:, :, None, None], mix, p.bias, p.per_joint, p.mod, p.post)
+    return _Pending(p.x, p.w * r[:, :, None, None], mix, p.bias, p.per_joint, p.mod, p.post, p.name)
 
 
 def _emit(p: _Pending, relu: bool, formulation: str, bias_in_transform: bool = True, opts: dict = None) -> _Value:
@@ -184,19 +234,21 @@ def _emit(p: _Pending, relu: bool, formulation: str, bias_in_transform: bool = T
     if eq is not None and p.per_joint and eq[idx] is not None:
         p = _equalized(p, eq[idx])
         bias_in_transform = False
-    y, bias_done = _transform(p, formulation, bias_in_transform)
+    hooks = opts.get("hooks") or _PLAIN
+    y, bias_done = _transform(p, formulation, bias_in_transform, hooks)
     if opts.get("probe") is not None:
         opts["probe"].append(y if p.per_joint else None)
     n, j, k_sets, cout = y.shape.as_list()
     yt = tf.reshape(tf.transpose(y, [0, 3, 2, 1]), (n, cout, k_sets * j))        # column k*J + j
+    mix_key = f"{p.name}/mix"
     if bias_done:
-        out = _matmul_last(yt, p.mix.T, relu=relu)                               # (N, Cout, J)
+        out = _matmul_last(yt, p.mix.T, relu=relu, hooks=hooks, key=mix_key, w_kind="const")   # (N, Cout, J)
     else:
-        out = _matmul_last(yt, p.mix.T)
+        out = _matmul_last(yt, p.mix.T, hooks=hooks, key=mix_key, w_kind="const")
         if p.post is not None:
-            out = out * tf.constant(p.post[:, None].astype(np.float32))
-        out = out + tf.constant(p.bias[:, None].astype(np.float32))
-        out = tf.nn.relu(out) if relu else out
+            out = hooks.act(f"{p.name}/post", out * hooks.weight(f"{p.name}/post/w", p.post[:, None], "const"))
+        out = out + hooks.weight(f"{p.name}/bias", p.bias[:, None], "b")
+        out = hooks.act(f"{p.name}/out", tf.nn.relu(out) if relu else out)
     return _Value(cj=out)
 
 
@@ -219,10 +271,15 @@ def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool
             kernel = layer.kernel.numpy()
             bias = layer.bias.numpy() if layer.use_bias else np.zeros(kernel.shape[1], np.float32)
             params[layer.name] = (kernel, bias)
+    head = (opts or {}).get("head_scale")
+    if head is not None:
+        _apply_head_scale(model, params, head)
+
+    hooks = (opts or {}).get("hooks") or _PLAIN
 
     @tf.autograph.experimental.do_not_convert
     def forward(x):
-        vals: Dict[int, object] = {id(model.inputs[0]): _Value(jc=x)}
+        vals: Dict[int, object] = {id(model.inputs[0]): _Value(jc=hooks.act("input", x))}
         if opts is not None:
             opts["i"] = 0
 
@@ -241,7 +298,7 @@ def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool
             out_id = id(layer.output)
             if isinstance(layer, GraphConv):
                 w, mix, bias, per_joint, mod = params[layer.name]
-                p = _Pending(get(ins[0]), w, mix, bias, per_joint, mod)
+                p = _Pending(get(ins[0]), w, mix, bias, per_joint, mod, name=layer.name)
                 if layer is out_layer:
                     p = p.scale(np.full(layer.units, MM_PER_M), np.zeros(layer.units))
                 vals[out_id] = p
@@ -261,38 +318,39 @@ def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool
             elif isinstance(layer, SkeletalPool):
                 xin = get(ins[0]).cj()
                 sel = np.concatenate(sk_pool(layer), axis=0)                     # (J, J_in): both halves
-                y = _matmul_last(xin, sel.T)
+                y = _matmul_last(xin, sel.T, hooks=hooks, key=layer.name, w_kind="const")
                 a, b = tf.split(y, 2, axis=-1)
                 vals[out_id] = _Value(cj=tf.maximum(a, b))
             elif isinstance(layer, SkeletalUnpool):
-                vals[out_id] = _Value(cj=_matmul_last(get(ins[0]).cj(), layer._copy.T))
+                vals[out_id] = _Value(cj=_matmul_last(get(ins[0]).cj(), layer._copy.T, hooks=hooks, key=layer.name,
+                                                      w_kind="const"))
             elif isinstance(layer, keras.layers.Add):
                 vs = [get(t) for t in ins]
                 if all(v._jc is not None for v in vs) and not all(v._cj is not None for v in vs):
-                    vals[out_id] = _Value(jc=_add([v.jc() for v in vs]))
+                    vals[out_id] = _Value(jc=hooks.act(layer.name, _add([v.jc() for v in vs])))
                 else:
-                    vals[out_id] = _Value(cj=_add([v.cj() for v in vs]))
+                    vals[out_id] = _Value(cj=hooks.act(layer.name, _add([v.cj() for v in vs])))
             elif isinstance(layer, keras.layers.Concatenate):
-                vals[out_id] = _Value(jc=tf.concat([get(t).jc() for t in ins], axis=-1))
+                vals[out_id] = _Value(jc=hooks.act(layer.name, tf.concat([get(t).jc() for t in ins], axis=-1)))
             elif isinstance(layer, keras.layers.Dense):
                 kernel, bias = params[layer.name]
                 if layer is out_layer:
                     kernel, bias = kernel * MM_PER_M, bias * MM_PER_M
                 act = keras.activations.serialize(layer.activation)
-                y = _matmul_last(get(ins[0]).jc(), kernel, bias, relu=act == "relu")
+                y = _matmul_last(get(ins[0]).jc(), kernel, bias, relu=act == "relu", hooks=hooks, key=layer.name)
                 if act == "sigmoid":
                     y = tf.sigmoid(y)
                 elif act not in ("linear", "relu"):
                     raise ExportError(f"layer {layer.name}: activation {act!r} is not supported by the exporter")
                 vals[out_id] = _Value(jc=y)
             elif isinstance(layer, keras.layers.GlobalAveragePooling1D):
-                vals[out_id] = _Value(jc=tf.reduce_mean(get(ins[0]).jc(), axis=1, keepdims=True))
+                vals[out_id] = _Value(jc=hooks.act(layer.name, tf.reduce_mean(get(ins[0]).jc(), axis=1, keepdims=True)))
             elif isinstance(layer, keras.layers.Reshape):
                 src = get(ins[0]).jc()
                 vals[out_id] = _Value(jc=tf.reshape(src, [src.shape[0]] + list(layer.target_shape)))
             elif isinstance(layer, keras.layers.Multiply):
                 vs = [get(t).jc() for t in ins]
-                vals[out_id] = _Value(jc=vs[0] * vs[1])
+                vals[out_id] = _Value(jc=hooks.act(layer.name, vs[0] * vs[1]))
             else:
                 raise ExportError(f"layer {layer.name} ({type(layer).__name__}) is not supported by the exporter; "
                                   "extend graphsh_tf.export._build_forward")
@@ -318,7 +376,8 @@ class LiftModule(tf.Module):
     """``tf.Module`` with the ``lift`` function: ``keypoints_2d (batch, 16, 2)`` → ``{"joints_3d": (batch, 16, 3) mm}``."""
 
     def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv", bias_in_transform: bool = True,
-                 fold_bn: bool = True, equalize: Optional[list] = None):
+                 fold_bn: bool = True, equalize: Optional[list] = None, hooks: Optional[Hooks] = None,
+                 head: Optional[np.ndarray] = None):
         super().__init__(name="graphsh")
         if formulation not in FORMULATIONS:
             raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
@@ -330,7 +389,8 @@ class LiftModule(tf.Module):
             def forward(x):
                 return model(x, training=False) * MM_PER_M
         else:
-            forward = _build_forward(model, formulation, bias_in_transform, fold_bn, {"equalize": equalize})
+            forward = _build_forward(model, formulation, bias_in_transform, fold_bn, {"equalize": equalize,
+                                                                                      "hooks": hooks, "head_scale": head})
         self._forward = forward
 
         @tf.autograph.experimental.do_not_convert
@@ -338,6 +398,81 @@ class LiftModule(tf.Module):
             return {OUTPUT_NAME: tf.identity(forward(keypoints_2d))}
 
         self.lift = tf.function(lift, input_signature=[spec])
+
+
+def _head_layers(model: keras.Model) -> Optional[tuple]:
+    """``(concat, [dense feeding it, in order], [dense reading the concat's channels])`` of a multi-level head
+    (Dense per stack → Concatenate → [SE: GAP → Dense, Multiply] → Dense), or None."""
+    concat = [layer for layer in model.layers if isinstance(layer, keras.layers.Concatenate)]
+    if len(concat) != 1:
+        return None
+    concat = concat[0]
+    feeders = [t._keras_history.layer for t in _inputs(concat)]
+    if not all(isinstance(f, keras.layers.Dense) and keras.activations.serialize(f.activation) == "linear"
+               for f in feeders):
+        return None
+    scaled, readers = {id(concat.output)}, []
+    for layer in model.layers:
+        ins = [id(t) for t in _inputs(layer)] if not isinstance(layer, keras.layers.InputLayer) else []
+        hit = [i in scaled for i in ins]
+        if not any(hit):
+            continue
+        if isinstance(layer, keras.layers.Dense):
+            readers.append(layer)
+        elif isinstance(layer, keras.layers.GlobalAveragePooling1D) or (
+                isinstance(layer, keras.layers.Multiply) and sum(hit) == 1):
+            scaled.add(id(layer.output))
+        else:
+            return None                   # a consumer that does not commute with per-channel scaling
+    return concat, feeders, readers
+
+
+def _apply_head_scale(model: keras.Model, params: dict, r: np.ndarray) -> None:
+    """Scale concat channel ``i`` by ``r[i]`` (columns of the Dense layers feeding it) and undo it in the rows of
+    the Dense layers reading it (SE squeeze, output layer): the same function, equalized channel ranges."""
+    found = _head_layers(model)
+    if found is None:
+        raise ExportError("head_scale: the model has no multi-level Dense/Concatenate head to equalize")
+    _, feeders, readers = found
+    off = 0
+    for f in feeders:
+        k, b = params[f.name]
+        n = k.shape[1]
+        params[f.name] = (k * r[off:off + n], b * r[off:off + n])
+        off += n
+    for d in readers:
+        k, b = params[d.name]
+        params[d.name] = (k / r[:, None], b)
+
+
+class _ChannelProbe(Hooks):
+    """Records the per-channel ``max |x|`` of the activations ``keys`` (last axis = channels)."""
+
+    def __init__(self, keys):
+        self.keys, self.value = set(keys), {}
+
+    def act(self, key: str, x):
+        if key in self.keys:
+            self.value[key] = np.max(np.abs(x.numpy()).reshape(-1, x.shape[-1]), axis=0).astype(np.float64)
+        return x
+
+
+def head_scale(model: keras.Model, samples: np.ndarray) -> Optional[np.ndarray]:
+    """Per-channel factors ``r (C,)`` equalizing the int8 ranges of the multi-level head's concatenated features
+    (``max |x|`` over ``samples (M, 16, 2)`` of channel i → the median channel range), or None without such a head.
+    The concatenated features, the SE gate's input and the gated features each share one int8 scale; channels
+    of small range would otherwise be quantized to a few levels and amplified by the output layer. Measured
+    (synthetic PreAggr-64, 6 epochs, int8 PTQ ΔMPJPE on 4000 test poses): none +5.60 mm, concat ranges +4.48,
+    gated-feature ranges +5.26, their geometric mean +5.22 — so the concat's ranges."""
+    found = _head_layers(model)
+    if found is None:
+        return None
+    probe = _ChannelProbe([found[0].name])
+    _build_forward(model, "conv", bias_in_transform=False, opts={"hooks": probe})(
+        tf.constant(np.asarray(samples, np.float32)))
+    rng = probe.value[found[0].name]
+    rng = np.maximum(rng, 1e-6 * max(float(rng.max()), 1e-12))
+    return np.median(rng) / rng
 
 
 def joint_ranges(model: keras.Model, samples: np.ndarray, formulation: str = "conv", quantile: float = 99.99,
@@ -375,7 +510,8 @@ def _representative(samples: np.ndarray, batch: int) -> Callable[[], Iterable]:
 
 def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
             batch: int = 1, formulation: str = "conv", per_channel: bool = False,
-            fold_bn: Optional[bool] = None, equalize: Optional[bool] = None) -> bytes:
+            fold_bn: Optional[bool] = None, equalize: Optional[bool] = None, hooks: Optional[Hooks] = None,
+            head: Optional[bool] = None) -> bytes:
     """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
 
     ``variant``: fp32, fp16, drq (dynamic-range int8 weights), int8 / qat_int8 (full integer; needs
@@ -395,8 +531,14 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     if equalize is None:
         equalize = EQUALIZE_DEFAULT and full_int
     factors = joint_ranges(model, representative, formulation, fold_bn=fold_bn) if equalize else None
+    if head is None:
+        head = HEAD_EQUALIZE_DEFAULT and full_int and hooks is None and representative is not None
+    head_r = head_scale(model, representative) if head else None
+    if hooks is not None and (not full_int or formulation != "conv" or per_channel or equalize or not fold_bn):
+        raise ExportError("hooks (fixed int8 ranges from quantization-aware training) apply to the int8 variants of "
+                          "the default graph only (formulation conv, per-tensor, BN folded, no equalization)")
     module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not full_int or per_channel,
-                        fold_bn=fold_bn, equalize=factors)
+                        fold_bn=fold_bn, equalize=factors, hooks=hooks, head=head_r)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:
         concrete = module.lift.get_concrete_function()
@@ -445,7 +587,8 @@ def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Seq
             if qat_model is None:
                 raise ExportError("variant qat_int8 needs the quantization-aware fine-tuned model (qat_model=)")
             src = qat_model
-        data = convert(src, variant, representative, io=io, batch=batch, formulation=formulation)
+        hooks = getattr(src, "qat_hooks", None) if variant == "qat_int8" and formulation == "conv" else None
+        data = convert(src, variant, representative, io=io, batch=batch, formulation=formulation, hooks=hooks)
         cfg = config if config is not None else _config_dict(model)
         meta = tflite_meta.build_metadata(data, variant, cfg)
         data = tflite_meta.embed_metadata(data, meta)

@@ -199,3 +199,15 @@ def test_int8_io_predictor_matches_float_io(tiny, tmp_path):
     b = tflite_run.TFLitePredictor(q).predict_mm(x)
     ref = tiny.predict(x, verbose=0) * 1000
     assert np.abs(a - b).mean() < 0.02 * np.abs(ref).mean()      # only the I/O rounding differs
+
+
+def test_head_equalization_keeps_the_float_function():
+    keras.utils.set_random_seed(0)
+    model = _randomize_bn(build_model(gcn="dc_preagg", hid_dim=16, num_stacks=2))   # 2 stacks: a Concatenate
+    x = _inputs(16)
+    r = export.head_scale(model, x)
+    assert r is not None and r.shape == (16,) and np.ptp(r) > 0
+    a = export.LiftModule(model, batch=16).lift(x)["joints_3d"].numpy()
+    b = export.LiftModule(model, batch=16, head=r).lift(x)["joints_3d"].numpy()
+    np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-2)
+    assert export.head_scale(build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1, multi_level=False), x) is None

@@ -57,3 +57,37 @@ def test_finetune_moves_weights_and_returns_float_model(tiny):
     for a, b in zip(before, tiny.get_weights()):       # the input model is left untouched
         np.testing.assert_array_equal(a, b)
     assert tuned.graphsh_config == tiny.graphsh_config
+
+
+def test_folded_qat_roundtrip_is_the_same_float_function(tiny):
+    """0 steps: the float model rebuilt from the folded (BN-folded, head-equalized) weights equals the input."""
+    x, y = _data(64)
+    tuned = quantize.qat_finetune(tiny, x, y, steps=0, calib_samples=64)
+    a, b = tiny.predict(x, verbose=0), tuned.predict(x, verbose=0)
+    np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+    bn = [layer for layer in tuned.layers if type(layer).__name__ == "BatchNormalization"]
+    assert bn and all(np.allclose(layer.gamma.numpy(), 1.0) for layer in bn)      # folded into the graph convs
+    keys = set(tuned.qat_hooks.ranges)
+    assert {"input", "gconv_input_gconv/transform", "gconv_input_gconv/mix", "gconv_input_gconv/out"} <= keys
+    lo, hi = tuned.qat_hooks.ranges["gconv_input_gconv/out"]
+    assert lo == 0.0 and hi > 0.0                                                   # a ReLU output
+
+
+def test_folded_qat_ranges_reach_the_tflite_file(tiny):
+    from graphsh_tf import export
+    from graphsh_tf.tflite_run import op_tensor_types
+
+    x, y = _data(64)
+    tuned = quantize.qat_finetune(tiny, x, y, steps=2, batch_size=16, calib_samples=64)
+    hooks = tuned.qat_hooks
+    hooks.ranges["gconv_input_gconv/out"] = (0.0, 0.51)                          # a range calibration cannot give
+    data = export.convert(tuned, "qat_int8", representative=x, hooks=hooks)
+    ops = op_tensor_types(data)
+    assert all("FLOAT32" not in i + o for name, i, o in ops if name not in ("QUANTIZE", "DEQUANTIZE"))
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=data)
+    scales = [d["quantization"][0] for d in it.get_tensor_details()]
+    assert any(abs(s - 0.51 / 255) < 1e-7 for s in scales)
+    with pytest.raises(ValueError):
+        export.convert(tuned, "fp32", hooks=hooks)
