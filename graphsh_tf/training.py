@@ -13,8 +13,8 @@ the run directory; other workers write their checkpoints to a temp dir that is d
 """
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
 import os
 import shutil
 import sys
@@ -315,11 +315,14 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     worker_tmp = None if chief else Path(tempfile.mkdtemp(prefix="graphsh_worker_"))
     save_dir = run_dir if chief else worker_tmp
     log(data.summary())
+    jit = bool(train_cfg.jit_compile) and strategy.num_replicas_in_sync == 1
     log(f"strategy={type(strategy).__name__} replicas={strategy.num_replicas_in_sync} chief={chief} "
-        f"global_batch={train_cfg.batch_size} tf={tf.__version__} xla={train_cfg.jit_compile}")
+        f"global_batch={train_cfg.batch_size} tf={tf.__version__} xla={jit}"
+        + (" (XLA off: jit_compile is used with one replica only; with several, XLA fails on variables placed "
+           "on other devices)" if train_cfg.jit_compile and not jit else ""))
 
     with strategy.scope():
-        model = compile_model(_build(model_cfg), train_cfg)
+        model = compile_model(_build(model_cfg), dataclasses.replace(train_cfg, jit_compile=jit))
         model.optimizer.build(model.trainable_variables)
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     ckpt = tf.train.Checkpoint(model=model, optimizer=model.optimizer, epoch=epoch_var)
