@@ -45,7 +45,9 @@ MM_PER_M = 1000.0
 QAT_WEIGHTS = "qat_float.weights.h5"   # the QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite
 FOLD_BN_DEFAULT = True      # int8: BN folded into the weights (measured better than a MUL after the mixing)
 EQUALIZE_DEFAULT = False    # int8: per-joint range equalization (joint_ranges) measured no gain, so off
-HEAD_EQUALIZE_DEFAULT = True  # int8: per-channel equalization of the multi-level head (head_scale), measured gain
+HEAD_EQUALIZE_DEFAULT = True
+POOL_MAX_OP = False
+POOL_SPLIT = False          # skeletal pool as one FC + SPLIT (False: two FCs; measured faster, see sk_pool)  # int8: per-channel equalization of the multi-level head (head_scale), measured gain
 
 
 class ExportError(ValueError):
@@ -317,10 +319,19 @@ def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool
                 vals[out_id] = vals[id(ins[0])]
             elif isinstance(layer, SkeletalPool):
                 xin = get(ins[0]).cj()
-                sel = np.concatenate(sk_pool(layer), axis=0)                     # (J, J_in): both halves
-                y = _matmul_last(xin, sel.T, hooks=hooks, key=layer.name, w_kind="const")
-                a, b = tf.split(y, 2, axis=-1)
-                vals[out_id] = _Value(cj=tf.maximum(a, b))
+                sel_a, sel_b = sk_pool(layer)                                   # (J/2, J_in) each
+                if POOL_SPLIT:
+                    y = _matmul_last(xin, np.concatenate([sel_a, sel_b], axis=0).T, hooks=hooks, key=layer.name,
+                                     w_kind="const")
+                    a, b = tf.split(y, 2, axis=-1)
+                else:   # two FULLY_CONNECTED: SPLIT is not delegated to XNNPACK in int8 (a partition per pool)
+                    a = _matmul_last(xin, sel_a.T, hooks=hooks, key=f"{layer.name}/a", w_kind="const")
+                    b = _matmul_last(xin, sel_b.T, hooks=hooks, key=f"{layer.name}/b", w_kind="const")
+                if POOL_MAX_OP:
+                    vals[out_id] = _Value(cj=tf.maximum(a, b))
+                else:   # MAXIMUM has no int8 XNNPACK kernel (a partition per pool): max(a, b) = a + relu(b - a)
+                    d = hooks.act(f"{layer.name}/diff", tf.nn.relu(b - a))
+                    vals[out_id] = _Value(cj=hooks.act(layer.name, a + d))
             elif isinstance(layer, SkeletalUnpool):
                 vals[out_id] = _Value(cj=_matmul_last(get(ins[0]).cj(), layer._copy.T, hooks=hooks, key=layer.name,
                                                       w_kind="const"))

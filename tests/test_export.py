@@ -211,3 +211,16 @@ def test_head_equalization_keeps_the_float_function():
     b = export.LiftModule(model, batch=16, head=r).lift(x)["joints_3d"].numpy()
     np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-2)
     assert export.head_scale(build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1, multi_level=False), x) is None
+
+
+def test_int8_graph_is_one_xnnpack_partition(tiny):
+    """MAXIMUM and SPLIT have no int8 XNNPACK kernels: the pool is two FCs and a + relu(b - a), so the whole int8
+    graph is delegated (one DELEGATE node, no op left to the reference kernels)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    data = export.convert(tiny, "int8", representative=_inputs(32))
+    assert not {"MAXIMUM", "SPLIT"} & set(tflite_run.model_ops(data))
+    it = Interpreter(model_content=data, num_threads=1)
+    it.allocate_tensors()
+    names = [d["op_name"] for d in it._get_ops_details()]
+    assert names.count("DELEGATE") == 1
