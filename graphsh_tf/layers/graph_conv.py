@@ -105,18 +105,11 @@ class GraphConv(keras.layers.Layer):
         super().build(input_shape)
 
     # -- math -----------------------------------------------------------------------------------------------------
-    def _transform(self, x, k):
-        """Feature transform with weight set ``k``: ``(B, J, in) → (B, J, out)``."""
-        if self.gcn in _PER_JOINT:
-            # one (in, out) matrix per joint: joints become the batch dimension of a batched matmul
-            xt = tf.transpose(x, [1, 0, 2])                                 # (J, B, in)
-            return tf.transpose(tf.matmul(xt, self.W[k]), [1, 0, 2])        # (J, B, out) → (B, J, out)
-        return tf.matmul(x, self.W[k])
-
     @staticmethod
     def _mix(adj, h):
-        """Joint mixing ``adj @ h`` for ``h`` of shape ``(B, J, C)``."""
-        return tf.matmul(tf.cast(adj, h.dtype), h)
+        """Joint mixing ``adj @ h`` for joint-major ``h`` of shape ``(J, B, C)``: one (J, J) @ (J, B*C) matmul."""
+        flat = tf.reshape(h, tf.stack([tf.shape(h)[0], -1]))
+        return tf.reshape(tf.matmul(tf.cast(adj, h.dtype), flat), tf.shape(h))
 
     def _adjacency_parts(self):
         """(diagonal (J,), off-diagonal (J, J)) of the adjacency this layer mixes with."""
@@ -134,19 +127,22 @@ class GraphConv(keras.layers.Layer):
         return self._adj_self, self._adj_nb
 
     def call(self, x):
+        # Work joint-major, (J, B, C): the per-joint transform is then one batched matmul with the joints as its
+        # batch, and the joint mixing is one (J, J) @ (J, B*C) matmul (not B tiny broadcast matmuls). One transpose
+        # in, one out. ``tf.unstack`` (not ``W[k]``) keeps the gradient free of full-size StridedSliceGrad zeros.
+        xt = tf.transpose(x, [1, 0, 2])                                       # (J, B, in)
+        hs = [tf.matmul(xt, w) for w in tf.unstack(self.W)]                   # each (J, B, out)
+        if self.gcn == "modulated":
+            m = self.M[:, None, :]
+            hs = [h * m for h in hs]
         if not _DECOUPLED[self.gcn]:
-            out = self._mix(self._adj, self._transform(x, 0))
+            out = self._mix(self._adj, hs[0])
         else:
-            h0 = self._transform(x, 0)
-            h1 = self._transform(x, 1)
-            if self.gcn == "modulated":
-                h0 = h0 * self.M
-                h1 = h1 * self.M
             a_self, a_nb = self._adjacency_parts()
-            out = h0 * tf.reshape(a_self, (-1, 1)) + self._mix(a_nb, h1)
+            out = hs[0] * tf.reshape(a_self, (-1, 1, 1)) + self._mix(a_nb, hs[1])
         if self.use_bias:
             out = out + self.bias
-        return out
+        return tf.transpose(out, [1, 0, 2])                                   # (B, J, out)
 
     def compute_output_shape(self, input_shape):
         return tf.TensorShape(tuple(input_shape[:-1]) + (self.units,))
