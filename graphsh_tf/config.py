@@ -10,14 +10,46 @@ from typing import Any, Dict
 #: ``dc_`` = decoupled: separate weights for a joint itself and for its neighbours.
 GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
 ARCHS = ("graphsh", "seqres")
+#: Distribution strategies understood by :mod:`graphsh_tf.training`.
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 
 
 class ConfigError(ValueError):
     """A configuration value or file is invalid; the message names the field and the fix."""
 
 
+class _JsonConfig:
+    """to/from dict and JSON for the config dataclasses; unknown fields and bad JSON are one clear ConfigError."""
+
+    _kind = "config"
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any], source: str = "config"):
+        if not isinstance(d, dict):
+            raise ConfigError(f"{source}: expected a JSON object for the {cls._kind}, got {type(d).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(f"{source}: unknown {cls._kind} field(s) {unknown}; known fields: {sorted(names)}")
+        return cls(**d).validate()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "config"):
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{source}: not valid JSON ({e}); fix the file or re-create it") from None
+        return cls.from_dict(d, source)
+
+
 @dataclass
-class ModelConfig:
+class ModelConfig(_JsonConfig):
     """Everything needed to rebuild a model.
 
     ``gcn``: one of :data:`GCN_TYPES` (the paper's PreAggr is ``dc_preagg``). ``hid_dim``: channels at the full
@@ -26,6 +58,8 @@ class ModelConfig:
     the hourglass; off = every scale stays at 16 joints), ``multi_level`` (concat of per-stack 1x1 features; off =
     only the last stack feeds the head), ``se`` (squeeze-and-excitation on the concatenated features).
     """
+
+    _kind = "model config"
 
     arch: str = "graphsh"
     gcn: str = "dc_preagg"
@@ -62,43 +96,18 @@ class ModelConfig:
             raise ConfigError(f"ModelConfig.se_ratio={self.se_ratio!r} must be >= 1")
         return self
 
-    def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Dict[str, Any], source: str = "config") -> "ModelConfig":
-        if not isinstance(d, dict):
-            raise ConfigError(f"{source}: expected a JSON object for the model config, got {type(d).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ConfigError(f"{source}: unknown model config field(s) {unknown}; known fields: {sorted(names)}")
-        return cls(**d).validate()
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "config") -> "ModelConfig":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{source}: not valid JSON ({e}); fix the file or re-create it") from None
-        return cls.from_dict(d, source)
-
-
-#: Distribution strategies understood by :mod:`graphsh_tf.training`.
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(_JsonConfig):
     """Training hyperparameters (the paper's recipe by default), round-tripping through JSON.
 
     ``batch_size`` is the GLOBAL batch (split over replicas). The learning rate decays per optimizer step as a
     staircase exponential: ``lr = lr * lr_gamma ** (step // lr_decay_steps)``. ``max_grad_norm``: clip by global
     norm (0 = off). ``steps_per_epoch``: 0 = one full pass over the training set. Losses are MSE on metres.
     """
+
+    _kind = "train config"
 
     epochs: int = 50
     steps_per_epoch: int = 0
@@ -134,27 +143,3 @@ class TrainConfig:
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"TrainConfig.strategy={self.strategy!r} is not one of {STRATEGIES}")
         return self
-
-    def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Dict[str, Any], source: str = "config") -> "TrainConfig":
-        if not isinstance(d, dict):
-            raise ConfigError(f"{source}: expected a JSON object for the train config, got {type(d).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ConfigError(f"{source}: unknown train config field(s) {unknown}; known fields: {sorted(names)}")
-        return cls(**d).validate()
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "config") -> "TrainConfig":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{source}: not valid JSON ({e}); fix the file or re-create it") from None
-        return cls.from_dict(d, source)
