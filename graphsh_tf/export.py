@@ -645,9 +645,11 @@ def run_data(config: dict, source: str = "config.json"):
 def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None, variants: Sequence[str] = VARIANTS,
                io: str = "float", batch: int = 1, qat_steps: int = 300, calib_samples: int = 500,
                data_spec: Optional[str] = None, formulation: str = "conv", seed: int = 0,
-               log: Callable[[str], None] = lambda s: None) -> Dict[str, Path]:
+               log: Callable[[str], None] = lambda s: None, qat_method: str = "folded") -> Dict[str, Path]:
     """Export a training run's best model to ``out_dir`` (default ``RUN_DIR/tflite``): the conversions of
-    :func:`export_variants`; int8 calibration and QAT fine-tuning use the run's training split."""
+    :func:`export_variants`; int8 calibration and QAT fine-tuning use the run's training split. ``qat_method``:
+    ``folded`` (fake quantization on the exported graph) or ``tfmot`` (tfmot QuantizeConfigs on the Keras layers),
+    see :func:`graphsh_tf.quantize.qat_finetune`."""
     from graphsh_tf.models import load_model
 
     run_dir = Path(run_dir)
@@ -665,8 +667,9 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
         if "qat_int8" in variants:
             from graphsh_tf.quantize import qat_finetune
 
-            log(f"quantization-aware fine-tuning: {qat_steps} steps")
-            qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log)
+            log(f"quantization-aware fine-tuning ({qat_method}): {qat_steps} steps")
+            qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log,
+                               method=qat_method)
             out_dir.mkdir(parents=True, exist_ok=True)
             tmp = out_dir / f".tmp{os.getpid()}.{QAT_WEIGHTS}"      # keeps the .weights.h5 suffix (its format)
             qat.save_weights(str(tmp))                  # validate.py measures qat_int8 against these float weights

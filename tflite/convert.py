@@ -20,6 +20,9 @@ def main(argv=None) -> int:
     ap.add_argument("--io", choices=("float", "int8"), default="float", help="input/output type of int8 models")
     ap.add_argument("--batch", type=int, default=1, help="fixed batch size of the exported graph")
     ap.add_argument("--qat-steps", type=int, default=300, help="quantization-aware fine-tuning steps")
+    ap.add_argument("--qat-method", choices=("folded", "tfmot"), default="folded",
+                    help="folded: fake quantization on the exported int8 graph (default); tfmot: tfmot "
+                         "QuantizeConfigs on the Keras layers")
     ap.add_argument("--calib-samples", type=int, default=500, help="representative training poses for int8")
     ap.add_argument("--data", default=None, help="override the run's data spec (e.g. synthetic)")
     ap.add_argument("--formulation", default="conv", help="conv (default), bmm, split_fc or keras")
@@ -32,7 +35,7 @@ def main(argv=None) -> int:
             raise ValueError(f"--batch {args.batch}: must be >= 1")
         export_run(args.run_dir, args.out, variants, io=args.io, batch=args.batch, qat_steps=args.qat_steps,
                    calib_samples=args.calib_samples, data_spec=args.data, formulation=args.formulation,
-                   log=lambda s: print(s, flush=True))
+                   log=lambda s: print(s, flush=True), qat_method=args.qat_method)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
