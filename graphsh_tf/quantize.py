@@ -44,29 +44,6 @@ _quantizers = tfmot.quantization.keras.quantizers
 QuantizeConfig = tfmot.quantization.keras.QuantizeConfig
 
 
-class GraphConvQuantizeConfig(QuantizeConfig):
-    """Fake-quantize ``W``; no activation or output quantizer (BN + ReLU follow and are fused at export)."""
-
-    def get_weights_and_quantizers(self, layer):
-        return [(layer.W, _quantizers.LastValueQuantizer(num_bits=8, symmetric=True, narrow_range=True,
-                                                         per_axis=False))]
-
-    def get_activations_and_quantizers(self, layer):
-        return []
-
-    def set_quantize_weights(self, layer, quantize_weights):
-        layer.W = quantize_weights[0]
-
-    def set_quantize_activations(self, layer, quantize_activations):
-        pass
-
-    def get_output_quantizers(self, layer):
-        return []
-
-    def get_config(self):
-        return {}
-
-
 class NoQuantizeConfig(QuantizeConfig):
     """Leave the layer float (BatchNorm after a graph conv: folded into it at export)."""
 
@@ -87,6 +64,17 @@ class NoQuantizeConfig(QuantizeConfig):
 
     def get_config(self):
         return {}
+
+
+class GraphConvQuantizeConfig(NoQuantizeConfig):
+    """Fake-quantize ``W``; no activation or output quantizer (BN + ReLU follow and are fused at export)."""
+
+    def get_weights_and_quantizers(self, layer):
+        return [(layer.W, _quantizers.LastValueQuantizer(num_bits=8, symmetric=True, narrow_range=True,
+                                                         per_axis=False))]
+
+    def set_quantize_weights(self, layer, quantize_weights):
+        layer.W = quantize_weights[0]
 
 
 class OutputQuantizeConfig(NoQuantizeConfig):
