@@ -147,3 +147,11 @@ def read_metadata(path: Union[str, Path]) -> dict:
         raise MetadataError(f"{side}: field 'format' is {meta.get('format') if isinstance(meta, dict) else None!r}, "
                             f"expected {FORMAT!r}; re-export with tflite/convert.py")
     return meta
+
+
+def write_report(result: dict, markdown: str, json_path: Union[str, Path],
+                 md_path: Union[str, Path, None]) -> None:
+    """Write a report as JSON (sorted keys) and, when ``md_path`` is given, as markdown; both atomically."""
+    write_atomic(json_path, (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
+    if md_path is not None:
+        write_atomic(md_path, markdown.encode())

@@ -11,7 +11,6 @@ in the same session (the CPU is shared: compare ratios, not absolute numbers acr
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -73,7 +72,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/benchmark.json)")
     ap.add_argument("--md", default=None)
     args = ap.parse_args(argv)
-    from graphsh_tf.tflite_meta import write_atomic
+    from graphsh_tf.tflite_meta import write_report
     from graphsh_tf.tflite_run import benchmark_markdown
 
     try:
@@ -102,10 +101,9 @@ def main(argv=None) -> int:
         return 2
     md = benchmark_markdown(result)
     print(md, end="")
-    write_atomic(Path(args.json) if args.json else out_dir / "benchmark.json",
-                 (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
-    if args.md or not args.parse_benchmark_model:
-        write_atomic(Path(args.md) if args.md else out_dir / "benchmark.md", md.encode())
+    md_path = (Path(args.md) if args.md else out_dir / "benchmark.md") \
+        if args.md or not args.parse_benchmark_model else None
+    write_report(result, md, Path(args.json) if args.json else out_dir / "benchmark.json", md_path)
     return 0
 
 

@@ -10,7 +10,6 @@ QAT-fine-tuned float weights, tflite/qat_float.weights.h5), since fine-tuning it
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def main(argv=None) -> int:
     ap.add_argument("--md", default=None, help="markdown output (default RUN_DIR/validate.md)")
     args = ap.parse_args(argv)
     from graphsh_tf.export import QAT_WEIGHTS, run_config, run_data
-    from graphsh_tf.tflite_meta import write_atomic
+    from graphsh_tf.tflite_meta import write_report
     from graphsh_tf.models import load_model
     from graphsh_tf.tflite_run import validate_files, validate_markdown
 
@@ -76,9 +75,8 @@ def main(argv=None) -> int:
         return 2
     md = validate_markdown(result)
     print(md, end="")
-    write_atomic(Path(args.json) if args.json else run / "validate.json",
-                 (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
-    write_atomic(Path(args.md) if args.md else run / "validate.md", md.encode())
+    write_report(result, md, Path(args.json) if args.json else run / "validate.json",
+                 Path(args.md) if args.md else run / "validate.md")
     return 0
 
 
