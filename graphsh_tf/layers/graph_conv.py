@@ -35,19 +35,54 @@ _DECOUPLED = {"vanilla": False, "dc_vanilla": True, "preagg": False, "dc_preagg"
 _PER_JOINT = {"preagg", "dc_preagg"}
 
 
-class _XavierGain(keras.initializers.Initializer):
-    """Xavier-uniform with gain 1.414 applied to each (in, out) matrix of a stacked weight tensor."""
+def torch_fans(shape) -> tuple:
+    """(fan_in, fan_out) of a weight tensor by PyTorch's rule for ``nn.init.xavier_*`` on the WHOLE tensor:
+    ``fan_in = shape[1] * prod(shape[2:])``, ``fan_out = shape[0] * prod(shape[2:])``.
 
-    def __init__(self, gain: float = 1.414):
-        self.gain = gain
+    For a stacked graph-conv weight ``(2, in, out)`` this gives ``fan_in = in*out`` and ``fan_out = 2*out``, not the
+    per-matrix ``(in, out)``: the reference initializes its graph convs on this scale (6x smaller bound for
+    ``(2, 64, 64)``, ~24x for dc_preagg's ``(2, 16, 64, 64)``), and because every graph conv is followed by
+    BatchNorm, that scale is what sets the effective step size of Adam. Measured in ``benchmarks/README.md``.
+    """
+    shape = [int(d) for d in shape]
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive, shape[0] * receptive
+
+
+@keras.utils.register_keras_serializable(package="graphsh_tf")
+class TorchXavierUniform(keras.initializers.Initializer):
+    """``U(±gain·sqrt(6 / (fan_in + fan_out)))`` with the fans of :func:`torch_fans` (the reference's
+    ``nn.init.xavier_uniform_(W, gain=1.414)`` on the whole stacked tensor)."""
+
+    def __init__(self, gain: float = 1.414, seed=None):
+        self.gain = float(gain)
+        self.seed = seed
+
+    def bound(self, shape) -> float:
+        fan_in, fan_out = torch_fans(shape)
+        return self.gain * math.sqrt(6.0 / (fan_in + fan_out))
 
     def __call__(self, shape, dtype=None, **kwargs):
-        fan_in, fan_out = shape[-2], shape[-1]
-        bound = self.gain * math.sqrt(6.0 / (fan_in + fan_out))
-        return tf.random.uniform(shape, -bound, bound, dtype=dtype or tf.float32)
+        b = self.bound(shape)
+        return keras.initializers.RandomUniform(-b, b, seed=self.seed)(shape, dtype=dtype or tf.float32)
 
     def get_config(self):
-        return {"gain": self.gain}
+        return {"gain": self.gain, "seed": self.seed}
+
+
+def torch_default_uniform(fan_in: int, seed=None) -> keras.initializers.Initializer:
+    """PyTorch's default for ``nn.Linear`` / ``nn.Conv1d`` weights and biases (and the graph convs' biases):
+    ``U(±1/sqrt(fan_in))`` (kaiming_uniform with a=sqrt(5) reduces to exactly this bound)."""
+    bound = 1.0 / math.sqrt(max(1, int(fan_in)))
+    return keras.initializers.RandomUniform(-bound, bound, seed=seed)
+
+
+def torch_dense(units: int, fan_in: int, name: str, activation=None) -> keras.layers.Dense:
+    """A Dense layer initialized as the reference's ``nn.Linear(fan_in, units)`` / ``nn.Conv1d(fan_in, units, 1)``
+    (weight and bias ``U(±1/sqrt(fan_in))``), not with Keras' glorot-uniform kernel and zero bias."""
+    return keras.layers.Dense(units, activation=activation, name=name,
+                              kernel_initializer=torch_default_uniform(fan_in),
+                              bias_initializer=torch_default_uniform(fan_in))
 
 
 @keras.utils.register_keras_serializable(package="graphsh_tf")
@@ -89,7 +124,7 @@ class GraphConv(keras.layers.Layer):
             w_shape = (n_w, self.num_joints, in_dim, self.units)
         else:
             w_shape = (n_w, in_dim, self.units)
-        self.W = self.add_weight(name="W", shape=w_shape, initializer=_XavierGain(), trainable=True)
+        self.W = self.add_weight(name="W", shape=w_shape, initializer=TorchXavierUniform(1.414), trainable=True)
         if self.gcn == "semantic":
             self.e = self.add_weight(name="e", shape=(1, self._sem_scatter.shape[0]),
                                      initializer=keras.initializers.Ones(), trainable=True)
@@ -99,9 +134,10 @@ class GraphConv(keras.layers.Layer):
             self.adj2 = self.add_weight(name="adj2", shape=(self.num_joints, self.num_joints),
                                         initializer=keras.initializers.Constant(1e-6), trainable=True)
         if self.use_bias:
-            bound = 1.0 / math.sqrt(self.units)
+            # The reference draws the bias from U(±1/sqrt(W.size(2))): that is ``out`` for the (n, in, out)
+            # weights but ``in`` for the per-joint (n, J, in, out) weights of preagg / dc_preagg.
             self.bias = self.add_weight(name="bias", shape=(self.units,),
-                                        initializer=keras.initializers.RandomUniform(-bound, bound), trainable=True)
+                                        initializer=torch_default_uniform(w_shape[2]), trainable=True)
         super().build(input_shape)
 
     # -- math -----------------------------------------------------------------------------------------------------
