@@ -176,20 +176,21 @@ def _infer_config(path: Path, layers) -> ModelConfig:
                              f"({type(e).__name__}: {' '.join(str(e).split())}); {_REEXPORT}") from None
 
 
-def _check_layers(path: Path, model: keras.Model, layers) -> None:
-    """The stored architecture must be exactly the rebuilt one (Dropout aside: identity at inference)."""
-    ours = {(keras.utils.get_registered_name(type(l)), l.name) for l in model.layers}
-    theirs = {(cls, name) for cls, name, _ in layers}
-    dropout = {x for x in ours | theirs if x[0] == "Dropout"}
-    extra, missing = sorted(theirs - ours - dropout), sorted(ours - theirs - dropout)
+def _check_layers(path: Path, model: keras.Model, layers, source: str) -> None:
+    """The stored layer names must be exactly those of the model rebuilt from ``source`` (Dropout aside: identity
+    at inference), so a file is never silently loaded as a different architecture."""
+    kind = {name: cls for cls, name, _ in layers}
+    ours = {l.name for l in model.layers if not isinstance(l, keras.layers.Dropout)}
+    theirs = {name for name, cls in kind.items() if cls != "Dropout"}
+    extra, missing = sorted(theirs - ours), sorted(ours - theirs)
     cfg = model.graphsh_config
-    summary = f"{cfg.arch} gcn={cfg.gcn} hid_dim={cfg.hid_dim} num_stacks={cfg.num_stacks}"
+    summary = f"{cfg.arch} gcn={cfg.gcn} hid_dim={cfg.hid_dim} num_stacks={cfg.num_stacks} model built from {source}"
     if extra:
-        raise ModelFileError(f"{path}: refused: its layer {extra[0][1]!r} ({extra[0][0]}) is not in the {summary} "
-                             f"model rebuilt from its config, and only GraphSH layers are rebuilt (nothing stored in "
-                             f"the file is run); pass the matching config=ModelConfig(...) or {_REEXPORT}")
+        raise ModelFileError(f"{path}: refused: its layer {extra[0]!r} ({kind[extra[0]]}) is not in the {summary}, "
+                             "and only GraphSH layers are rebuilt (nothing stored in the file is run); pass the "
+                             f"matching config=ModelConfig(...) or {_REEXPORT}")
     if missing:
-        raise ModelFileError(f"{path}: it lacks layer {missing[0][1]!r} of the {summary} model; pass the matching "
+        raise ModelFileError(f"{path}: it lacks layer {missing[0]!r} of the {summary}; pass the matching "
                              f"config=ModelConfig(...) or {_REEXPORT}")
 
 
@@ -218,9 +219,14 @@ def load_model(path: Union[str, Path], config: Union[ModelConfig, None] = None) 
     cfg_attr, layers = _read_h5_info(path)
     if layers is not None:  # a full-model file: never keras.models.load_model, which would run stored code
         _refuse_code_layers(path, layers)
-        cfg = config or cfg_attr or _infer_config(path, layers)
+        if config is not None:
+            cfg, source = config, "the config argument"
+        elif cfg_attr is not None:
+            cfg, source = cfg_attr, "its graphsh_config attribute"
+        else:  # a plain model.save(...h5): infer the config from the stored layer list (read as JSON data)
+            cfg, source = _infer_config(path, layers), "its layer list"
         model = build_model(cfg)
-        _check_layers(path, model, layers)
+        _check_layers(path, model, layers, source)
     else:
         cfg = config or cfg_attr
         if cfg is None and (path.parent / "config.json").exists():

@@ -2,7 +2,8 @@
 
 Sources: ``.npz`` (keys are the state_dict keys, optionally prefixed ``state_dict/``; always available) or
 ``.pth`` / ``.pth.tar`` (needs ``pip install graphsh-tf[torch]``; a bare state_dict or the reference's checkpoint
-dict ``{'state_dict': ..., 'epoch': ...}``).
+dict ``{'state_dict': ..., 'epoch': ...}``). Nothing read runs code: ``.npz`` loads with ``allow_pickle=False`` and
+``.pth`` with ``torch.load(weights_only=True)``; a file that needs more is refused. NaN/Inf weights are refused.
 
 The conv type, hidden size and stack count are inferred from the tensors; flags may override them.
 
@@ -13,6 +14,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 from pathlib import Path
@@ -54,10 +56,7 @@ def read_state_dict(path: Union[str, Path]) -> StateDict:
         except ImportError:
             raise StateDictError(f"{path}: reading PyTorch files needs torch: pip install -e .[torch] "
                                "(or export the state_dict to .npz)") from None
-        try:
-            obj = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as e:  # noqa: BLE001
-            raise StateDictError(f"{path}: torch.load failed ({type(e).__name__}: {e})") from None
+        obj = _torch_load(torch, path)
         if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
             obj = obj["state_dict"]
         if not isinstance(obj, dict):
@@ -71,7 +70,39 @@ def read_state_dict(path: Union[str, Path]) -> StateDict:
     if "gconv_input.gconv.W" not in sd:
         raise StateDictError(f"{path}: no tensor 'gconv_input.gconv.W'; this is not a GraphSH state_dict "
                            f"(first keys: {sorted(sd)[:5]})")
+    for key, value in sd.items():
+        bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+        if bad:
+            raise StateDictError(f"{path}: tensor {key!r} has {bad} non-finite value(s) (NaN/Inf) of {value.size}; "
+                               "the checkpoint is corrupt or from a diverged run, use an earlier one")
     return sd
+
+
+def _torch_load(torch, path: Path):
+    """``torch.load`` with ``weights_only=True``: tensors, plain containers and numbers (plus numpy arrays and
+    scalars, e.g. an ``'error': np.float64``) load; anything else is refused unrun, with one line naming the
+    offending global and the fix."""
+    from graphsh_tf.safe_pickle import NUMPY_GLOBALS
+
+    allowed = list({id(v): v for v in NUMPY_GLOBALS.values()}.values())
+    allowed += [type(np.dtype(c)) for c in "?bhilqBHILQefdFD"]  # torch checks a dtype's class as well
+    safe_globals = getattr(torch.serialization, "safe_globals", None)  # torch >= 2.5; older: plain weights_only
+    try:
+        with safe_globals(allowed) if safe_globals else contextlib.nullcontext():
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - one line for every failure
+        msg = " ".join(str(e).split())
+        unsafe = re.search(r"GLOBAL ([\w.]+)", msg)
+        if unsafe:
+            raise StateDictError(f"{path}: refused: the checkpoint holds {unsafe.group(1)}, and loading it would run "
+                               "code; in a trusted environment re-save just the weights, e.g. "
+                               "torch.save(torch.load(f, weights_only=False)['state_dict'], 'weights.pth')") from None
+        if "Weights only load failed" in msg:
+            raise StateDictError(f"{path}: not a readable tensor-only PyTorch file (corrupt, or it needs code to "
+                               "load); re-download it, or re-save just its state_dict in a trusted environment"
+                               ) from None
+        raise StateDictError(f"{path}: torch.load failed ({type(e).__name__}: {msg}); the file is corrupt or "
+                           "truncated, re-download or re-create it") from None
 
 
 def infer_config(sd: StateDict) -> ModelConfig:

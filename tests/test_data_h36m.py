@@ -161,3 +161,37 @@ def test_bad_spec_errors():
         load_data("coco:/x")
     with pytest.raises(DataError, match="only available for Human3.6M"):
         load_data("synthetic", keypoints="cpn_ft_h36m_dbb")
+
+
+def test_semgcn_16_joint_gt_file_loads(tmp_path):
+    """SemGCN's / the reference's data preparation writes data_2d_h36m_gt.npz with 16 joints (Neck/Nose removed)."""
+    pos = make_3d()
+    gt17 = project_gt(pos, extra_frames=2)
+    gt16 = {s: {a: [v[:, list(sk.H36M17_TO_16)] for v in views] for a, views in acts.items()}
+            for s, acts in gt17.items()}
+    np.savez_compressed(tmp_path / "data_3d_h36m.npz", positions_3d=pos)
+    np.savez_compressed(tmp_path / "data_2d_h36m_gt.npz", positions_2d=gt16,
+                        metadata={"num_joints": 16, "keypoints_symmetry": [[4, 5, 6, 10, 11, 12], [1, 2, 3, 13, 14, 15]]})
+    data = load_data(f"h36m:{tmp_path}")
+    assert data.skeleton is sk.H36M16 and data.train.poses_2d.shape[1:] == (16, 2)
+    # the same 2D as projecting the 3D ourselves (the file's pixels are that projection)
+    (tmp_path / "data_2d_h36m_gt.npz").unlink()
+    ref = load_data(f"h36m:{tmp_path}")
+    np.testing.assert_allclose(data.train.poses_2d, ref.train.poses_2d, atol=1e-4)
+    np.testing.assert_allclose(data.test.poses_3d, ref.test.poses_3d, atol=1e-3)
+
+
+@pytest.mark.parametrize("joints", [15, 18])
+def test_bad_joint_count_names_file_count_and_accepted(tmp_path, joints):
+    pos = make_3d()
+    views = {s: {a: [np.zeros((FRAMES[a], joints, 2), np.float32)] * 4 for a in acts} for s, acts in ACTIONS.items()}
+    np.savez_compressed(tmp_path / "data_3d_h36m.npz", positions_3d=pos)
+    np.savez_compressed(tmp_path / "data_2d_h36m_gt.npz", positions_2d=views, metadata={"num_joints": joints})
+    with pytest.raises(DataError) as err:
+        load_data(f"h36m:{tmp_path}")
+    msg = str(err.value)
+    assert "data_2d_h36m_gt.npz" in msg and f"num_joints={joints}" in msg and "16, 17, 32" in msg
+    # without metadata, the per-array check names the shape and the accepted counts
+    np.savez_compressed(tmp_path / "data_2d_h36m_gt.npz", positions_2d=views)
+    with pytest.raises(DataError, match=rf"shape \(\d+, {joints}, 2\).*\(16, 17, 32\)"):
+        load_data(f"h36m:{tmp_path}")

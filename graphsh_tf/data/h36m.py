@@ -27,10 +27,14 @@ from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.dataset import DataError, PoseData, PoseSet, check_finite
 from graphsh_tf.data.normalize import normalize_screen_coordinates
+from graphsh_tf.safe_pickle import load_npz_safe
 
 TRAIN_SUBJECTS: Tuple[str, ...] = ("S1", "S5", "S6", "S7", "S8")
 TEST_SUBJECTS: Tuple[str, ...] = ("S9", "S11")
 FILE_3D = "data_3d_h36m.npz"
+#: Joint counts a 2D file may hold: 16 (SemGCN's / the reference's data preparation: the 17 without Neck/Nose),
+#: 17 (VideoPose3D) and 32 (raw Human3.6M order).
+ACCEPTED_2D_JOINTS: Tuple[int, ...] = (16, 17, 32)
 
 
 def file_2d(keypoints: str) -> str:
@@ -45,9 +49,9 @@ def action_name(action: str) -> str:
 
 def _load_npz_dict(path: Path, key: str) -> Dict:
     try:
-        archive = np.load(path, allow_pickle=True)
+        archive = load_npz_safe(path)   # restricted unpickler: refuses any pickle that would run code
     except (OSError, ValueError) as err:
-        raise DataError(f"{path}: cannot read as .npz ({err}); re-download or re-create the file") from None
+        raise DataError(str(err) if str(path) in str(err) else f"{path}: {err}") from None
     with archive:
         if key not in archive.files:
             raise DataError(f"{path}: no key {key!r} (keys: {', '.join(archive.files) or 'none'}); this is not a "
@@ -98,8 +102,10 @@ def _check_2d(path: Path, subject: str, action: str, views, num_frames: int) -> 
     for k, view in enumerate(views):
         view = np.asarray(view)
         here = f"{where} camera {k} ({cam.H36M_CAMERA_IDS[k]})"
-        if view.ndim != 3 or view.shape[1] not in (17, 32) or view.shape[2] != 2:
-            raise DataError(f"{here}: 2D keypoints have shape {view.shape}, expected (T, 17, 2) pixels")
+        if view.ndim != 3 or view.shape[1] not in ACCEPTED_2D_JOINTS or view.shape[2] != 2:
+            raise DataError(f"{here}: 2D keypoints have shape {view.shape}, expected (T, J, 2) pixels with J one of "
+                            f"{ACCEPTED_2D_JOINTS} (16 = SemGCN/GraphSH layout without Neck/Nose, 17 = VideoPose3D, "
+                            "32 = raw Human3.6M)")
         if view.shape[0] < num_frames:
             raise DataError(f"{here}: {view.shape[0]} 2D frames but {num_frames} 3D frames; the 2D file must cover "
                             "every 3D frame, re-create it for this data_3d_h36m.npz")
@@ -133,10 +139,11 @@ def load_h36m(folder, keypoints: str = "gt", downsample: int = 1,
     data_2d = _load_npz_dict(path_2d, "positions_2d") if path_2d.is_file() else None
     if data_2d is not None:
         meta = data_2d.pop("__metadata__")
-        if isinstance(meta, dict) and meta.get("num_joints") not in (None, 17, 32):
-            raise DataError(f"{path_2d}: metadata num_joints={meta.get('num_joints')}, expected 17 "
-                            "(the Human3.6M 17-joint layout of VideoPose3D)")
-    splits = {}
+        if isinstance(meta, dict) and meta.get("num_joints") not in (None,) + ACCEPTED_2D_JOINTS:
+            raise DataError(f"{path_2d}: metadata num_joints={meta.get('num_joints')}; accepted: "
+                            f"{', '.join(map(str, ACCEPTED_2D_JOINTS))} (16 = SemGCN/GraphSH layout, 17 = VideoPose3D, "
+                            "32 = raw Human3.6M). Re-create the file with one of these layouts")
+    splits, joint_counts = {}, set()
     for split, subjects in (("train", train_subjects), ("test", test_subjects)):
         parts = []
         for subject in subjects:
@@ -165,18 +172,26 @@ def load_h36m(folder, keypoints: str = "gt", downsample: int = 1,
                     pixels, _, p3d = cam.render(world, camera)
                     if views is not None:
                         pixels = views[k]
+                        if pixels.shape[1] == 16:  # SemGCN layout: the 3D targets lose Neck/Nose too
+                            p3d = p3d[:, list(sk.H36M17_TO_16)]
+                    joint_counts.add(p3d.shape[1])
+                    if len(joint_counts) > 1:
+                        raise DataError(f"{path_2d}: subject {subject} action {action!r} camera {k} has "
+                                        f"{pixels.shape[1]} joints while earlier sequences have another count "
+                                        f"(seen: {sorted(joint_counts)}); a file must use one layout throughout")
                     p2d = normalize_screen_coordinates(pixels, camera.res_w, camera.res_h)
                     n = p3d.shape[0]
                     parts.append(PoseSet(p2d, p3d, np.full(n, action_name(action)).astype(str),
                                          np.full(n, f"{subject}/{action}/cam{k}").astype(str),
                                          np.tile(camera.image_size, (n, 1))))
-        pose_set = PoseSet.concat(parts, 17)
+        pose_set = PoseSet.concat(parts, max(joint_counts, default=17))
         if len(pose_set) == 0:
             raise DataError(f"{path_3d}: no {split} frames: none of the {split} subjects {', '.join(subjects)} is in "
                             f"the file (it has {', '.join(sorted(data_3d)) or 'none'}); add them or pass "
                             f"{split}_subjects=[...]")
         splits[split] = pose_set
-    data = PoseData(f"h36m:{folder}", sk.H36M17, splits["train"], splits["test"],
+    skeleton = sk.H36M16 if joint_counts == {16} else sk.H36M17
+    data = PoseData(f"h36m:{folder}", skeleton, splits["train"], splits["test"],
                     {"train_subjects": [s for s in train_subjects if s in data_3d],
                      "test_subjects": [s for s in test_subjects if s in data_3d], "keypoints": keypoints,
                      "file_2d": str(path_2d) if data_2d is not None else "projected from 3D"})
