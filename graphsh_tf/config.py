@@ -12,6 +12,9 @@ GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modula
 ARCHS = ("graphsh", "seqres")
 #: Distribution strategies understood by :mod:`graphsh_tf.training`.
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+#: ``staircase``: ``lr * lr_gamma ** (step // lr_decay_steps)`` (the paper's); ``cosine``: cosine decay to 0 over
+#: the whole run. Both after ``warmup_steps`` of linear warm-up.
+LR_SCHEDULES = ("staircase", "cosine")
 
 
 class ConfigError(ValueError):
@@ -116,8 +119,13 @@ class TrainConfig(_JsonConfig):
     lr_decay_steps: int = 20000
     lr_gamma: float = 0.92
     max_grad_norm: float = 1.0
+    lr_schedule: str = "staircase"
+    warmup_steps: int = 0
+    weight_decay: float = 0.0
     seed: int = 0
     flip_augment: bool = False
+    noise_augment_px: float = 0.0
+    occlusion: float = 0.0
     flip_test: bool = False
     strategy: str = "auto"
     jit_compile: bool = False
@@ -140,6 +148,83 @@ class TrainConfig(_JsonConfig):
             raise ConfigError(f"TrainConfig.lr_gamma={self.lr_gamma!r} must be in (0, 1]")
         if float(self.max_grad_norm) < 0:
             raise ConfigError(f"TrainConfig.max_grad_norm={self.max_grad_norm!r} must be >= 0 (0 = no clipping)")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"TrainConfig.lr_schedule={self.lr_schedule!r} is not one of {LR_SCHEDULES}")
+        _pos_int("warmup_steps", 0)
+        if not float(self.weight_decay) >= 0:
+            raise ConfigError(f"TrainConfig.weight_decay={self.weight_decay!r} must be >= 0 (decoupled, AdamW)")
+        if not float(self.noise_augment_px) >= 0:
+            raise ConfigError(f"TrainConfig.noise_augment_px={self.noise_augment_px!r} must be >= 0 (pixels)")
+        if not 0.0 <= float(self.occlusion) <= 1.0:
+            raise ConfigError(f"TrainConfig.occlusion={self.occlusion!r} must be a probability in [0, 1]")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"TrainConfig.strategy={self.strategy!r} is not one of {STRATEGIES}")
         return self
+
+
+@dataclass
+class DataConfig(_JsonConfig):
+    """Everything that decides a run's data: the arguments of :func:`graphsh_tf.data.dataset.load_data`.
+
+    ``spec``: ``synthetic``, ``h36m:DIR``, ``bvh:DIR`` or ``mpi_inf_3dhp:DIR``. ``seed``: the data seed (synthetic
+    poses, BVH camera choice and virtual cameras; not the weight-init / shuffle seed, which is ``TrainConfig.seed``).
+    ``options``: loader keyword arguments (e.g. ``{"test_styles": [...], "cameras": "virtual"}`` for BVH). Stored
+    in config.json so evaluation, calibration and validation rebuild exactly the training run's split.
+    """
+
+    _kind = "data config"
+
+    spec: str = "synthetic"
+    keypoints: str = "gt"
+    downsample: int = 1
+    seed: int = 0
+    options: Dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def validate(self) -> "DataConfig":
+        if not isinstance(self.spec, str) or not self.spec.strip():
+            raise ConfigError(f"DataConfig.spec={self.spec!r} must be synthetic, h36m:DIR, bvh:DIR or "
+                              "mpi_inf_3dhp:DIR")
+        for name in ("downsample", "seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "downsample" else 0):
+                raise ConfigError(f"DataConfig.{name}={v!r} must be an integer >= {1 if name == 'downsample' else 0}")
+        if not isinstance(self.options, dict):
+            raise ConfigError(f"DataConfig.options={self.options!r} must be a JSON object of loader arguments")
+        return self
+
+    @classmethod
+    def from_run_section(cls, section: Dict[str, Any], train_seed: int = 0, source: str = "config.json"):
+        """The DataConfig of a config.json ``data`` section. Runs written before the data seed was stored used the
+        training seed as data seed, so that is the fallback."""
+        if not isinstance(section, dict):
+            raise ConfigError(f"{source}: field 'data' must be an object, got {type(section).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        d = {k: v for k, v in section.items() if k in names}
+        d.setdefault("seed", int(train_seed))
+        if not d.get("keypoints"):
+            d["keypoints"] = "gt"
+        return cls.from_dict(d, source)
+
+    def load(self):
+        """Load the data set this config describes (:class:`graphsh_tf.data.dataset.PoseData`, 16 joints)."""
+        from graphsh_tf.data.dataset import load_data
+
+        return load_data(self.spec, keypoints=self.keypoints, downsample=self.downsample, seed=self.seed,
+                         **self.options).to_16_joints()
+
+
+#: Named training recipes (``fit.py --recipe``). ``paper``: the paper's and the reference's recipe. ``fast``: the
+#: best recipe measured on the real-motion-capture benchmark at the same epoch budget (benchmarks/README.md).
+RECIPES: Dict[str, Dict[str, Any]] = {
+    "paper": {"epochs": 50, "lr": 1e-4, "lr_decay_steps": 20000, "lr_gamma": 0.92, "lr_schedule": "staircase",
+              "warmup_steps": 0, "weight_decay": 0.0, "flip_augment": False, "noise_augment_px": 0.0,
+              "occlusion": 0.0},
+    "fast": {"epochs": 50, "lr": 1e-3, "lr_decay_steps": 500, "lr_gamma": 0.85, "lr_schedule": "staircase",
+             "warmup_steps": 0, "weight_decay": 0.0, "flip_augment": True, "noise_augment_px": 0.0,
+             "occlusion": 0.0},
+    # the embedded default: short (about ten minutes on two CPU cores), measured in the README
+    "synthetic": {"epochs": 16, "lr": 3e-3, "lr_decay_steps": 200, "lr_gamma": 0.92, "lr_schedule": "staircase",
+                  "warmup_steps": 0, "weight_decay": 0.0, "flip_augment": False, "noise_augment_px": 0.0,
+                  "occlusion": 0.0},
+}
+

@@ -631,15 +631,15 @@ def run_config(run_dir: Union[str, Path]) -> dict:
 
 
 def run_data(config: dict, source: str = "config.json"):
-    """The run's data set at 16 joints (``graphsh_tf.data.dataset.load_data`` with the run's data spec)."""
-    from graphsh_tf.data.dataset import load_data
+    """The run's data set at 16 joints, rebuilt from config.json exactly as training loaded it (data seed and loader
+    options included; :meth:`graphsh_tf.config.DataConfig.from_run_section`)."""
+    from graphsh_tf.config import DataConfig
 
     data = config.get("data") or {}
-    spec = data.get("spec")
-    if not spec:
+    if not data.get("spec"):
         raise ExportError(f"{source}: field 'data.spec' missing; pass --data SPEC (e.g. synthetic)")
-    return load_data(spec, keypoints=data.get("keypoints", "gt") or "gt", downsample=int(data.get("downsample", 1)),
-                     seed=int(data.get("seed", 0))).to_16_joints()
+    train_seed = int((config.get("train") or {}).get("seed", 0))
+    return DataConfig.from_run_section(data, train_seed, source).load()
 
 
 def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None, variants: Sequence[str] = VARIANTS,

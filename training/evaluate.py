@@ -27,7 +27,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    "(default: the data of the run directory's config.json, else synthetic)")
     p.add_argument("--keypoints", default=None, help="gt or a VideoPose3D detection suffix (default: the run's)")
     p.add_argument("--downsample", type=int, default=None, help="keep every k-th frame (default: the run's, else 1)")
-    p.add_argument("--seed", type=int, default=0, help="data seed (synthetic/bvh splits)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="data seed (synthetic poses, BVH cameras; default: the run's own, else 0)")
     p.add_argument("--flip-test", action="store_true", help="flip test-time augmentation")
     p.add_argument("--json", default=None, help="write the eval.json document here")
     p.add_argument("--md", default=None, help="write the markdown tables here")
@@ -43,6 +44,12 @@ def _run_data_defaults(model: Path) -> dict:
     return {}
 
 
+def _run_train_seed(model: Path) -> int:
+    from graphsh_tf.training_rundir import read_run_config
+
+    return int((read_run_config(model).get("train") or {}).get("seed", 0))
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
@@ -56,7 +63,16 @@ def main(argv=None) -> int:
         keypoints = args.keypoints or (run_data.get("keypoints", "gt") if not args.data else "gt")
         downsample = args.downsample or (run_data.get("downsample", 1) if not args.data else 1)
         predict_mm, model_cfg = load_predictor(model)
-        data = load_data(spec, keypoints=keypoints, downsample=downsample, seed=args.seed)
+        if run_data and not args.data:  # the run's own split: seed and loader options from its config.json
+            from graphsh_tf.config import DataConfig
+
+            section = {**run_data, "keypoints": keypoints, "downsample": downsample}
+            if args.seed is not None:
+                section["seed"] = args.seed
+            data = DataConfig.from_run_section(section, _run_train_seed(model), str(model / "config.json")).load()
+        else:
+            data = load_data(spec, keypoints=keypoints, downsample=downsample,
+                             seed=0 if args.seed is None else args.seed)
         result = evaluate_on_data(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg)
         title = f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
         if args.json:
