@@ -30,24 +30,12 @@ import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf.config import ConfigError, ModelConfig, TrainConfig
+from graphsh_tf.config import ConfigError, DataConfig, ModelConfig, TrainConfig  # noqa: F401 (DataConfig re-exported)
 from graphsh_tf import training_rundir as rd
 
 
 class TrainingError(ValueError):
     """A training setup problem (strategy, TF_CONFIG, run dir); the message names the field and the fix."""
-
-
-@dataclass
-class DataConfig:
-    """Where the training data comes from (``graphsh_tf.data.dataset.load_data`` arguments)."""
-
-    spec: str = "synthetic"
-    keypoints: str = "gt"
-    downsample: int = 1
-
-    def to_dict(self) -> Dict:
-        return {"spec": self.spec, "keypoints": self.keypoints, "downsample": self.downsample}
 
 
 # --- strategy ---------------------------------------------------------------------------------------------------
@@ -111,24 +99,51 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
 
 # --- optimizer --------------------------------------------------------------------------------------------------
 
-def lr_schedule(cfg: TrainConfig) -> keras.optimizers.schedules.LearningRateSchedule:
-    """Staircase exponential decay per optimizer step: ``lr * gamma ** (step // decay_steps)``."""
-    return keras.optimizers.schedules.ExponentialDecay(cfg.lr, cfg.lr_decay_steps, cfg.lr_gamma, staircase=True)
+class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up over ``warmup_steps`` to ``lr``, then ``base(step - warmup_steps)``."""
+
+    def __init__(self, lr: float, warmup_steps: int, base):
+        self.lr, self.warmup_steps, self.base = float(lr), int(warmup_steps), base
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        warm = self.lr * (step + 1.0) / float(max(1, self.warmup_steps))
+        return tf.where(step < self.warmup_steps, warm, self.base(tf.maximum(step - self.warmup_steps, 0.0)))
+
+    def get_config(self):
+        return {"lr": self.lr, "warmup_steps": self.warmup_steps, "base": self.base.get_config()}
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
-    return float(cfg.lr * cfg.lr_gamma ** (int(step) // cfg.lr_decay_steps))
+def lr_schedule(cfg: TrainConfig, total_steps: int = 0) -> keras.optimizers.schedules.LearningRateSchedule:
+    """The per-step LR (:class:`graphsh_tf.config.TrainConfig`): staircase exponential
+    ``lr * gamma ** (step // decay_steps)`` or cosine to 0 over ``total_steps``, after optional linear warm-up."""
+    if cfg.lr_schedule == "cosine":
+        span = max(1, int(total_steps or cfg.epochs * max(1, cfg.steps_per_epoch or 1000)) - cfg.warmup_steps)
+        base = keras.optimizers.schedules.CosineDecay(cfg.lr, span, alpha=0.0)
+    else:
+        base = keras.optimizers.schedules.ExponentialDecay(cfg.lr, cfg.lr_decay_steps, cfg.lr_gamma, staircase=True)
+    return WarmupCosine(cfg.lr, cfg.warmup_steps, base) if cfg.warmup_steps else base
 
 
-def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
-    """Adam (the reference's optimizer) with the LR schedule and global-norm clipping (``max_grad_norm``).
+def lr_at(step: int, cfg: TrainConfig, total_steps: int = 0) -> float:
+    if cfg.lr_schedule == "staircase" and not cfg.warmup_steps:
+        return float(cfg.lr * cfg.lr_gamma ** (int(step) // cfg.lr_decay_steps))
+    return float(lr_schedule(cfg, total_steps)(step))
+
+
+def make_optimizer(cfg: TrainConfig, total_steps: int = 0) -> keras.optimizers.Optimizer:
+    """Adam (the reference's optimizer; AdamW when ``weight_decay`` > 0) with the LR schedule and global-norm
+    clipping (``max_grad_norm``).
 
     ``epsilon=1e-8`` is PyTorch's default (Keras' is 1e-7). Keras adds epsilon to ``sqrt(v_t)`` before the bias
     correction, torch after it, so the two agree exactly only once ``1 - beta2**t`` is ~1; with the reference's
-    initialization the gradients are far above either epsilon and the difference is not measurable
-    (benchmarks/README.md, "training parity")."""
+    initialization the gradients are far above either epsilon (benchmarks/README.md, "training parity")."""
     clip = float(cfg.max_grad_norm) if cfg.max_grad_norm > 0 else None
-    return keras.optimizers.Adam(learning_rate=lr_schedule(cfg), epsilon=1e-8, global_clipnorm=clip)
+    sched = lr_schedule(cfg, total_steps)
+    if cfg.weight_decay > 0:
+        return keras.optimizers.AdamW(learning_rate=sched, weight_decay=float(cfg.weight_decay), epsilon=1e-8,
+                                      global_clipnorm=clip)
+    return keras.optimizers.Adam(learning_rate=sched, epsilon=1e-8, global_clipnorm=clip)
 
 
 def mpjpe_mm_metric(y_true, y_pred):
@@ -136,9 +151,9 @@ def mpjpe_mm_metric(y_true, y_pred):
     return tf.reduce_mean(tf.norm(y_pred - y_true, axis=-1), axis=-1) * 1000.0
 
 
-def compile_model(model: keras.Model, cfg: TrainConfig) -> keras.Model:
+def compile_model(model: keras.Model, cfg: TrainConfig, total_steps: int = 0) -> keras.Model:
     """Compile with MSE on metres, Adam + schedule + clipping, the ``mpjpe_mm`` metric (→ ``val_mpjpe_mm``)."""
-    model.compile(optimizer=make_optimizer(cfg), loss="mse",
+    model.compile(optimizer=make_optimizer(cfg, total_steps), loss="mse",
                   metrics=[keras.metrics.MeanMetricWrapper(mpjpe_mm_metric, name="mpjpe_mm")],
                   jit_compile=bool(cfg.jit_compile))
     return model
@@ -157,13 +172,15 @@ def _shard_by_data(ds: tf.data.Dataset) -> tf.data.Dataset:
     return ds.with_options(options)
 
 
-def train_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, initial_epoch: int, spe: int):
+def train_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, initial_epoch: int, spe: int,
+                 image_width: Optional[np.ndarray] = None):
     """The training batches as one endless, seeded stream (global batches, drop remainder), positioned at
     ``initial_epoch * spe`` batches, so a resumed run sees exactly the batches the uninterrupted run would."""
     from graphsh_tf.data.pipeline import make_dataset
 
     ds = make_dataset(x2d, y3d_mm, cfg.batch_size, training=True, seed=cfg.seed, flip=cfg.flip_augment,
-                      drop_remainder=len(x2d) >= cfg.batch_size)
+                      drop_remainder=len(x2d) >= cfg.batch_size, noise_px=cfg.noise_augment_px,
+                      occlusion=cfg.occlusion, image_width=image_width)
     ds = ds.repeat()
     if initial_epoch:
         ds = ds.skip(initial_epoch * spe)
@@ -181,13 +198,13 @@ def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig):
 class LRLogger(keras.callbacks.Callback):
     """Adds ``lr`` (the schedule's value at the current step) to the epoch logs."""
 
-    def __init__(self, cfg: TrainConfig):
+    def __init__(self, cfg: TrainConfig, total_steps: int = 0):
         super().__init__()
-        self.cfg = cfg
+        self.cfg, self.total_steps = cfg, total_steps
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = lr_at(int(self.model.optimizer.iterations.numpy()), self.cfg)
+            logs["lr"] = lr_at(int(self.model.optimizer.iterations.numpy()), self.cfg, self.total_steps)
 
 
 class RunDirCallback(keras.callbacks.Callback):
@@ -300,10 +317,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         tf.config.experimental.enable_op_determinism()
 
     if data is None:
-        from graphsh_tf.data.dataset import load_data
-
-        data = load_data(data_cfg.spec, keypoints=data_cfg.keypoints, downsample=data_cfg.downsample,
-                         seed=train_cfg.seed)
+        data = data_cfg.load()
     data = data.to_16_joints()
     doc = rd.run_config(model_cfg, train_cfg, {**data_cfg.to_dict(), "summary": data.summary()})
     ckpt_dir = run_dir / "ckpt"
@@ -326,8 +340,10 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         + (" (XLA off: jit_compile is used with one replica only; with several, XLA fails on variables placed "
            "on other devices)" if train_cfg.jit_compile and not jit else ""))
 
+    spe = steps_per_epoch(len(data.train), train_cfg)
+    total_steps = spe * train_cfg.epochs
     with strategy.scope():
-        model = compile_model(_build(model_cfg), dataclasses.replace(train_cfg, jit_compile=jit))
+        model = compile_model(_build(model_cfg), dataclasses.replace(train_cfg, jit_compile=jit), total_steps)
         model.optimizer.build(model.trainable_variables)
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     ckpt = tf.train.Checkpoint(model=model, optimizer=model.optimizer, epoch=epoch_var)
@@ -339,12 +355,11 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         log(f"resumed {run_dir} at epoch {int(epoch_var.numpy())}, step {int(model.optimizer.iterations.numpy())}, "
             f"lr {lr_at(int(model.optimizer.iterations.numpy()), train_cfg):.3g}")
     initial_epoch = int(epoch_var.numpy())
-    spe = steps_per_epoch(len(data.train), train_cfg)
     log(f"model {model.name}: {model.count_params()} weights; {spe} steps/epoch x {train_cfg.epochs} epochs "
         f"(from epoch {initial_epoch}), lr {train_cfg.lr:g} x {train_cfg.lr_gamma:g}^(step // "
         f"{train_cfg.lr_decay_steps})")
 
-    callbacks = [LRLogger(train_cfg),
+    callbacks = [LRLogger(train_cfg, total_steps),
                  RunDirCallback(run_dir, save_dir, manager, epoch_var, history, chief)]
     if chief:
         callbacks.insert(1, ScalarLogger(run_dir / "tb"))
@@ -352,7 +367,8 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         callbacks.append(_SleepPerBatch(float(os.environ["GRAPHSH_TEST_BATCH_SLEEP"])))
     t0 = time.time()
     if initial_epoch < train_cfg.epochs:
-        model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe),
+        model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe,
+                               data.train.image_size[:, 0]),
                   steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
                   validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg),
                   validation_freq=train_cfg.val_every, callbacks=callbacks,

@@ -82,6 +82,9 @@ def evaluate_on_data(predict_mm: PredictFn, data, flip_test: bool = False,
     data = data.to_16_joints()
     fn = flip_averaged(predict_mm, data.skeleton) if flip_test else predict_mm
     pred = np.asarray(fn(data.test.poses_2d), np.float32)
+    # Protocol #1 is root-relative: the network's root output is near, not exactly, 0 (the reference and
+    # VideoPose3D zero it before scoring too); the targets' root is exactly 0.
+    pred = pred - pred[:, :1]
     result = metrics.evaluate_predictions(pred, data.test.poses_3d, actions=data.test.actions,
                                           train_true_mm=data.train.poses_3d if len(data.train) else None)
     if "mean_pose_mpjpe_mm" not in result:

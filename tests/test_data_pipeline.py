@@ -103,3 +103,44 @@ def test_bad_shapes_raise_data_error():
         pl.make_dataset(np.zeros((10, 17, 2)), np.zeros((10, 17, 3)), 4, training=False)
     with pytest.raises(DataError, match="batch_size"):
         pl.make_dataset(x, y, 0, training=False)
+
+
+def test_occlusion_fills_like_the_keypoint_adapters():
+    """A joint the augmentation drops gets exactly what graphsh_tf.keypoints feeds the model for a missed joint:
+    its parent's position (and a dropped elbow takes the wrist with it)."""
+    from graphsh_tf.data.pipeline import OCCLUSION_CHOICES, occlusion_fill_matrices
+
+    rng = np.random.default_rng(0)
+    pose = rng.normal(size=(16, 2))
+    mats = occlusion_fill_matrices()
+    np.testing.assert_array_equal(mats[0], np.eye(16))
+    h36m = sk.H36M16
+    for (joint, _), m in zip(OCCLUSION_CHOICES, mats[1:]):
+        filled = m @ pose
+        scores = np.ones(16)
+        below = [k for k in range(16) if k == joint or h36m.parents[k] == joint]
+        scores[below] = 0.0
+        expect = pose.copy()
+        for k in below:  # the adapters' fill: parent first, in joint order
+            expect[k] = expect[h36m.parents[k]]
+        np.testing.assert_allclose(filled, expect)
+
+
+def test_noise_and_occlusion_augmentation_statistics():
+    from graphsh_tf.data.pipeline import make_dataset
+
+    n = 4096
+    x = np.zeros((n, 16, 2), np.float32) + np.arange(16, dtype=np.float32)[None, :, None] * 0.01
+    y = np.zeros((n, 16, 3), np.float32)
+    ds = make_dataset(x, y, n, training=True, noise_px=5.0, image_width=np.full(n, 500.0))
+    xb, yb = next(iter(ds))
+    d = xb.numpy() - x
+    # 5 px at width 500 is 0.02 normalized; 1 % of joints get 6x: std^2 = 0.02^2 (0.99 + 0.01 * 36)
+    assert np.std(d) == pytest.approx(0.02 * np.sqrt(0.99 + 0.36), rel=0.05)
+    np.testing.assert_array_equal(yb.numpy(), y)
+    ds = make_dataset(x, y, n, training=True, occlusion=0.5)
+    xb = next(iter(ds))[0].numpy()
+    changed = np.any(np.abs(xb - x) > 1e-7, axis=(1, 2))
+    assert changed.mean() == pytest.approx(0.5, abs=0.04)
+    ds2 = make_dataset(x, y, n, training=False, occlusion=0.5, noise_px=5.0)
+    np.testing.assert_array_equal(next(iter(ds2))[0].numpy(), x)   # never at evaluation

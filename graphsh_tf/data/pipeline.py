@@ -54,14 +54,44 @@ def _tf_flip(x: tf.Tensor, y: tf.Tensor, mask: tf.Tensor, perm: np.ndarray):
     return tf.where(m, x_f, x), tf.where(m, y_f, y)
 
 
+#: Occlusion augmentation: which joint goes missing (with everything below it), and how often relative to the
+#: others: limb ends (ankles, wrists) most often, whole lower limbs (knee/elbow and below) sometimes.
+OCCLUSION_CHOICES = ((3, 0.15), (6, 0.15), (12, 0.15), (15, 0.15), (2, 0.1), (5, 0.1), (11, 0.1), (14, 0.1))
+
+
+def occlusion_fill_matrices(skeleton: sk.Skeleton = sk.H36M16) -> np.ndarray:
+    """``(1 + len(OCCLUSION_CHOICES), J, J)``: identity, then for each choice the matrix that replaces the chosen
+    joint and its descendants by the chosen joint's parent, which is what the keypoint adapters
+    (:mod:`graphsh_tf.keypoints`) feed the model for joints the detector missed."""
+    j = skeleton.num_joints
+    mats = [np.eye(j, dtype=np.float32)]
+    for joint, _ in OCCLUSION_CHOICES:
+        m = np.eye(j, dtype=np.float32)
+        parent = skeleton.parents[joint]
+        for k in range(j):
+            a = k
+            while a >= 0 and a != joint:
+                a = skeleton.parents[a]
+            if a == joint:
+                m[k] = 0.0
+                m[k, parent] = 1.0
+        mats.append(m)
+    return np.stack(mats)
+
+
 def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int, *, training: bool, seed: int = 0,
                  flip: bool = False, skeleton: sk.Skeleton = sk.H36M16, drop_remainder: bool = False,
-                 input_context=None) -> tf.data.Dataset:
+                 input_context=None, noise_px: float = 0.0, occlusion: float = 0.0,
+                 image_width: Optional[np.ndarray] = None) -> tf.data.Dataset:
     """Batches ``(x (B, J, 2) float32 normalized, y (B, J, 3) float32 metres = mm / MM_PER_MODEL_UNIT)``.
 
     ``training``: shuffle every epoch (seeded, each epoch's order deterministic) and, with ``flip``, mirror each
-    sample with probability 0.5. No repeat. ``input_context`` (``tf.distribute.InputContext``): shard by input
-    pipeline and batch per replica. Same inputs and seed give identical batches.
+    sample with probability 0.5; ``noise_px``: Gaussian 2D jitter of that many pixels per joint (plus, for 1 % of
+    joints, a gross error of 6x that), converted with each row's ``image_width`` (normalized units are 2/width per
+    pixel; 1000 px when not given); ``occlusion``: probability that a sample loses a joint (see
+    :data:`OCCLUSION_CHOICES`), filled as the keypoint adapters fill it. No repeat. ``input_context``
+    (``tf.distribute.InputContext``): shard by input pipeline and batch per replica. Same inputs and seed give
+    identical batches.
     """
     x = np.asarray(poses_2d, dtype=np.float32)
     y = np.asarray(poses_3d_mm, dtype=np.float32) / np.float32(MM_PER_MODEL_UNIT)
@@ -73,25 +103,47 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
         raise DataError("make_dataset: no samples; check the data split")
     if batch_size < 1:
         raise DataError(f"make_dataset: batch_size={batch_size} must be >= 1")
+    if not (noise_px >= 0 and 0 <= occlusion <= 1):
+        raise DataError(f"make_dataset: noise_px={noise_px} must be >= 0 and occlusion={occlusion} in [0, 1]")
     if input_context is not None:
         batch_size = input_context.get_per_replica_batch_size(batch_size)
-    x_t, y_t = tf.constant(x), tf.constant(y)
+    width = np.full(len(x), 1000.0) if image_width is None else np.asarray(image_width, np.float64).reshape(-1)
+    x_t, y_t, px_t = tf.constant(x), tf.constant(y), tf.constant((2.0 / width).astype(np.float32))
     ds = tf.data.Dataset.range(len(x))
     if input_context is not None and input_context.num_input_pipelines > 1:
         ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
     if training:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    ds = ds.map(lambda idx: (tf.gather(x_t, idx), tf.gather(y_t, idx)))
-    if training and flip:
+    augment_any = training and (flip or noise_px > 0 or occlusion > 0)
+    if not augment_any:
+        ds = ds.map(lambda idx: (tf.gather(x_t, idx), tf.gather(y_t, idx)))
+    else:
         perm = skeleton.flip_permutation()
+        fills = tf.constant(occlusion_fill_matrices(skeleton))
+        weights = np.array([w for _, w in OCCLUSION_CHOICES], np.float64)
+        logits = tf.constant(np.log(np.concatenate([[1.0 - occlusion], occlusion * weights / weights.sum()])
+                                    + 1e-12)[None].astype(np.float32))
         coins = tf.data.Dataset.random(seed=seed + 7919, rerandomize_each_iteration=True)
         ds = tf.data.Dataset.zip((ds, coins))
 
-        def augment(batch, coin):
-            xb, yb = batch
-            u = tf.random.stateless_uniform([tf.shape(xb)[0]], seed=tf.stack([coin, tf.constant(seed, tf.int64)]))
-            return _tf_flip(xb, yb, u < 0.5, perm)
+        def augment(idx, coin):
+            xb, yb, px = tf.gather(x_t, idx), tf.gather(y_t, idx), tf.gather(px_t, idx)
+            n = tf.shape(xb)[0]
+            key = lambda k: tf.stack([coin, tf.constant(seed * 16 + k, tf.int64)])  # noqa: E731
+            if flip:
+                u = tf.random.stateless_uniform([n], seed=tf.stack([coin, tf.constant(seed, tf.int64)]))
+                xb, yb = _tf_flip(xb, yb, u < 0.5, perm)
+            if occlusion > 0:
+                choice = tf.random.stateless_categorical(tf.tile(logits, [n, 1]), 1, seed=key(1))[:, 0]
+                xb = tf.einsum("bij,bjc->bic", tf.gather(fills, choice), xb)
+            if noise_px > 0:
+                sigma = noise_px * px[:, None, None]
+                jitter = tf.random.stateless_normal(tf.shape(xb), seed=key(2)) * sigma
+                gross = tf.random.stateless_uniform(tf.shape(xb)[:2], seed=key(3)) < 0.01
+                jitter = tf.where(gross[..., None], 6.0 * jitter, jitter)
+                xb = xb + jitter
+            return xb, yb
 
         ds = ds.map(augment)
     options = tf.data.Options()
