@@ -1,0 +1,152 @@
+#!/usr/bin/env python
+"""Real-motion-capture accuracy benchmark: train GraphSH on a fixed clip split of the Bandai-Namco dataset-1
+rendered through the four Human3.6M cameras, and print what users ask for.
+
+    python benchmarks/accuracy_mocap.py                          # paper recipe, 15 epochs, dc_preagg-64 x 4
+    python benchmarks/accuracy_mocap.py --recipe fast            # the best measured recipe (see README)
+    python benchmarks/accuracy_mocap.py --lr 1e-3 --flip-augment # any override of the recipe
+    python benchmarks/accuracy_mocap.py --model RUN_DIR          # only score an existing run on the benchmark
+
+Split (fixed): the styles childish, giant, proud and tired are test clips (44 of 174), all others train; every
+2nd frame (15 fps). The clips are first written as VideoPose3D files (``graphsh_tf.data.videopose3d``) into
+``--vp3d-dir``, so the reference PyTorch code can train on the very same files (see benchmarks/README.md).
+
+Prints, for the final (last-epoch) weights: MPJPE and P-MPJPE (root-relative, mm), the mean-pose baseline,
+MPJPE with 5 px Gaussian 2D noise and with one limb end (wrist or ankle) missing, filled as the keypoint
+adapters fill it (with its parent joint), the per-epoch validation curve, seconds and training samples/s.
+Exits 0 with a "skipped" line when ../shared/datasets/bandai-namco-motion-1 is not there.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+import graphsh_tf  # noqa: E402,F401
+
+DATASET = ROOT.parent / "shared" / "datasets" / "bandai-namco-motion-1" / "data"
+TEST_STYLES = ("childish", "giant", "proud", "tired")
+LIMB_ENDS = (3, 6, 12, 15)   # RFoot, LFoot, LWrist, RWrist in H36M-16; each is filled with its parent
+
+
+def robustness(predict_mm, test, skeleton, noise_px: float = 5.0, seed: int = 0) -> dict:
+    """MPJPE (root-relative) on clean 2D, with Gaussian pixel noise, and with one random limb end missing."""
+    from graphsh_tf import metrics
+
+    def score(x2d):
+        pred = predict_mm(x2d)
+        return metrics.mpjpe(pred - pred[:, :1], test.poses_3d)
+
+    rng = np.random.default_rng(seed)
+    x = test.poses_2d.astype(np.float64)
+    # normalized u = 2x/w - 1, v = 2y/w - h/w: one pixel is 2/w in both
+    px = (2.0 / test.image_size[:, 0])[:, None, None]
+    noisy = x + rng.normal(0.0, noise_px, size=x.shape) * px
+    missing = x.copy()
+    ends = rng.choice(LIMB_ENDS, size=len(x))
+    parents = np.asarray(skeleton.parents)[ends]
+    missing[np.arange(len(x)), ends] = x[np.arange(len(x)), parents]
+    return {"clean": score(x.astype(np.float32)), f"noise_{noise_px:g}px": score(noisy.astype(np.float32)),
+            "limb_end_missing": score(missing.astype(np.float32))}
+
+
+def main(argv=None) -> int:
+    from graphsh_tf.config import RECIPES
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--recipe", default="paper", choices=sorted(RECIPES))
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--gcn", default="dc_preagg")
+    p.add_argument("--hid-dim", type=int, default=64)
+    p.add_argument("--stacks", type=int, default=4)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--lr-decay-steps", type=int)
+    p.add_argument("--lr-gamma", type=float)
+    p.add_argument("--lr-schedule", choices=["staircase", "cosine"])
+    p.add_argument("--warmup-steps", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--dropout", type=float)
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--noise-augment-px", type=float)
+    p.add_argument("--occlusion", type=float)
+    p.add_argument("--flip-augment", action="store_true", default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--frame-step", type=int, default=2)
+    p.add_argument("--vp3d-dir", default=str(ROOT / "runs" / "mocap_vp3d"))
+    p.add_argument("--out", default=None, help="run directory (default runs/mocap_<recipe>_<time>)")
+    p.add_argument("--model", default=None, help="score this run directory instead of training")
+    p.add_argument("--json", default=None, help="also write the figures as JSON here")
+    args = p.parse_args(argv)
+    if not DATASET.is_dir():
+        print(f"accuracy_mocap: skipped: {DATASET} not found (the benchmark needs ../shared beside the checkout)")
+        return 0
+
+    from graphsh_tf.config import DataConfig, ModelConfig, TrainConfig
+    from graphsh_tf.data.videopose3d import convert
+
+    vp3d = Path(args.vp3d_dir)
+    stamp = vp3d / "split.json"
+    split = {"test_styles": list(TEST_STYLES), "frame_step": args.frame_step}
+    if not stamp.is_file() or json.loads(stamp.read_text()) != split:
+        stats = convert(f"bvh:{DATASET}", vp3d, test_styles=TEST_STYLES, frame_step=args.frame_step)
+        stamp.write_text(json.dumps(split))
+        print(f"wrote VideoPose3D files to {vp3d}: {stats}", flush=True)
+    data_cfg = DataConfig(spec=f"h36m:{vp3d}")
+    data = data_cfg.load()
+
+    from graphsh_tf.models import load_model
+    from graphsh_tf.training_eval import keras_predict_mm
+
+    result = {"recipe": args.recipe}
+    if args.model:
+        run_dir = Path(args.model)
+    else:
+        from graphsh_tf.training import train
+
+        over = {k: getattr(args, k) for k in ("lr", "lr_decay_steps", "lr_gamma", "lr_schedule", "warmup_steps",
+                                              "batch_size", "weight_decay", "noise_augment_px", "occlusion",
+                                              "flip_augment") if getattr(args, k) is not None}
+        train_cfg = TrainConfig(**{**RECIPES[args.recipe], **over, "epochs": args.epochs, "seed": args.seed,
+                                   "jit_compile": True})   # as fit.py
+        model_kw = {"gcn": args.gcn, "hid_dim": args.hid_dim, "num_stacks": args.stacks}
+        if args.dropout is not None:
+            model_kw["dropout"] = args.dropout
+        model_cfg = ModelConfig(**model_kw)
+        run_dir = Path(args.out or ROOT / "runs" / f"mocap_{args.recipe}_{time.strftime('%Y%m%d-%H%M%S')}")
+        t0 = time.time()
+        train(model_cfg, train_cfg, data_cfg, run_dir, verbose=2, log=lambda s: print(s, flush=True), data=data)
+        result["seconds"] = round(time.time() - t0, 1)
+        spe = max(1, len(data.train) // train_cfg.batch_size)
+        result["train_samples_per_s"] = round(spe * train_cfg.batch_size * train_cfg.epochs / result["seconds"], 1)
+        result["train"] = {k: v for k, v in train_cfg.to_dict().items() if k not in ("strategy",)}
+    from graphsh_tf import metrics
+    from graphsh_tf.training_rundir import read_history
+
+    model = load_model(run_dir / "last.weights.h5", ModelConfig.from_dict(
+        json.loads((run_dir / "config.json").read_text())["model"]))
+    predict = keras_predict_mm(model)
+    pred = predict(data.test.poses_2d)
+    pred = pred - pred[:, :1]
+    result["mpjpe_mm"] = round(metrics.mpjpe(pred, data.test.poses_3d), 2)
+    result["p_mpjpe_mm"] = round(metrics.p_mpjpe(pred, data.test.poses_3d), 2)
+    result["mean_pose_mpjpe_mm"] = round(metrics.mean_pose_mpjpe(data.train.poses_3d, data.test.poses_3d), 2)
+    result["robustness_mpjpe_mm"] = {k: round(v, 2) for k, v in robustness(predict, data.test, data.skeleton).items()}
+    result["curve_val_mpjpe_mm"] = [round(r["val_mpjpe_mm"], 1) for r in read_history(run_dir / "history.csv")
+                                    if r.get("val_mpjpe_mm") is not None]
+    result["run_dir"] = str(run_dir)
+    result["n_train"], result["n_test"] = len(data.train), len(data.test)
+    print(json.dumps(result, indent=1), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
