@@ -6,15 +6,24 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict
 
+from graphsh_tf.skeleton import NUM_JOINTS
+
 #: Graph convolutions, named as in the reference implementation (tamasino52/GraphSH).
 #: ``dc_`` = decoupled: separate weights for a joint itself and for its neighbours.
 GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
+#: The graph convolutions whose weights come in two sets (a joint itself / its neighbours).
+DECOUPLED_GCN_TYPES = ("dc_vanilla", "dc_preagg", "semantic", "modulated")
 ARCHS = ("graphsh", "seqres")
 #: Distribution strategies understood by :mod:`graphsh_tf.training`.
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 #: ``staircase``: ``lr * lr_gamma ** (step // lr_decay_steps)`` (the paper's); ``cosine``: cosine decay to 0 over
 #: the whole run. Both after ``warmup_steps`` of linear warm-up.
 LR_SCHEDULES = ("staircase", "cosine")
+
+
+def is_decoupled(gcn: str) -> bool:
+    """True when graph conv ``gcn`` (one of :data:`GCN_TYPES`) has separate self / neighbour weights."""
+    return gcn in DECOUPLED_GCN_TYPES
 
 
 class ConfigError(ValueError):
@@ -68,7 +77,7 @@ class ModelConfig(_JsonConfig):
     gcn: str = "dc_preagg"
     hid_dim: int = 64
     num_stacks: int = 4
-    num_joints: int = 16
+    num_joints: int = NUM_JOINTS
     in_dim: int = 2
     out_dim: int = 3
     dropout: float = 0.25
@@ -90,7 +99,7 @@ class ModelConfig(_JsonConfig):
         if self.arch == "graphsh" and self.hid_dim // self.num_stacks < 1:
             raise ConfigError(f"ModelConfig.hid_dim={self.hid_dim} gives no channels per stack for "
                               f"num_stacks={self.num_stacks}; use hid_dim >= num_stacks")
-        if self.num_joints != 16:
+        if self.num_joints != NUM_JOINTS:
             raise ConfigError(f"ModelConfig.num_joints={self.num_joints}: GraphSH's skeletal pooling is defined for "
                               "the 16-joint H36M layout only (17-joint detections are reduced to 16 by the loader)")
         if not 0.0 <= float(self.dropout) < 1.0:

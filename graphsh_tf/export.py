@@ -32,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf.layers.graph_conv import _DECOUPLED, _PER_JOINT, GraphConv
+from graphsh_tf.layers.graph_conv import GraphConv
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
 from graphsh_tf.tflite_meta import write_atomic  # noqa: F401  (re-exported)
 
@@ -167,15 +167,11 @@ def _graph_conv_params(layer: GraphConv) -> tuple:
     """Eager numpy ``(w, mix, bias, per_joint, mod)`` of a graph conv (see :class:`_Pending`)."""
     w = layer.W.numpy().astype(np.float64)
     j = layer.num_joints
-    if _DECOUPLED[layer.gcn]:
-        a_self, a_nb = (np.asarray(t, dtype=np.float64) for t in layer._adjacency_parts())
-        mix = np.concatenate([np.diag(a_self), a_nb], axis=1)
-    else:
-        mix = np.asarray(layer._adj, dtype=np.float64)
+    mix = layer.mixing_matrix()
     bias = layer.bias.numpy().astype(np.float64) if layer.use_bias else np.zeros(layer.units)
     mod = layer.M.numpy().astype(np.float64) if layer.gcn == "modulated" else None
     assert mix.shape == (j, w.shape[0] * j)
-    return w, mix, bias, layer.gcn in _PER_JOINT, mod
+    return w, mix, bias, layer.per_joint, mod
 
 
 def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True, hooks: Hooks = None):
@@ -333,7 +329,7 @@ def _build_forward(model: keras.Model, formulation: str, bias_in_transform: bool
                     d = hooks.act(f"{layer.name}/diff", tf.nn.relu(b - a))
                     vals[out_id] = _Value(cj=hooks.act(layer.name, a + d))
             elif isinstance(layer, SkeletalUnpool):
-                vals[out_id] = _Value(cj=_matmul_last(get(ins[0]).cj(), layer._copy.T, hooks=hooks, key=layer.name,
+                vals[out_id] = _Value(cj=_matmul_last(get(ins[0]).cj(), layer.copy_matrix.T, hooks=hooks, key=layer.name,
                                                       w_kind="const"))
             elif isinstance(layer, keras.layers.Add):
                 vs = [get(t) for t in ins]
@@ -380,7 +376,7 @@ def _add(xs: list):
 
 def sk_pool(layer: SkeletalPool) -> tuple:
     """The layer's constant selection matrices ``(S_a, S_b)``, each ``(J/2, J)``."""
-    return layer._sel_a, layer._sel_b
+    return layer.selections
 
 
 class LiftModule(tf.Module):

@@ -7,7 +7,6 @@ Layer names mirror the reference's state_dict keys with dots replaced by undersc
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Union
@@ -16,6 +15,7 @@ import numpy as np
 import tf_keras as keras
 
 from graphsh_tf.config import ConfigError, ModelConfig
+from graphsh_tf.io import atomic_save
 from graphsh_tf.layers import CUSTOM_OBJECTS, graph_conv_block, graph_hourglass, se_block
 from graphsh_tf.layers.graph_conv import GraphConv, torch_dense
 
@@ -88,24 +88,18 @@ def custom_objects() -> dict:
     return dict(CUSTOM_OBJECTS)
 
 
-def _atomic_target(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-
-
 def save_model(model: keras.Model, path: Union[str, Path]) -> Path:
     """Save a complete model (architecture + weights + config) to ``.h5`` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _atomic_target(path)
-    model.save(tmp, save_format="h5", include_optimizer=False)
-    cfg = getattr(model, "graphsh_config", None)
-    if cfg is not None:
-        import h5py
+    def write(tmp: str) -> None:
+        model.save(tmp, save_format="h5", include_optimizer=False)
+        cfg = getattr(model, "graphsh_config", None)
+        if cfg is not None:
+            import h5py
 
-        with h5py.File(tmp, "a") as f:
-            f.attrs["graphsh_config"] = cfg.to_json()
-    os.replace(tmp, path)
-    return path
+            with h5py.File(tmp, "a") as f:
+                f.attrs["graphsh_config"] = cfg.to_json()
+
+    return atomic_save(path, write)
 
 
 _REEXPORT = "re-export it with graphsh_tf.models.save_model (or python -m graphsh_tf.torch_import)"

@@ -126,6 +126,8 @@ UNPOOL_MAP_MID: Tuple[int, ...] = (0, 0, 1, 1, 3, 2, 2, 3)
 
 #: Number of joints at each scale of the hourglass.
 SCALES: Tuple[int, ...] = (16, 8, 4)
+#: Joints of the model's input and output (H36M16, the full scale).
+NUM_JOINTS: int = SCALES[0]
 
 
 def adjacency(num_joints: int, edges: Sequence[Sequence[int]]) -> np.ndarray:

@@ -7,14 +7,13 @@ Android/keypoint code reads (see :mod:`graphsh_tf.keypoints`). The same JSON is 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
 
 from graphsh_tf import __version__, skeleton
+from graphsh_tf.io import atomic_write_bytes as write_atomic  # noqa: F401  (re-exported)
 
 FORMAT = "graphsh-tflite/1"
 METADATA_NAME = "graphsh"
@@ -104,25 +103,6 @@ def read_embedded(path: Union[str, Path]) -> Optional[dict]:
         raise MetadataError(f"{path}: cannot read the flatbuffer metadata ({type(e).__name__}: {e}); "
                             "the file is corrupt or not a .tflite model — re-export it with tflite/convert.py") from None
     return None
-
-
-def write_atomic(path: Union[str, Path], data: bytes) -> Path:
-    """Write bytes to ``path`` via a temp file in the same folder and ``os.replace`` (mode 0666 & ~umask)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def write_sidecar(tflite_path: Union[str, Path], meta: dict) -> Path:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Union
 
 from graphsh_tf.config import ConfigError, ModelConfig, TrainConfig
+from graphsh_tf.io import atomic_save, atomic_write_text, tmp_path_for  # noqa: F401  (re-exported)
 
 #: TrainConfig fields that may change between a run and its --resume (they do not change what is learned per step).
 RESUME_MUTABLE_TRAIN_FIELDS = ("epochs", "strategy", "val_every", "flip_test", "jit_compile")
@@ -30,40 +30,6 @@ HISTORY_FIELDS = ("epoch", "loss", "val_mpjpe_mm", "lr")
 
 class RunDirError(ValueError):
     """A run directory cannot be used (missing, foreign config, unreadable); the message names the file and fix."""
-
-
-def tmp_path_for(path: Path) -> Path:
-    """A temp file name in the same folder as ``path`` (so ``os.replace`` is atomic), keeping all suffixes
-    (``best.weights.h5`` → ``.best.tmp123.weights.h5``: Keras picks the weights format from the name)."""
-    base, dot, suffixes = path.name.partition(".")
-    return path.with_name(f".{base}.tmp{os.getpid()}{dot}{suffixes}")
-
-
-def atomic_write_text(path: Union[str, Path], text: str) -> Path:
-    """Write ``text`` to ``path`` via a temp file and ``os.replace`` (readers never see a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_path_for(path)
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
-
-
-def atomic_save(path: Union[str, Path], writer) -> Path:
-    """Call ``writer(tmp_path)`` then move the temp file onto ``path`` atomically (for h5, png...)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_path_for(path)
-    try:
-        writer(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
 
 
 def save_weights_atomic(model, path: Union[str, Path]) -> Path:

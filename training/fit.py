@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graphsh_tf  # noqa: E402,F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
-from graphsh_tf.config import RECIPES  # noqa: E402  (no TensorFlow import)
+from graphsh_tf.config import ARCHS, GCN_TYPES, LR_SCHEDULES, RECIPES, STRATEGIES  # noqa: E402  (no TensorFlow)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,9 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     d.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D detection suffix (cpn_ft_h36m_dbb, ...)")
     d.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
     m = p.add_argument_group("model")
-    m.add_argument("--arch", default="graphsh", choices=["graphsh", "seqres"])
+    m.add_argument("--arch", default="graphsh", choices=list(ARCHS))
     m.add_argument("--gcn", default="dc_preagg",
-                   choices=["vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated"],
+                   choices=list(GCN_TYPES),
                    help="graph conv; the paper's PreAggr is dc_preagg (preagg = the non-decoupled reference variant)")
     m.add_argument("--hid-dim", type=int, default=None, help="channels (default 64; 128 for seqres)")
     m.add_argument("--stacks", type=int, default=4, help="hourglasses (graphsh) or residual blocks (seqres)")
@@ -55,7 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     t.add_argument("--lr", type=float, default=None, help="initial LR (paper 1e-4)")
     t.add_argument("--lr-decay-steps", type=int, default=None, help="LR x gamma every this many steps (paper 20000)")
     t.add_argument("--lr-gamma", type=float, default=None, help="staircase decay factor (paper 0.92)")
-    t.add_argument("--lr-schedule", default=None, choices=["staircase", "cosine"],
+    t.add_argument("--lr-schedule", default=None, choices=list(LR_SCHEDULES),
                    help="staircase (paper) or cosine to 0 over the run")
     t.add_argument("--warmup-steps", type=int, default=None, help="linear LR warm-up steps")
     t.add_argument("--weight-decay", type=float, default=None, help="decoupled weight decay (AdamW); 0 = Adam")
@@ -76,7 +76,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="compile train steps with XLA (jit_compile=True; default: measured 1.3-2.0x faster for "
                    "dc_preagg-64 on CPU, benchmarks/train_throughput.py)")
     t.add_argument("--no-xla", dest="xla", action="store_false", help="plain tf.function train steps")
-    t.add_argument("--strategy", default="auto", choices=["auto", "default", "mirrored", "multiworker"])
+    t.add_argument("--strategy", default="auto", choices=list(STRATEGIES))
     t.add_argument("--deterministic", action="store_true", help="tf.config.experimental.enable_op_determinism()")
     o = p.add_argument_group("output")
     o.add_argument("--out", default=None, help="run directory (default runs/<arch>_<gcn>_<timestamp>)")

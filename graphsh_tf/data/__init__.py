@@ -1,6 +1,7 @@
 """Data: cameras, Human3.6M (VideoPose3D files), BVH motion capture, the synthetic default, MPI-INF-3DHP, tf.data."""
 
-from graphsh_tf.data.dataset import DataError, PoseData, PoseSet, load_data  # numpy only, no TensorFlow
+from graphsh_tf.data.dataset import load_data  # numpy only, no TensorFlow
+from graphsh_tf.data.types import DataError, PoseData, PoseSet
 
 _LAZY = {"make_dataset": "graphsh_tf.data.pipeline", "flip_poses": "graphsh_tf.data.pipeline",
          "flip_test": "graphsh_tf.data.pipeline"}

@@ -29,8 +29,9 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from graphsh_tf import skeleton as sk
+from graphsh_tf.io import atomic_write_text
 from graphsh_tf.data import cameras as cam
-from graphsh_tf.data.dataset import DataError, PoseData, PoseSet
+from graphsh_tf.data.types import DataError, PoseData, PoseSet
 from graphsh_tf.data.kinematics import euler_to_matrix, forward_kinematics
 
 
@@ -223,9 +224,7 @@ def write_bvh(clip: BvhClip, path: Union[str, os.PathLike], frames: Optional[np.
     lines += ["MOTION", f"Frames: {motion.shape[0]}", f"Frame Time: {clip.frame_time:.7g}"]
     lines += [" ".join(f"{v:.6g}" for v in row) for row in motion]
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, "\n".join(lines) + "\n")
 
 
 def clip_fk(clip: BvhClip, frames: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:

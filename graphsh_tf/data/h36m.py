@@ -25,7 +25,7 @@ import numpy as np
 
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
-from graphsh_tf.data.dataset import DataError, PoseData, PoseSet, check_finite
+from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
 from graphsh_tf.data.normalize import normalize_screen_coordinates
 from graphsh_tf.safe_pickle import load_npz_safe
 

@@ -8,15 +8,14 @@ when the data is bad. ``--png`` writes a figure of a few 2D inputs and 3D target
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import List, Optional
 
 import numpy as np
 
-from graphsh_tf.data.dataset import DataError, PoseData, load_data
+from graphsh_tf.data.dataset import load_data
+from graphsh_tf.data.types import DataError, PoseData
+from graphsh_tf.io import atomic_save
 
 
 def describe(data: PoseData) -> List[str]:
@@ -58,17 +57,10 @@ def save_png(data: PoseData, path: str, count: int = 4, seed: int = 0) -> None:
             xyz = split.poses_3d[r, [j, p]]
             ax3.plot(xyz[:, 0], xyz[:, 2], -xyz[:, 1], color="tab:blue" if j in left else "tab:red")
         ax3.set_title(f"{split.actions[r]} (3D, mm)", fontsize=7)
-    folder = Path(path).resolve().parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=folder)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=80)
-        os.replace(tmp, path)
+        atomic_save(path, lambda tmp: fig.savefig(tmp, dpi=80, format="png"))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -25,7 +25,7 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data.dataset import DataError, PoseData, PoseSet, check_finite
+from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
 from graphsh_tf.data.normalize import normalize_screen_coordinates
 
 SEQUENCES: Tuple[str, ...] = ("TS1", "TS2", "TS3", "TS4", "TS5", "TS6")

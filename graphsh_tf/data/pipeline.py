@@ -12,7 +12,7 @@ import graphsh_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loa
 import tensorflow as tf
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data.dataset import DataError
+from graphsh_tf.data.types import DataError
 from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
-from graphsh_tf.data.dataset import PoseData, PoseSet
+from graphsh_tf.data.types import PoseData, PoseSet
 from graphsh_tf.data.kinematics import axis_rotation
 
 #: Rest offsets (mm) of each H36M16 joint from its parent, body frame (x right, y forward, z up).

@@ -1,5 +1,6 @@
 """tf_keras layers of GraphSH (importing this package registers them for model loading)."""
-from graphsh_tf.layers.graph_conv import GCN_TYPES, GraphConv
+from graphsh_tf.config import GCN_TYPES
+from graphsh_tf.layers.graph_conv import GraphConv
 from graphsh_tf.layers.hourglass import graph_conv_block, graph_hourglass
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
 from graphsh_tf.layers.se import se_block

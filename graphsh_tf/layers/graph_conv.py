@@ -28,10 +28,8 @@ import tensorflow as tf
 import tf_keras as keras
 
 from graphsh_tf import skeleton as sk
+from graphsh_tf.config import GCN_TYPES, is_decoupled
 
-GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
-_DECOUPLED = {"vanilla": False, "dc_vanilla": True, "preagg": False, "dc_preagg": True, "semantic": True,
-              "modulated": True}
 _PER_JOINT = {"preagg", "dc_preagg"}
 
 
@@ -92,7 +90,7 @@ class GraphConv(keras.layers.Layer):
     Input ``(batch, num_joints, in_dim)`` → output ``(batch, num_joints, units)``.
     """
 
-    def __init__(self, units: int, gcn: str = "dc_preagg", num_joints: int = 16, use_bias: bool = True, **kwargs):
+    def __init__(self, units: int, gcn: str = "dc_preagg", num_joints: int = sk.NUM_JOINTS, use_bias: bool = True, **kwargs):
         super().__init__(**kwargs)
         if gcn not in GCN_TYPES:
             raise ValueError(f"GraphConv: unknown gcn {gcn!r}; choose one of {GCN_TYPES}")
@@ -112,6 +110,26 @@ class GraphConv(keras.layers.Layer):
             self._sem_scatter = scatter                           # (nnz, J*J): e @ scatter = e on A's support
             self._sem_fill = np.where(adj > 0, 0.0, -9e15).astype(np.float32)
 
+    # -- what export reads -------------------------------------------------------------------------------------------
+    @property
+    def decoupled(self) -> bool:
+        """Separate weight sets for a joint itself and for its neighbours (``W`` holds 2 sets)."""
+        return is_decoupled(self.gcn)
+
+    @property
+    def per_joint(self) -> bool:
+        """One weight matrix per joint (``W`` of shape ``(K, J, in, out)``)."""
+        return self.gcn in _PER_JOINT
+
+    def mixing_matrix(self) -> np.ndarray:
+        """The joint mixing as one constant ``(J, K*J)`` matrix (float64; column ``k*J + j`` weighs weight set k at
+        joint j): ``A`` for the plain convs, ``[diag(A) | offdiag(A)]`` for the decoupled ones (softmax / learned
+        adjacency evaluated at the current weights). ``out_j = sum_k,i mix[j, k*J+i] (x_i W_k) + b``."""
+        if not self.decoupled:
+            return np.asarray(self._adj, dtype=np.float64)
+        a_self, a_nb = (np.asarray(t, dtype=np.float64) for t in self._adjacency_parts())
+        return np.concatenate([np.diag(a_self), a_nb], axis=1)
+
     # -- weights ------------------------------------------------------------------------------------------------
     def build(self, input_shape):
         in_dim = int(input_shape[-1])
@@ -119,7 +137,7 @@ class GraphConv(keras.layers.Layer):
             raise ValueError(f"{self.name}: expected input of shape (batch, {self.num_joints}, {in_dim}), "
                              f"got {tuple(input_shape)}")
         self.in_dim = in_dim
-        n_w = 2 if _DECOUPLED[self.gcn] else 1
+        n_w = 2 if self.decoupled else 1
         if self.gcn in _PER_JOINT:
             w_shape = (n_w, self.num_joints, in_dim, self.units)
         else:
@@ -171,7 +189,7 @@ class GraphConv(keras.layers.Layer):
         if self.gcn == "modulated":
             m = self.M[:, None, :]
             hs = [h * m for h in hs]
-        if not _DECOUPLED[self.gcn]:
+        if not self.decoupled:
             out = self._mix(self._adj, hs[0])
         else:
             a_self, a_nb = self._adjacency_parts()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tf_keras as keras
 
+from graphsh_tf import skeleton as sk
 from graphsh_tf.layers.graph_conv import GraphConv
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
 
@@ -29,17 +30,17 @@ def graph_hourglass(x, hid_dim: int, gcn: str, dropout: float, name: str, poolin
     16 joints.
     """
     mid, low = int(hid_dim * 1.5), hid_dim * 2
-    n_mid, n_low = (8, 4) if pooling else (16, 16)
+    n_full, n_mid, n_low = sk.SCALES if pooling else (sk.NUM_JOINTS,) * 3
     skip1 = x
-    skip2 = graph_conv_block(skip1, mid, gcn, 16, dropout, f"{name}_gconv1")
-    y = SkeletalPool(16, name=f"{name}_pool1")(skip2) if pooling else skip2
+    skip2 = graph_conv_block(skip1, mid, gcn, n_full, dropout, f"{name}_gconv1")
+    y = SkeletalPool(n_full, name=f"{name}_pool1")(skip2) if pooling else skip2
     skip3 = graph_conv_block(y, low, gcn, n_mid, dropout, f"{name}_gconv2")
-    y = SkeletalPool(8, name=f"{name}_pool2")(skip3) if pooling else skip3
+    y = SkeletalPool(n_mid, name=f"{name}_pool2")(skip3) if pooling else skip3
     y = graph_conv_block(y, low, gcn, n_low, dropout, f"{name}_gconv3")
-    y = SkeletalUnpool(8, name=f"{name}_unpool2")(y) if pooling else y
+    y = SkeletalUnpool(n_mid, name=f"{name}_unpool2")(y) if pooling else y
     y = keras.layers.Add(name=f"{name}_add3")([y, skip3])
     y = graph_conv_block(y, mid, gcn, n_mid, dropout, f"{name}_gconv4")
-    y = SkeletalUnpool(16, name=f"{name}_unpool1")(y) if pooling else y
+    y = SkeletalUnpool(n_full, name=f"{name}_unpool1")(y) if pooling else y
     y = keras.layers.Add(name=f"{name}_add2")([y, skip2])
-    y = graph_conv_block(y, hid_dim, gcn, 16, dropout, f"{name}_gconv5")
+    y = graph_conv_block(y, hid_dim, gcn, n_full, dropout, f"{name}_gconv5")
     return keras.layers.Add(name=f"{name}_add1")([y, skip1])

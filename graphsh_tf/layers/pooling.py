@@ -14,10 +14,15 @@ class SkeletalPool(keras.layers.Layer):
     Computed as ``max(S_a @ x, S_b @ x)`` with constant 0/1 selection matrices from :mod:`graphsh_tf.skeleton`.
     """
 
-    def __init__(self, num_in: int = 16, **kwargs):
+    def __init__(self, num_in: int = sk.NUM_JOINTS, **kwargs):
         super().__init__(**kwargs)
         self.num_in = int(num_in)
         self._sel_a, self._sel_b = sk.pool_selections(self.num_in)
+
+    @property
+    def selections(self):
+        """The constant 0/1 selection matrices ``(S_a, S_b)``, each ``(J/2, J)``: output = max(S_a x, S_b x)."""
+        return self._sel_a, self._sel_b
 
     def call(self, x):
         a = tf.matmul(tf.cast(self._sel_a, x.dtype), x)
@@ -37,10 +42,15 @@ class SkeletalPool(keras.layers.Layer):
 class SkeletalUnpool(keras.layers.Layer):
     """Copy every pooled joint back to its members: ``(B, J/2, C) → (B, J, C)`` for J = 16 or 8 (``U @ x``)."""
 
-    def __init__(self, num_out: int = 16, **kwargs):
+    def __init__(self, num_out: int = sk.NUM_JOINTS, **kwargs):
         super().__init__(**kwargs)
         self.num_out = int(num_out)
         self._copy = sk.unpool_copy(self.num_out)
+
+    @property
+    def copy_matrix(self):
+        """The constant 0/1 matrix ``U (J, J/2)``: output = U x."""
+        return self._copy
 
     def call(self, x):
         return tf.matmul(tf.cast(self._copy, x.dtype), x)
