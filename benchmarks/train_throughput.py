@@ -3,13 +3,17 @@
 
     python benchmarks/train_throughput.py                        # all conv types, hid 64, 4 stacks
     python benchmarks/train_throughput.py --gcn dc_preagg --steps 40 --json out.json
+    python benchmarks/train_throughput.py --gcn dc_preagg --xla on --reference /tmp/GraphSH   # vs the PyTorch code
 
 Measures ``model.fit`` steps (the exact train step of training/fit.py: MSE, Adam with the LR schedule and global-norm
 clipping, BatchNorm/dropout in training mode) on an in-memory stream of random batches, after a warm-up that
 absorbs tracing/XLA compilation. Both modes are timed in the same process, interleaved, and the better of
 ``--repeats`` rounds is kept, because the CPU is shared. Prints TF version, thread settings and XLA state;
 ``--json`` writes ``{"<gcn>": {"samples_per_s": float (the faster mode), "samples_per_s_xla": ..,
-"samples_per_s_no_xla": .., "xla_speedup": ..}}``. Never fails on speed.
+"samples_per_s_no_xla": .., "xla_speedup": ..}}``. ``--reference DIR`` (a checkout of tamasino52/GraphSH and an
+installed torch) also times the reference's own model and training step (MSE, Adam, clip_grad_norm_ 1.0, as its
+main_gcn.py) in the same process, interleaved with ours, and prints our speed as a ratio of it. Never fails on
+speed.
 """
 from __future__ import annotations
 
@@ -37,6 +41,8 @@ def parse_args(argv=None):
     p.add_argument("--steps", type=int, default=30, help="timed steps per round")
     p.add_argument("--repeats", type=int, default=2, help="rounds per mode; the best is kept")
     p.add_argument("--xla", choices=["both", "on", "off"], default="both")
+    p.add_argument("--reference", default=None, metavar="DIR",
+                   help="checkout of tamasino52/GraphSH: time its PyTorch training step too (needs torch)")
     p.add_argument("--json", default=None)
     return p.parse_args(argv)
 
@@ -69,6 +75,47 @@ def _trainer(gcn: str, args, jit: bool):
     return timed
 
 
+def _torch_trainer(gcn: str, args):
+    """The reference's train step (its models/graph_sh.py, run from ``args.reference``, never copied)."""
+    import numpy as np
+    import torch
+
+    sys.path.insert(0, str(Path(args.reference).resolve()))
+    from common.graph_utils import adj_mx_from_edges  # noqa: the reference's own modules
+    from models.graph_sh import GraphSH
+
+    from graphsh_tf import skeleton as sk
+
+    torch.manual_seed(0)
+    adj = adj_mx_from_edges(16, [list(e) for e in sk.H36M16.edges], sparse=False)
+    groups = [[2, 3], [5, 6], [1, 4], [0, 7], [8, 9], [14, 15], [11, 12], [10, 13]]
+    model = GraphSH(adj, args.hid_dim, groups, num_layers=args.stacks, p_dropout=0.25, gcn_type=gcn)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    loss_fn = torch.nn.MSELoss()
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(size=(args.batch_size, 16, 2)).astype(np.float32))
+    y = torch.from_numpy(rng.normal(scale=0.2, size=(args.batch_size, 16, 3)).astype(np.float32))
+    model.train()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1)
+        opt.step()
+
+    for _ in range(3):
+        step()
+
+    def timed() -> float:
+        t = time.perf_counter()
+        for _ in range(args.steps):
+            step()
+        return args.steps * args.batch_size / (time.perf_counter() - t)
+
+    return timed
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import tensorflow as tf
@@ -82,11 +129,17 @@ def main(argv=None) -> int:
     results = {}
     for gcn in args.gcn:
         trainers = {jit: _trainer(gcn, args, jit) for jit in modes}
-        best = {jit: 0.0 for jit in modes}
+        if args.reference:
+            trainers["reference"] = _torch_trainer(gcn, args)
+        best = {jit: 0.0 for jit in trainers}
         for _ in range(args.repeats):
-            for jit in modes:  # interleaved: both modes see the same CPU contention
+            for jit in trainers:  # interleaved: every mode sees the same CPU contention
                 best[jit] = max(best[jit], trainers[jit]())
+        ref = best.pop("reference", None)
         row = {"samples_per_s": round(max(best.values()), 1)}
+        if ref:
+            row["reference_samples_per_s"] = round(ref, 1)
+            row["speed_vs_reference"] = round(max(best.values()) / ref, 3)
         if True in best:
             row["samples_per_s_xla"] = round(best[True], 1)
         if False in best:
