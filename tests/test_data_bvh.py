@@ -170,3 +170,17 @@ def test_loading_all_bandai_clips_takes_seconds():
     assert len(data.train) > 30000 and len(data.test) > 2000
     assert elapsed < 30.0, f"loading took {elapsed:.1f} s"
     assert "bow" in set(data.train.actions) | set(data.test.actions)
+
+
+@pytest.mark.parametrize("declared", ["3", "0", "-5", "7", "2.5"])
+def test_frames_line_must_match_the_data(tmp_path, declared):
+    """A 'Frames:' line that disagrees with the frame lines is an error naming the file, the line and the fix
+    (it used to be believed when lower than the data)."""
+    lines = FIXTURE.read_text().splitlines()
+    idx = next(i for i, line in enumerate(lines) if line.strip().lower().startswith("frames:"))
+    lines[idx] = f"Frames: {declared}"
+    path = tmp_path / "frames.bvh"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(bvh.BvhError, match=r"frames\.bvh:\d+: .*(Frames|frame)") as err:
+        bvh.parse_bvh(path)
+    assert "\n" not in str(err.value)

@@ -195,3 +195,11 @@ def test_bad_joint_count_names_file_count_and_accepted(tmp_path, joints):
     np.savez_compressed(tmp_path / "data_2d_h36m_gt.npz", positions_2d=views)
     with pytest.raises(DataError, match=rf"shape \(\d+, {joints}, 2\).*\(16, 17, 32\)"):
         load_data(f"h36m:{tmp_path}")
+
+
+@pytest.mark.parametrize("scale,word", [(1000.0, "millimetres"), (100.0, "centimetres"), (1e-3, "not a human")])
+def test_3d_in_the_wrong_unit_is_named(tmp_path, scale, word):
+    pos = {s: {a: v * scale for a, v in acts.items()} for s, acts in make_3d().items()}
+    np.savez_compressed(tmp_path / "data_3d_h36m.npz", positions_3d=pos)
+    with pytest.raises(DataError, match=rf"data_3d_h36m.npz: subject S1 action .*{word}"):
+        load_data(f"h36m:{tmp_path}")

@@ -173,12 +173,15 @@ def parse_bvh(path: Union[str, os.PathLike], text: Optional[str] = None) -> BvhC
         num_frames = int(header["frames"])
         frame_time = float(header["frame time"])
     except ValueError:
-        raise fail(i, f"bad Frames/Frame Time values {header}") from None
+        raise fail(i, f"bad Frames/Frame Time values {header}: 'Frames:' takes a whole number and 'Frame Time:' "
+                   "seconds per frame (e.g. 0.0333333)") from None
+    if num_frames < 1 or not frame_time > 0:
+        raise fail(i, f"Frames: {num_frames} and Frame Time: {frame_time} must be >= 1 and > 0")
     num_channels = sum(len(c) for c in channels)
     rows = [(k + 1, ln) for k, ln in enumerate(lines[i:], start=i) if ln.strip()]
-    if len(rows) < num_frames:
-        raise fail(len(lines), f"Frames: {num_frames} declared but only {len(rows)} frame lines present")
-    rows = rows[:num_frames]
+    if len(rows) != num_frames:
+        raise fail(len(lines), f"'Frames: {num_frames}' declared but {len(rows)} frame lines present; fix the "
+                   f"Frames: line to {len(rows)} (or restore the missing lines)")
     flat = " ".join(ln for _, ln in rows).split()
     if len(flat) != num_frames * num_channels:
         for line_no, ln in rows:

@@ -87,7 +87,25 @@ def _check_3d(path: Path, subject: str, action: str, positions) -> np.ndarray:
     check_finite(positions, where + " positions_3d", "remove or repair the frames")
     if positions.shape[1] == 32:
         positions = positions[:, list(sk.H36M32_TO_17)]
+    _check_units(positions, where)
     return positions
+
+
+def _check_units(positions17: np.ndarray, where: str) -> None:
+    """Human bones are metres in VideoPose3D files: the median thigh + shin (hip→knee→foot, 17-joint indices)
+    of a sequence must be a human 0.3-1.4 m; millimetres (x1000) or centimetres (x100) are named with the fix."""
+    leg = (np.linalg.norm(positions17[:, 2] - positions17[:, 1], axis=-1)
+           + np.linalg.norm(positions17[:, 3] - positions17[:, 2], axis=-1))
+    median = float(np.median(leg))
+    if 0.3 <= median <= 1.4:
+        return
+    if 300.0 <= median <= 1400.0:
+        hint = "values look like millimetres; VideoPose3D files are metres: divide positions_3d by 1000"
+    elif 30.0 <= median <= 140.0:
+        hint = "values look like centimetres; VideoPose3D files are metres: divide positions_3d by 100"
+    else:
+        hint = "not a human leg in metres; check the unit and the joint order (Hip, RHip, RKnee, RFoot, ...)"
+    raise DataError(f"{where}: positions_3d has a median hip-knee-foot length of {median:.4g}; {hint}")
 
 
 def _check_2d(path: Path, subject: str, action: str, views, num_frames: int) -> List[np.ndarray]:
