@@ -42,3 +42,27 @@ def test_main_writes_png(tmp_path, capsys):
 def test_main_bad_keypoints_for_synthetic(capsys):
     assert data_inspect.main(["--data", "synthetic", "--keypoints", "cpn_ft_h36m_dbb"]) != 0
     assert "only available for Human3.6M" in capsys.readouterr().err
+
+
+def test_cli_converter_output_loads_with_16_joint_gt_and_bad_count_is_one_line(tmp_path):
+    """The VideoPose3D writer's files (16-joint GT 2D, as SemGCN/the reference write them) load through inspect;
+    a 2D file with another joint count fails with one line naming file, count and the accepted counts."""
+    import numpy as np
+
+    from graphsh_tf.data.videopose3d import convert
+
+    out = tmp_path / "vp3d"
+    stats = convert("synthetic", out)
+    assert stats["train_frames"] > 0 and stats["test_frames"] > 0
+    proc = run("--data", f"h36m:{out}")
+    assert proc.returncode == 0, proc.stderr
+    assert "joints=16" in proc.stdout.splitlines()[0]
+    with np.load(out / "data_2d_h36m_gt.npz", allow_pickle=True) as f:  # our own file, written above
+        pos2d, meta = f["positions_2d"].item(), f["metadata"].item()
+    assert meta["num_joints"] == 16
+    bad = {s: {a: [v[:, :15] for v in views] for a, views in acts.items()} for s, acts in pos2d.items()}
+    np.savez_compressed(out / "data_2d_h36m_gt.npz", positions_2d=bad, metadata={**meta, "num_joints": 15})
+    proc = run("--data", f"h36m:{out}")
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode != 0 and len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "data_2d_h36m_gt.npz" in lines[0] and "num_joints=15" in lines[0] and "16, 17, 32" in lines[0]
