@@ -36,14 +36,19 @@ def test_deterministic_and_seed_dependent(data):
     assert not np.allclose(other.train.poses_3d[:100], data.train.poses_3d[:100])
 
 
-def test_bone_lengths_constant_within_a_subject(data):
-    rows = np.char.startswith(data.train.sequences.astype(str), "syn2/")
-    p = data.train.poses_3d[rows]
-    for j, parent in sk.H36M16.edges:
-        length = np.linalg.norm(p[:, j] - p[:, parent], axis=-1)
-        assert length.std() < 0.05, sk.H36M16.joint_names[j]
-    thigh = np.linalg.norm(p[:, 2] - p[:, 1], axis=-1).mean()
+def test_bone_lengths_constant_within_a_sequence_and_varied_across(data):
+    """Each sequence is one rigid body; bodies differ between sequences (proportions, hip/shoulder widths)."""
+    seqs = data.train.sequences.astype(str)
+    hips = []
+    for seq in sorted(set(s for s in seqs if s.startswith("syn2/")))[:12]:
+        p = data.train.poses_3d[seqs == seq]
+        for j, parent in sk.H36M16.edges:
+            length = np.linalg.norm(p[:, j] - p[:, parent], axis=-1)
+            assert length.std() < 0.05, (seq, sk.H36M16.joint_names[j])
+        hips.append(np.linalg.norm(p[0, 1] - p[0, 0]))
+    thigh = np.linalg.norm(data.train.poses_3d[:, 2] - data.train.poses_3d[:, 1], axis=-1).mean()
     assert 380 < thigh < 520
+    assert max(hips) / min(hips) > 1.3
 
 
 def test_2d_inside_the_image_and_upright_in_camera(data):

@@ -2,7 +2,8 @@
 
 No file is read. A kinematic chain on the H36M16 layout with Human3.6M-like bone lengths (thigh and shin ~450 mm,
 upper arm ~280, forearm ~250, hip half-width ~130, spine ~230 + 250, neck/head ~230, shoulder ~150) is scaled per
-subject (overall height and per-bone jitter). Every bone has three angles (flexion about x, abduction about y, twist
+subject (overall height and per-bone jitter) and again per sequence (bone lengths x U(0.88, 1.12), hip and shoulder
+widths x U(0.5, 1.1)). Every bone has three angles (flexion about x, abduction about y, twist
 about z, applied twist first) relative to its parent bone, clipped to joint limits. Motions are sums of sinusoids of
 those angles: ``Walking``, ``Running``, ``ArmWaving``, ``Bending``, ``Squatting``, ``Reaching`` (the action names),
 each with per-sequence amplitude scaling and random low-frequency perturbations of every angle, so the pose space is
@@ -171,6 +172,11 @@ def pose_sequence(motion: str, offsets: np.ndarray, num_frames: int, fps: float,
     return pos
 
 
+#: Joints whose offset from the parent is a body width (hips, shoulders): people (and motion-capture marker
+#: conventions) differ most there, e.g. the Bandai-Namco skeleton's hip half-width is ~70 mm, Human3.6M's ~130 mm.
+_WIDTH_JOINTS = (1, 4, 10, 13)
+
+
 def subject_offsets(rng: np.random.Generator) -> np.ndarray:
     """Rest offsets ``(16, 3)`` scaled for one subject: overall U(0.88, 1.12), each bone x U(0.95, 1.05)
     (left/right symmetric)."""
@@ -180,16 +186,28 @@ def subject_offsets(rng: np.random.Generator) -> np.ndarray:
     return REST_OFFSETS * rng.uniform(0.88, 1.12) * per_bone[:, None]
 
 
+def body_offsets(subject: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One sequence's body: the subject's offsets with each bone length x U(0.88, 1.12) and the hip and shoulder
+    widths x U(0.5, 1.1) (left/right symmetric), so a model sees many proportions, not five bodies."""
+    per_bone = rng.uniform(0.88, 1.12, size=16)
+    per_bone[list(_WIDTH_JOINTS)] = rng.uniform(0.5, 1.1, size=len(_WIDTH_JOINTS))
+    for left, right in zip(sk.H36M16.joints_left, sk.H36M16.joints_right):
+        per_bone[left] = per_bone[right]
+    return subject * per_bone[:, None]
+
+
 def subject_poses(subject: str, num_poses: int, rng: np.random.Generator, seq_len: int = 100,
                   fps: float = 25.0) -> List[Tuple[str, np.ndarray]]:
-    """Sequences ``[(motion, world poses (T, 16, 3) mm)]`` of one subject, ``num_poses`` poses in total, placed at
-    random positions of the capture area (within 1 m of the centre) with the pelvis at standing height."""
-    offsets = subject_offsets(rng)
-    leg = -(offsets[2, 2] + offsets[3, 2])
+    """Sequences ``[(motion, world poses (T, 16, 3) mm)]`` of one subject, ``num_poses`` poses in total, each
+    sequence with its own body proportions (:func:`body_offsets`), placed at random positions of the capture area
+    (within 1 m of the centre) with the pelvis at standing height."""
+    base = subject_offsets(rng)
     out, count, k = [], 0, 0
     while count < num_poses:
         motion = MOTIONS[k % len(MOTIONS)]
         n = min(seq_len, num_poses - count)
+        offsets = body_offsets(base, rng)
+        leg = -(offsets[2, 2] + offsets[3, 2])
         poses = pose_sequence(motion, offsets, n, fps, rng)
         r, a = 1000.0 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
         poses += np.array([r * np.cos(a), r * np.sin(a), leg + 30.0])
