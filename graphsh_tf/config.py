@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict
 
+from graphsh_tf.io import read_json
 from graphsh_tf.skeleton import NUM_JOINTS
 
 #: Graph convolutions, named as in the reference implementation (tamasino52/GraphSH).
@@ -14,7 +15,7 @@ GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modula
 #: The graph convolutions whose weights come in two sets (a joint itself / its neighbours).
 DECOUPLED_GCN_TYPES = ("dc_vanilla", "dc_preagg", "semantic", "modulated")
 ARCHS = ("graphsh", "seqres")
-#: Distribution strategies understood by :mod:`graphsh_tf.training`.
+#: Distribution strategies understood by :mod:`graphsh_tf.train.strategy`.
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 #: ``staircase``: ``lr * lr_gamma ** (step // lr_decay_steps)`` (the paper's); ``cosine``: cosine decay to 0 over
 #: the whole run. Both after ``warmup_steps`` of linear warm-up.
@@ -220,6 +221,50 @@ class DataConfig(_JsonConfig):
 
         return load_data(self.spec, keypoints=self.keypoints, downsample=self.downsample, seed=self.seed,
                          **self.options).to_16_joints()
+
+
+@dataclass
+class RunConfig:
+    """The ``config.json`` of a training run, one schema: ``{"model": ModelConfig, "train": TrainConfig,
+    "data": DataConfig fields + "summary"}`` (``summary``: the loaded data's one-line description).
+    :mod:`graphsh_tf.run` owns the file; this is its document."""
+
+    model: ModelConfig
+    train: TrainConfig
+    data: DataConfig
+    summary: str = ""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"model": self.model.to_dict(), "train": self.train.to_dict(),
+                "data": {**self.data.to_dict(), "summary": self.summary}}
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any], source: str = "config.json") -> "RunConfig":
+        if not isinstance(d, dict) or not {"model", "train", "data"} <= set(d):
+            raise ConfigError(f"{source}: expected the keys model, train, data (a run written by training/fit.py); "
+                              "re-create the run")
+        train = TrainConfig.from_dict(d["train"], source)
+        return cls(ModelConfig.from_dict(d["model"], source), train,
+                   DataConfig.from_run_section(d["data"], train.seed, source), str(d["data"].get("summary", "")))
+
+    @staticmethod
+    def read_document(path, error=None) -> Dict[str, Any]:
+        """The raw JSON object of a config.json (``error``: the exception class to raise, default ConfigError)."""
+        error = error or ConfigError
+        doc = read_json(path, error, "pass a run directory written by training/fit.py (or re-create the run)")
+        if not isinstance(doc, dict) or not {"model", "train", "data"} <= set(doc):
+            raise error(f"{path}: expected keys model, train, data; re-create the run (training/fit.py)")
+        return doc
+
+    @classmethod
+    def read(cls, path) -> "RunConfig":
+        return cls.from_dict(cls.read_document(path), str(path))
+
+    @staticmethod
+    def read_model(path) -> ModelConfig:
+        """The ModelConfig of a config.json: its ``model`` section (or the whole file, for a bare ModelConfig)."""
+        d = read_json(path, ConfigError, "re-create the run's config.json (training/fit.py)")
+        return ModelConfig.from_dict(d.get("model", d) if isinstance(d, dict) else d, source=str(path))
 
 
 #: Named training recipes (``fit.py --recipe``). ``paper``: the paper's and the reference's recipe. ``fast``: the

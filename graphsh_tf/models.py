@@ -14,7 +14,7 @@ from typing import Union
 import numpy as np
 import tf_keras as keras
 
-from graphsh_tf.config import ConfigError, ModelConfig
+from graphsh_tf.config import ConfigError, ModelConfig, RunConfig
 from graphsh_tf.io import atomic_save
 from graphsh_tf.layers import CUSTOM_OBJECTS, graph_conv_block, graph_hourglass, se_block
 from graphsh_tf.layers.graph_conv import GraphConv, torch_dense
@@ -238,8 +238,4 @@ def load_model(path: Union[str, Path], config: Union[ModelConfig, None] = None) 
 
 
 def _config_from_run(cfg_file: Path) -> ModelConfig:
-    try:
-        d = json.loads(cfg_file.read_text())
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{cfg_file}: not valid JSON ({e})") from None
-    return ModelConfig.from_dict(d.get("model", d), source=str(cfg_file))
+    return RunConfig.read_model(cfg_file)
