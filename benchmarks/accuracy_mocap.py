@@ -96,7 +96,9 @@ def main(argv=None) -> int:
     split = {"test_styles": list(TEST_STYLES), "frame_step": args.frame_step}
     if not stamp.is_file() or json.loads(stamp.read_text()) != split:
         stats = convert(f"bvh:{DATASET}", vp3d, test_styles=TEST_STYLES, frame_step=args.frame_step)
-        stamp.write_text(json.dumps(split))
+        from graphsh_tf.io import write_json
+
+        write_json(stamp, split)
         print(f"wrote VideoPose3D files to {vp3d}: {stats}", flush=True)
     data_cfg = DataConfig(spec=f"h36m:{vp3d}")
     data = data_cfg.load()
@@ -144,7 +146,9 @@ def main(argv=None) -> int:
     result["n_train"], result["n_test"] = len(data.train), len(data.test)
     print(json.dumps(result, indent=1), flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+        from graphsh_tf.io import write_json
+
+        write_json(args.json, result)
     return 0
 
 
