@@ -2,7 +2,7 @@
 
     python benchmarks/tflite_formulations.py [--models preagg64,semgconv64] [--rounds 10] [--runs 300] [--json F]
 
-Formulations (graphsh_tf.export): ``conv`` (per-joint weights as one grouped 1x1 CONV_2D, joint mixing as
+Formulations (graphsh_tf.lite.folded): ``conv`` (per-joint weights as one grouped 1x1 CONV_2D, joint mixing as
 FULLY_CONNECTED over channel-major tensors, BN/bias/ReLU folded — the export default), ``bmm`` (per-joint
 BATCH_MATMUL), ``split_fc`` (one FULLY_CONNECTED per joint), ``keras`` (the Keras graph converted as is: BN not
 folded by us, BATCH_MATMUL with transposes, constant-LHS matmuls for mixing/pooling). For shared-weight convolutions
@@ -15,7 +15,6 @@ Random weights: latency does not depend on their values. Prints a markdown table
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ MODELS = {"preagg64": dict(gcn="dc_preagg", hid_dim=64, num_stacks=4),
 
 
 def build_variants(name: str, formulations, variants) -> dict:
-    from graphsh_tf import export
+    from graphsh_tf.lite.convert import convert
     from graphsh_tf.models import build_model
 
     model = build_model(**MODELS[name])
@@ -42,7 +41,7 @@ def build_variants(name: str, formulations, variants) -> dict:
             continue
         for v in variants:
             try:
-                out[(f, v)] = export.convert(model, v, representative=rep, formulation=f)
+                out[(f, v)] = convert(model, v, representative=rep, formulation=f)
             except Exception as e:  # noqa: BLE001 - a formulation the converter rejects is a result too
                 print(f"{name} {f} {v}: conversion failed ({type(e).__name__}: {str(e)[:120]})", file=sys.stderr)
     return out
@@ -80,7 +79,8 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
-    from graphsh_tf.tflite_run import host_info, model_ops
+    from graphsh_tf.lite.bench import host_info
+    from graphsh_tf.lite.runtime import model_ops
 
     result = {"host": host_info(), "settings": vars(args), "models": {}}
     for name in args.models.split(","):
@@ -99,9 +99,9 @@ def main(argv=None) -> int:
             print(f"| {f} | {v} | {t:.1f} | {ratio:.2f} | {len(ops)} | {len(blobs[(f, v)])} |")
         result["models"][name] = rows
     if args.json:
-        from graphsh_tf.tflite_meta import write_atomic
+        from graphsh_tf.io import write_json
 
-        write_atomic(args.json, (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
+        write_json(args.json, result)
     return 0
 
 

@@ -14,7 +14,7 @@ _LAZY = {
     "ModelConfig": "graphsh_tf.config",
     "build_model": "graphsh_tf.models",
     "load_model": "graphsh_tf.models",
-    "Lifter": "graphsh_tf.keypoints",
+    "Lifter": "graphsh_tf.lite.lifter",
 }
 
 

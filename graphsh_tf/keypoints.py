@@ -26,15 +26,12 @@ this file 1:1; tools/write_golden.py checks both agree.
 """
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 
 from graphsh_tf import skeleton
-from graphsh_tf.data.normalize import normalize_screen_coordinates
+from graphsh_tf.data.normalize import dequantize, normalize_screen_coordinates, quantize  # noqa: F401 (codec)
 
 
 class KeypointError(ValueError):
@@ -156,18 +153,6 @@ def adapt(kpts, layout: str, scores=None, min_score: float = 0.0) -> Tuple[np.nd
 
 # --- model input / output ----------------------------------------------------------------------------------------
 
-def quantize(x, scale: float, zero_point: int) -> np.ndarray:
-    """int8 ``q = clip(round(x / scale) + zero_point, -128, 127)``; ties round away from zero (as TFLite does)."""
-    v = np.asarray(x, dtype=np.float64) / float(scale)
-    r = np.sign(v) * np.floor(np.abs(v) + 0.5)
-    return np.clip(r + int(zero_point), -128, 127).astype(np.int8)
-
-
-def dequantize(q, scale: float, zero_point: int) -> np.ndarray:
-    """``(q - zero_point) * scale`` as float32 (computed in float64)."""
-    return ((np.asarray(q, dtype=np.float64) - int(zero_point)) * float(scale)).astype(np.float32)
-
-
 def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=None, min_score: float = 0.0,
                   quant: Optional[dict] = None) -> np.ndarray:
     """Detector pixels → model input.
@@ -193,120 +178,23 @@ def decode_output(raw, quant: Optional[dict] = None) -> np.ndarray:
     """Model output ``(..., 16, 3)`` (already mm) → float32 mm; int8 outputs are dequantized with ``quant``."""
     a = np.asarray(raw)
     if a.ndim < 2 or a.shape[-2:] != (H36M.num_joints, 3):
-        raise KeypointError(f"model output: expected shape (..., 16, 3), got {a.shape}")
+        raise KeypointError(f"model output: expected shape (..., {H36M.num_joints}, 3), got {a.shape}")
     if quant is None:
         return a.astype(np.float32)
     return dequantize(a, quant["scale"], quant["zero_point"])
 
 
-# --- sidecar + Lifter ---------------------------------------------------------------------------------------------
+# --- moved: the phone runtime is graphsh_tf.lite.lifter (kept importable from here) --------------------------------
 
-SIDECAR_FORMAT = "graphsh-tflite/1"
-NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w"
-
-
-def sidecar_path(tflite_path) -> Path:
-    """``graphsh_fp32.tflite`` → ``graphsh_fp32.json``."""
-    return Path(tflite_path).with_suffix(".json")
+_MOVED = {"Lifter": "graphsh_tf.lite.lifter", "read_sidecar": "graphsh_tf.lite.lifter",
+          "sidecar_path": "graphsh_tf.lite.metadata", "SIDECAR_FORMAT": "graphsh_tf.lite.metadata",
+          "NORMALIZATION": "graphsh_tf.lite.metadata"}
 
 
-def _tensor_spec(meta: dict, key: str, shape: list, source: str) -> Optional[dict]:
-    """Validated quantization dict (or None) of ``meta[key]``."""
-    spec = meta.get(key)
-    if not isinstance(spec, dict):
-        raise KeypointError(f"{source}: field '{key}' missing; re-export the model with tflite/convert.py")
-    if list(spec.get("shape", [])) != shape:
-        raise KeypointError(f"{source}: field '{key}.shape' is {spec.get('shape')}, expected {shape}")
-    dtype = spec.get("dtype")
-    quant = spec.get("quantization")
-    if dtype not in ("float32", "int8"):
-        raise KeypointError(f"{source}: field '{key}.dtype' is {dtype!r}, expected 'float32' or 'int8'")
-    if dtype == "int8":
-        if not (isinstance(quant, dict) and "scale" in quant and "zero_point" in quant and float(quant["scale"]) > 0):
-            raise KeypointError(f"{source}: field '{key}.quantization' must be {{'scale': >0, 'zero_point': int}} "
-                                f"for an int8 tensor, got {quant!r}")
-        return {"scale": float(quant["scale"]), "zero_point": int(quant["zero_point"])}
-    return None
+def __getattr__(name):  # lazy: graphsh_tf.lite.lifter imports this module (the adapters), not the other way round
+    if name in _MOVED:
+        import importlib
 
-
-def read_sidecar(tflite_path) -> dict:
-    """Validated sidecar JSON of a ``.tflite`` file; adds ``"_input_quant"`` and ``"_output_quant"``."""
-    path = sidecar_path(tflite_path)
-    if not path.is_file():
-        raise KeypointError(f"{path}: sidecar JSON not found next to {tflite_path}; export writes it (copy it along)")
-    try:
-        meta = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise KeypointError(f"{path}: not valid JSON ({e}); re-export the model") from None
-    if not isinstance(meta, dict) or meta.get("format") != SIDECAR_FORMAT:
-        got = meta.get("format") if isinstance(meta, dict) else None
-        raise KeypointError(f"{path}: field 'format' is {got!r}, expected {SIDECAR_FORMAT!r}")
-    if meta.get("layout") != "h36m16":
-        raise KeypointError(f"{path}: field 'layout' is {meta.get('layout')!r}, expected 'h36m16'")
-    meta["_input_quant"] = _tensor_spec(meta, "input", [1, H36M.num_joints, 2], str(path))
-    meta["_output_quant"] = _tensor_spec(meta, "output", [1, H36M.num_joints, 3], str(path))
-    norm = str(meta["input"].get("normalization", NORMALIZATION)).replace(" ", "")
-    if norm != NORMALIZATION.replace(" ", ""):
-        raise KeypointError(f"{path}: field 'input.normalization' is {meta['input'].get('normalization')!r}; "
-                            f"this runtime implements only {NORMALIZATION!r}")
-    if meta["output"].get("unit", "mm") != "mm":
-        raise KeypointError(f"{path}: field 'output.unit' is {meta['output'].get('unit')!r}, expected 'mm'")
-    return meta
-
-
-class Lifter:
-    """One call from detector pixels to root-relative 3D joints in mm, with a ``.tflite`` + sidecar JSON.
-
-    >>> lifter = Lifter("runs/x/graphsh_fp32.tflite", layout="coco17")
-    >>> joints_mm = lifter(keypoints_px, image_size=(1280, 720), scores=scores)   # (16, 3)
-
-    ``last_confidence`` holds the per-joint confidences ``(16,)`` / ``(N, 16)`` of the last call.
-    """
-
-    def __init__(self, tflite_path, layout: str = "coco17", num_threads: int = 1, min_score: float = 0.0):
-        if layout not in ADAPTERS:
-            raise KeypointError(f"unknown keypoint layout {layout!r}; use one of {sorted(ADAPTERS)}")
-        if not os.path.isfile(tflite_path):
-            raise KeypointError(f"{tflite_path}: model file not found")
-        self.meta = read_sidecar(tflite_path)
-        self.layout = layout
-        self.min_score = float(min_score)
-        from ai_edge_litert.interpreter import Interpreter
-
-        self._interpreter = Interpreter(model_path=str(tflite_path), num_threads=int(num_threads))
-        try:
-            self._runner = self._interpreter.get_signature_runner("lift")
-        except ValueError as e:
-            raise KeypointError(f"{tflite_path}: no signature 'lift' ({e}); re-export the model") from None
-        self._in_name = self.meta["input"].get("name", "keypoints_2d")
-        self._out_name = self.meta["output"].get("name", "joints_3d")
-        self._check_signature(tflite_path)
-        self.last_confidence: Optional[np.ndarray] = None
-
-    def _check_signature(self, tflite_path) -> None:
-        """The sidecar's tensor names and dtypes must be those of the model's "lift" signature."""
-        for key, details in (("input", self._runner.get_input_details()),
-                             ("output", self._runner.get_output_details())):
-            name = self.meta[key].get("name", "keypoints_2d" if key == "input" else "joints_3d")
-            if name not in details:
-                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.name' is {name!r} but the 'lift' "
-                                    f"signature has {sorted(details)}; re-export the model")
-            actual = np.dtype(details[name]["dtype"]).name
-            if actual != self.meta[key]["dtype"]:
-                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.dtype' is "
-                                    f"{self.meta[key]['dtype']!r} but the model's tensor is {actual!r}")
-
-    def __call__(self, keypoints_px, image_size: Sequence[float], scores=None) -> np.ndarray:
-        """``(K, 2|3)`` → ``(16, 3)`` mm, or ``(N, K, 2|3)`` → ``(N, 16, 3)`` (run one pose at a time)."""
-        if len(image_size) != 2:
-            raise KeypointError(f"image_size: expected (width, height) in pixels, got {image_size!r}")
-        w, h = float(image_size[0]), float(image_size[1])
-        single = np.ndim(keypoints_px) == 2
-        x = prepare_input(keypoints_px, w, h, self.layout, scores, self.min_score, self.meta["_input_quant"])
-        _, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)
-        self.last_confidence = conf
-        out = np.empty((x.shape[0], H36M.num_joints, 3), dtype=np.float32)
-        for i in range(x.shape[0]):
-            raw = self._runner(**{self._in_name: x[i:i + 1]})[self._out_name]
-            out[i] = decode_output(raw, self.meta["_output_quant"])[0]
-        return out[0] if single else out
+        module = importlib.import_module(_MOVED[name])
+        return getattr(module, "FORMAT" if name == "SIDECAR_FORMAT" else name)
+    raise AttributeError(f"module 'graphsh_tf.keypoints' has no attribute {name!r}")

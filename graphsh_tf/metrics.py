@@ -9,7 +9,8 @@
 * :func:`evaluate_predictions` gathers them (overall and per action) and :func:`per_action_markdown` prints the
   paper's Tables 4-5 layout.
 
-All pose arrays are ``(N, J, 3)`` in millimetres. This is the one code path for Keras and ``.tflite`` predictions.
+All pose arrays are ``(N, J, 3)`` in millimetres. Predictions of any model reach these through
+:func:`graphsh_tf.evaluate.score` (which centres them on the root first).
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Files that summarise a run: eval.json / eval.md, curves.png (training curves) and skeletons.png (3D poses)."""
+"""Figures that summarise a run: curves.png (training curves) and skeletons.png (3D poses).
+
+eval.json / eval.md are written by :func:`graphsh_tf.evaluate.write_eval` (re-exported here)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Dict, List, Sequence
 
@@ -9,27 +10,8 @@ import numpy as np
 
 from graphsh_tf import metrics
 from graphsh_tf import skeleton as sk
-from graphsh_tf.training_eval import public_result
-from graphsh_tf.training_rundir import atomic_save, atomic_write_text
-
-
-def write_eval(result: Dict, json_path, md_path=None, title: str = "") -> None:
-    """eval.json (stable keys, see :func:`graphsh_tf.training_eval.evaluate_on_data`) and the markdown tables."""
-    doc = public_result(result)
-    atomic_write_text(json_path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    if md_path is not None:
-        atomic_write_text(md_path, eval_markdown(doc, title))
-
-
-def eval_markdown(result: Dict, title: str = "") -> str:
-    """Per-action table (paper Tables 4-5 layout) plus one line of pooled numbers."""
-    text = metrics.per_action_markdown(result, title)
-    mean_pose = result.get("mean_pose_mpjpe_mm")
-    text += (f"\nPooled over {result['n_poses']} poses: MPJPE {result['mpjpe_mm']:.1f} mm, "
-             f"P-MPJPE {result['p_mpjpe_mm']:.1f} mm, PCK@150mm {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
-             + (f", mean-pose baseline {mean_pose:.1f} mm" if mean_pose is not None else "")
-             + (" (flip test)" if result.get("flip_test") else "") + "\n")
-    return text
+from graphsh_tf.evaluate import eval_markdown, write_eval  # noqa: F401  (re-exported)
+from graphsh_tf.io import atomic_save
 
 
 def _plt():
@@ -78,7 +60,7 @@ def plot_skeletons(pred_mm: np.ndarray, true_mm: np.ndarray, path, skeleton: sk.
                 # camera x right, y down, z forward → plot x, z (depth), -y (up)
                 ax.plot(seg[:, 0], seg[:, 2], -seg[:, 1], color=color, lw=1.5,
                         label=label if child == skeleton.edges[0][0] else None)
-        err = float(np.linalg.norm(pred_mm[i] - true_mm[i], axis=-1).mean())
+        err = metrics.mpjpe(pred_mm[i:i + 1], true_mm[i:i + 1])
         ax.set_title(f"#{i}: {err:.0f} mm", fontsize=9)
         lim = 900
         ax.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim))

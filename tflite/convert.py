@@ -16,7 +16,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run_dir", help="training run directory (config.json + best.weights.h5)")
     ap.add_argument("--out", default=None, help="output folder (default RUN_DIR/tflite)")
-    ap.add_argument("--variants", default="fp32,fp16,drq,int8,qat_int8", help="comma-separated variants")
+    ap.add_argument("--variants", default=None, help="comma-separated variants (default: all five)")
     ap.add_argument("--io", choices=("float", "int8"), default="float", help="input/output type of int8 models")
     ap.add_argument("--batch", type=int, default=1, help="fixed batch size of the exported graph")
     ap.add_argument("--qat-steps", type=int, default=300, help="quantization-aware fine-tuning steps")
@@ -27,9 +27,10 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=None, help="override the run's data spec (e.g. synthetic)")
     ap.add_argument("--formulation", default="conv", help="conv (default), bmm, split_fc or keras")
     args = ap.parse_args(argv)
-    from graphsh_tf.export import export_run
+    from graphsh_tf.lite.export import export_run
+    from graphsh_tf.lite.metadata import VARIANTS
 
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else list(VARIANTS)
     try:
         if args.batch < 1:
             raise ValueError(f"--batch {args.batch}: must be >= 1")

@@ -16,19 +16,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import graphsh_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 
-ORDER = ("fp32", "fp16", "drq", "int8", "qat_int8")
-
-
-def _files(folder: Path, names):
-    files = sorted(folder.glob("*.tflite"), key=lambda p: (p.stem.replace("graphsh_", "") not in ORDER,
-                                                        ORDER.index(p.stem.replace("graphsh_", ""))
-                                                        if p.stem.replace("graphsh_", "") in ORDER else 0, p.name))
-    if names:
-        files = [f for f in files if f.stem.replace("graphsh_", "") in names or f.name in names]
-    if not files:
-        raise ValueError(f"{folder}: no .tflite files to validate; run tflite/convert.py first")
-    return files
-
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -40,36 +27,21 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/validate.json)")
     ap.add_argument("--md", default=None, help="markdown output (default RUN_DIR/validate.md)")
     args = ap.parse_args(argv)
-    from graphsh_tf.export import QAT_WEIGHTS, run_config, run_data
-    from graphsh_tf.tflite_meta import write_report
-    from graphsh_tf.models import load_model
-    from graphsh_tf.tflite_run import validate_files, validate_markdown
+    from graphsh_tf import run as rundir
+    from graphsh_tf.lite.metadata import find_tflite, write_report
+    from graphsh_tf.validate import load_qat_float, validate_files, validate_markdown
 
     run = Path(args.run_dir)
+    folder = Path(args.tflite_dir) if args.tflite_dir else rundir.Run(run).tflite_dir
     try:
-        files = _files(Path(args.tflite_dir) if args.tflite_dir else run / "tflite",
-                       [s.strip() for s in args.files.split(",") if s.strip()])
-        cfg = run_config(run)
-        if args.data:
-            cfg["data"] = {**(cfg.get("data") or {}), "spec": args.data}
-        test = run_data(cfg, str(run / "config.json")).test
+        files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()])
+        test = rundir.load_data(run, args.data).test
         x, y = test.poses_2d, test.poses_3d
         if args.limit > 0:
             x, y = x[:args.limit], y[:args.limit]
-        folder = Path(args.tflite_dir) if args.tflite_dir else run / "tflite"
-        own = {}
-        if (folder / QAT_WEIGHTS).exists():
-            from graphsh_tf.models import build_model
-
-            model = load_model(run)
-            qat = build_model(model.graphsh_config)
-            try:
-                qat.load_weights(str(folder / QAT_WEIGHTS))
-            except Exception as e:  # noqa: BLE001 - an unreadable file is a user-facing error
-                raise ValueError(f"{folder / QAT_WEIGHTS}: cannot load the QAT float weights ({type(e).__name__}); "
-                                 "delete it or re-run tflite/convert.py --variants qat_int8") from None
-            own["qat_int8"] = qat
-        result = validate_files(files, load_model(run), x, y, own_float=own)
+        model = rundir.load_model(run)
+        qat = load_qat_float(folder, model.graphsh_config)
+        result = validate_files(files, model, x, y, own_float={"qat_int8": qat} if qat is not None else {})
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ layout), PCK@150mm and AUC (MPI-INF-3DHP style), and the mean-pose baseline.
     python training/evaluate.py runs/x --data mpi_inf_3dhp:/data/3dhp --json 3dhp.json --md 3dhp.md
 
 MODEL is a training run directory, a Keras ``.h5`` model or a ``.tflite`` file; all go through the same metric code
-(graphsh_tf.training_eval.evaluate_on_data). Prints the markdown table and one summary line.
+(graphsh_tf.evaluate.evaluate). Prints the markdown table and one summary line.
 """
 from __future__ import annotations
 
@@ -35,57 +35,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _run_data_defaults(model: Path) -> dict:
-    """The data section of a run directory's config.json ({} for model files)."""
-    if model.is_dir() and (model / "config.json").exists():
-        from graphsh_tf.training_rundir import read_run_config
-
-        return read_run_config(model).get("data", {})
-    return {}
-
-
-def _run_train_seed(model: Path) -> int:
-    from graphsh_tf.training_rundir import read_run_config
-
-    return int((read_run_config(model).get("train") or {}).get("seed", 0))
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        from graphsh_tf import run as rundir
         from graphsh_tf.data.dataset import load_data
-        from graphsh_tf.training_eval import evaluate_on_data, load_predictor
-        from graphsh_tf.training_report import eval_markdown, write_eval
+        from graphsh_tf.evaluate import eval_markdown, evaluate, load_predictor, summary_line, write_eval
+        from graphsh_tf.io import atomic_write_text
 
         model = Path(args.model)
-        run_data = _run_data_defaults(model)
-        spec = args.data or run_data.get("spec", "synthetic")
-        keypoints = args.keypoints or (run_data.get("keypoints", "gt") if not args.data else "gt")
-        downsample = args.downsample or (run_data.get("downsample", 1) if not args.data else 1)
         predict_mm, model_cfg = load_predictor(model)
-        if run_data and not args.data:  # the run's own split: seed and loader options from its config.json
-            from graphsh_tf.config import DataConfig
-
-            section = {**run_data, "keypoints": keypoints, "downsample": downsample}
-            if args.seed is not None:
-                section["seed"] = args.seed
-            data = DataConfig.from_run_section(section, _run_train_seed(model), str(model / "config.json")).load()
+        if model.is_dir() and (model / "config.json").exists() and not args.data:
+            # the run's own split: seed and loader options from its config.json
+            data = rundir.load_data(model, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)
         else:
-            data = load_data(spec, keypoints=keypoints, downsample=downsample,
-                             seed=0 if args.seed is None else args.seed)
-        result = evaluate_on_data(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg)
+            data = load_data(args.data or "synthetic", keypoints=args.keypoints or "gt",
+                             downsample=args.downsample or 1, seed=0 if args.seed is None else args.seed)
+        result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg)
         title = f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
         if args.json:
             write_eval(result, args.json, args.md, title)
         elif args.md:
-            from graphsh_tf.training_rundir import atomic_write_text
-
             atomic_write_text(args.md, eval_markdown(result, title))
         print(eval_markdown(result, title))
-        mp = result["mean_pose_mpjpe_mm"]
-        print(f"{model}: MPJPE {result['mpjpe_mm']:.1f} mm, P-MPJPE {result['p_mpjpe_mm']:.1f} mm, "
-              f"PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
-              + (f", mean-pose baseline {mp:.1f} mm" if mp is not None else "") + f" ({result['n_poses']} poses)")
+        print(f"{model}: {summary_line(result)}, PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f} "
+              f"({result['n_poses']} poses)")
     except ValueError as e:  # ConfigError, DataError, ModelFileError, TFLiteModelError, MetricsInputError...
         print(f"evaluate.py: error: {e}", file=sys.stderr)
         return 2

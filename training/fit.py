@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Train a GraphSH (or SeqRes) lifter: a thin door over :func:`graphsh_tf.training.train`.
+"""Train a GraphSH (or SeqRes) lifter: a thin door over :func:`graphsh_tf.train.loop.train`.
 
     python training/fit.py                                   # synthetic data, short recipe (~10 min on 2 CPU cores)
     python training/fit.py --data h36m:/data/h36m --keypoints cpn_ft_h36m_dbb --out runs/graphsh_cpn
@@ -119,7 +119,7 @@ def main(argv=None) -> int:
         if notes:
             print("synthetic default data: " + ", ".join(notes) + " (short run, ~10 min on 2 CPU cores); "
                   "pass --recipe or the flags to override", flush=True)
-        from graphsh_tf.training import train
+        from graphsh_tf.train.loop import train
 
         train(model_cfg, train_cfg, data_cfg, out, resume=args.resume, deterministic=args.deterministic,
               verbose=2 if args.quiet else None, log=lambda s: print(s, flush=True))

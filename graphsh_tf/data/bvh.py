@@ -19,7 +19,6 @@ becomes Human3.6M's Z-up world frame by a +90° rotation about x: ``(x, y, z) ->
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.io import atomic_write_text
+from graphsh_tf.io import atomic_write_text, read_json
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.types import DataError, PoseData, PoseSet
 from graphsh_tf.data.kinematics import euler_to_matrix, forward_kinematics
@@ -288,12 +287,7 @@ def _map_entry(value) -> Tuple[str, np.ndarray]:
 
 def load_joint_map(path: Union[str, os.PathLike]) -> Dict[str, Union[str, dict]]:
     """Read a user JSON joint map (keys: the 16 H36M16 joint names) and check its form."""
-    try:
-        mapping = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise BvhError(f"{path}: cannot read the joint map ({err.strerror}); check the path") from None
-    except json.JSONDecodeError as err:
-        raise BvhError(f"{path}: not valid JSON (line {err.lineno}: {err.msg}); fix the joint map") from None
+    mapping = read_json(path, BvhError, "pass an existing JSON joint map {\"Hip\": \"Hips\", ...}")
     if not isinstance(mapping, dict):
         raise BvhError(f"{path}: the joint map must be a JSON object {{\"Hip\": \"Hips\", ...}}")
     missing = [n for n in sk.H36M16.joint_names if n not in mapping]

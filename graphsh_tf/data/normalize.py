@@ -5,7 +5,12 @@ the image width, ``y`` scaled by the same factor (``w / 2``) so the aspect ratio
 ``u = 2 * x / w - 1``, ``v = 2 * y / w - h / w``.
 
 Outputs: the network (like the reference) predicts root-relative camera-space joints in metres; data sets carry
-millimetres. ``MM_PER_MODEL_UNIT`` converts between them.
+millimetres. ``MM_PER_MODEL_UNIT`` converts between them (every ``.tflite`` has it folded in: it outputs mm).
+
+int8 tensors (the one codec, used by the TFLite runtime, the keypoint adapters' model input and, mirrored, by the
+Java port android_demo/lifter-core ``Quantization`` and the golden vectors of tools/write_golden.py):
+``q = clip(round(x / scale) + zero_point, -128, 127)`` with ties rounded AWAY FROM ZERO (``sign(v) * floor(|v| +
+0.5)``, as TFLite's reference kernels round), and ``x = (q - zero_point) * scale`` computed in float64.
 """
 from __future__ import annotations
 
@@ -36,3 +41,15 @@ def mm_to_model(poses_mm: np.ndarray) -> np.ndarray:
 
 def model_to_mm(poses: np.ndarray) -> np.ndarray:
     return (np.asarray(poses, dtype=np.float32) * MM_PER_MODEL_UNIT).astype(np.float32)
+
+
+def quantize(x, scale: float, zero_point: int) -> np.ndarray:
+    """int8 ``q = clip(round(x / scale) + zero_point, -128, 127)``; ties round away from zero (as TFLite does)."""
+    v = np.asarray(x, dtype=np.float64) / float(scale)
+    r = np.sign(v) * np.floor(np.abs(v) + 0.5)
+    return np.clip(r + int(zero_point), -128, 127).astype(np.int8)
+
+
+def dequantize(q, scale: float, zero_point: int) -> np.ndarray:
+    """``(q - zero_point) * scale`` as float32 (computed in float64)."""
+    return ((np.asarray(q, dtype=np.float64) - int(zero_point)) * float(scale)).astype(np.float32)

@@ -1,0 +1,207 @@
+"""Host latency of ``.tflite`` files with LiteRT (XNNPACK), each in a fresh process, and the parser of TFLite's
+``benchmark_model`` output."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from graphsh_tf.lite.metadata import variant_from_filename
+from graphsh_tf.lite.runtime import TFLiteModelError, check_lifter, load_interpreter
+
+
+def time_interpreter(interp, runs: int = 1000, warmup: int = 100) -> dict:
+    """Latency of ``invoke()`` on a fixed random input: p50/p90/p99/mean/min in µs and throughput (inferences/s)."""
+    import time
+
+    inp = interp.get_input_details()[0]
+    rng = np.random.default_rng(0)
+    if np.dtype(inp["dtype"]) == np.float32:
+        x = rng.uniform(-1, 1, inp["shape"]).astype(np.float32)
+    else:
+        x = rng.integers(-100, 100, inp["shape"]).astype(inp["dtype"])
+    interp.set_tensor(inp["index"], x)
+    for _ in range(int(warmup)):
+        interp.invoke()
+    times = np.empty(int(runs), np.float64)
+    clock = time.perf_counter_ns
+    for i in range(int(runs)):
+        t0 = clock()
+        interp.invoke()
+        times[i] = (clock() - t0) / 1000.0
+    p50, p90, p99 = np.percentile(times, [50, 90, 99])
+    batch = int(inp["shape"][0])
+    return {"p50_us": float(p50), "p90_us": float(p90), "p99_us": float(p99), "mean_us": float(times.mean()),
+            "min_us": float(times.min()), "runs": int(runs), "batch": batch,
+            "throughput_per_s": float(batch * 1e6 / p50)}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB (``VmHWM``; unlike ``ru_maxrss`` it is not inherited from the
+    parent across fork + exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _bench_worker(path: str, threads: int, runs: int, warmup: int, queue) -> None:
+    """Child process: load with LiteRT only (no TensorFlow), time, report peak RSS (MiB)."""
+    try:
+        interp = load_interpreter(path, threads)
+        check_lifter(interp, path)
+        res = time_interpreter(interp, runs, warmup)
+        res["peak_rss_mb"] = peak_rss_mb()
+        queue.put(("ok", res))
+    except TFLiteModelError as e:
+        queue.put(("error", str(e)))
+
+
+def benchmark_file(path: Union[str, Path], threads: int = 1, runs: int = 1000, warmup: int = 100,
+                   isolate: bool = True) -> dict:
+    """Latency of one ``.tflite`` with ``threads`` threads (XNNPACK default delegate). ``isolate``: run in a fresh
+    process so ``peak_rss_mb`` is the LiteRT process's own peak."""
+    if not isolate:
+        interp = load_interpreter(path, threads)
+        check_lifter(interp, path)
+        res = time_interpreter(interp, runs, warmup)
+        res["peak_rss_mb"] = peak_rss_mb()
+        return res
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_bench_worker, args=(str(path), int(threads), int(runs), int(warmup), queue))
+    proc.start()
+    try:
+        status, res = queue.get(timeout=600)
+    finally:
+        proc.join(timeout=30)
+    if status != "ok":
+        raise TFLiteModelError(res)
+    return res
+
+
+def host_info() -> dict:
+    import os
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import ai_edge_litert
+
+        litert = getattr(ai_edge_litert, "__version__", "unknown")
+    except ImportError:
+        litert = "missing"
+    return {"cpu": cpu, "logical_cpus": os.cpu_count(), "machine": platform.machine(),
+            "system": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+            "litert_version": litert, "delegate": "XNNPACK (LiteRT default)"}
+
+
+def benchmark_markdown(result: dict) -> str:
+    rows = ["| variant | threads | p50 (µs) | p90 (µs) | p99 (µs) | throughput (/s) | peak RSS (MiB) | size (bytes) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, v in result["variants"].items():
+        for t, r in v["threads"].items():
+            def f(key, fmt="{:.1f}"):
+                val = r.get(key)
+                return fmt.format(val) if isinstance(val, (int, float)) else "–"
+            rows.append(f"| {name} | {t} | {f('p50_us')} | {f('p90_us')} | {f('p99_us')} | "
+                        f"{f('throughput_per_s', '{:.0f}')} | {f('peak_rss_mb')} | {v.get('size_bytes', '–')} |")
+    return "\n".join(rows) + "\n"
+
+
+# --- TFLite's benchmark_model tool output ------------------------------------------------------------------------
+
+class BenchmarkLogError(ValueError):
+    """A ``benchmark_model`` log lacks the lines this parser needs."""
+
+
+def parse_benchmark_model_log(text: str, source: str = "log") -> dict:
+    """Parse the output of TFLite's ``benchmark_model`` into ``{"graph", "threads", "size_bytes"?, "timings"}``.
+
+    Reads ``Num threads: [N]``, ``Graph: [file]``, ``The input model file size (MB): x``, the two
+    ``count=... first=... curr=... min=... max=... avg=... std=...`` lines (warm-up, then timed runs; newer builds add
+    ``p5=... median=... p95=...``), ``Inference timings in us: Init: ..., First inference: ..., Warmup (avg): ...,
+    Inference (avg): ...`` and the memory lines (``Peak memory footprint (MB): init=... overall=...``,
+    ``Memory footprint delta from the start of the tool (MB): ...``, ``Overall peak memory footprint (MB) via periodic
+    monitoring: x``). Timings in µs.
+    """
+    import re
+
+    num = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+    stats = []
+    for line in text.splitlines():
+        if "count=" in line and "avg=" in line:
+            stats.append({k: float(v) for k, v in re.findall(r"(\w+)=" + num, line)})
+    m = re.search(r"Inference timings in us: Init: " + num + r", First inference: " + num +
+                  r", Warmup \(avg\): " + num + r", Inference \(avg\): " + num, text)
+    if not m or not stats:
+        raise BenchmarkLogError(f"{source}: no 'Inference timings in us: ...' summary or 'count=... avg=...' line; "
+                                "pass the complete stdout/stderr of benchmark_model")
+    timed = stats[-1]
+    res = {"init_us": float(m.group(1)), "first_us": float(m.group(2)), "warmup_avg_us": float(m.group(3)),
+           "mean_us": float(m.group(4)), "runs": int(timed.get("count", 0)), "min_us": timed.get("min"),
+           "max_us": timed.get("max"), "std_us": timed.get("std"),
+           "p50_us": timed.get("median", timed.get("avg")), "p90_us": None, "p99_us": None,
+           "p5_us": timed.get("p5"), "p95_us": timed.get("p95"), "p50_is_mean": "median" not in timed}
+    res["throughput_per_s"] = 1e6 / res["p50_us"] if res["p50_us"] else None
+    mem = re.search(r"Peak memory footprint \(MB\): init=" + num + r" overall=" + num, text)
+    delta = re.search(r"Memory footprint delta from the start of the tool \(MB\): init=" + num + r" overall=" + num,
+                      text)
+    peak = re.search(r"Overall peak memory footprint \(MB\) via periodic monitoring: " + num, text)
+    res["peak_rss_mb"] = (float(peak.group(1)) if peak else float(mem.group(2)) if mem
+                          else float(delta.group(2)) if delta else None)
+    threads = re.search(r"Num threads: \[(\d+)\]", text) or re.search(r"#threads used for CPU inference: \[(\d+)\]",
+                                                                      text)
+    graph = re.search(r"Graph: \[([^\]]+)\]", text)
+    size = re.search(r"The input model file size \(MB\): " + num, text)
+    return {"graph": graph.group(1) if graph else None, "threads": int(threads.group(1)) if threads else 1,
+            "size_bytes": int(round(float(size.group(1)) * 1e6)) if size else None, "timings": res}
+
+
+def run_benchmarks(files, threads, runs: int, warmup: int, log=print) -> dict:
+    """Latency of each file at each thread count (fresh process each); ``ratio_vs_fp32`` = p50 / fp32's p50."""
+    result = {"host": host_info(), "settings": {"runs": runs, "warmup": warmup}, "variants": {}}
+    for f in files:
+        entry = {"file": str(f), "size_bytes": f.stat().st_size, "threads": {}}
+        for t in threads:
+            entry["threads"][str(t)] = benchmark_file(f, t, runs, warmup)
+            log(f"{variant_from_filename(f)} threads={t}: p50 {entry['threads'][str(t)]['p50_us']:.1f} us")
+        result["variants"][variant_from_filename(f)] = entry
+    base = result["variants"].get("fp32")
+    if base:
+        for v in result["variants"].values():
+            for t, r in v["threads"].items():
+                if t in base["threads"]:
+                    r["ratio_vs_fp32"] = r["p50_us"] / base["threads"][t]["p50_us"]
+    return result
+
+
+def parse_logs(paths) -> dict:
+    """The report of :func:`run_benchmarks` from ``benchmark_model`` logs (one file, thread count per log)."""
+    result = {"host": {"source": "benchmark_model"}, "variants": {}}
+    for p in paths:
+        p = Path(p)
+        try:
+            text = p.read_text(errors="replace")
+        except OSError as e:
+            raise ValueError(f"{p}: cannot read the benchmark_model log ({e.strerror})") from None
+        parsed = parse_benchmark_model_log(text, str(p))
+        name = variant_from_filename(parsed["graph"]) if parsed["graph"] else p.stem
+        entry = result["variants"].setdefault(name, {"size_bytes": parsed["size_bytes"], "threads": {}})
+        entry["threads"][str(parsed["threads"])] = parsed["timings"]
+    return result

@@ -1,0 +1,75 @@
+"""The converter: a Keras GraphSH model → the flatbuffer bytes of one TFLite variant (no metadata yet).
+
+The folded graph (:mod:`graphsh_tf.lite.folded`) is saved as a SavedModel with the ``lift`` signature and converted
+with ``tf.lite.TFLiteConverter``. Full-integer variants calibrate on representative poses
+(:mod:`graphsh_tf.lite.calibrate`) after equalizing the multi-level head's channel ranges, unless fixed ranges from
+quantization-aware training come as ``hooks``.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from typing import Optional
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+from graphsh_tf.lite.calibrate import head_scale, representative_dataset
+from graphsh_tf.lite.folded import SIGNATURE, ExportError, Hooks, LiftModule
+from graphsh_tf.lite.metadata import VARIANTS
+
+FULL_INTEGER = ("int8", "qat_int8")
+
+
+def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
+            batch: int = 1, formulation: str = "conv", per_channel: bool = False, hooks: Optional[Hooks] = None,
+            head: Optional[bool] = None) -> bytes:
+    """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
+
+    ``variant``: fp32, fp16, drq (dynamic-range int8 weights), int8 / qat_int8 (full integer; needs
+    ``representative`` ``(M, 16, 2)`` float32 inputs, a few hundred). ``io``: "float" or "int8" input/output of
+    the full-integer variants. ``per_channel``: per-channel int8 weight scales (default off: the grouped per-joint
+    convolutions have ``joints x units`` output channels, and 28 bytes of scales/zero points/int32 bias per channel
+    would grow the int8 file ~30 % over one byte per parameter; per-tensor scales and the bias added after the
+    joint mixing keep it at ~1.0x). ``hooks``: fixed int8 ranges from quantization-aware training
+    (:class:`graphsh_tf.lite.folded.RangeHooks`). ``head``: equalize the multi-level head's channel ranges (default:
+    for full-integer variants calibrated here; :func:`graphsh_tf.lite.calibrate.head_scale`).
+    """
+    full_int = variant in FULL_INTEGER
+    if variant not in VARIANTS:
+        raise ExportError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    if io not in ("float", "int8"):
+        raise ExportError(f"io={io!r}: use 'float' or 'int8'")
+    if hooks is not None and (not full_int or formulation != "conv" or per_channel):
+        raise ExportError("hooks (fixed int8 ranges from quantization-aware training) apply to the int8 variants of "
+                          "the default graph only (formulation conv, per-tensor)")
+    if full_int and (representative is None or len(representative) < batch):
+        raise ExportError(f"variant {variant}: full-integer quantization needs representative inputs "
+                          "(a few hundred training poses)")
+    if head is None:
+        head = full_int and hooks is None
+    head_r = head_scale(model, representative) if head else None
+    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not full_int or per_channel,
+                        hooks=hooks, head=head_r)
+    tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
+    try:
+        concrete = module.lift.get_concrete_function()
+        tf.saved_model.save(module, tmp, signatures={SIGNATURE: concrete})
+        conv = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=[SIGNATURE])
+        if variant == "fp16":
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+            conv.target_spec.supported_types = [tf.float16]
+        elif variant == "drq":
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        elif full_int:
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+            conv.representative_dataset = representative_dataset(representative, batch)
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            conv._experimental_disable_per_channel = not per_channel
+            if io == "int8":
+                conv.inference_input_type = tf.int8
+                conv.inference_output_type = tf.int8
+        return bytes(conv.convert())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

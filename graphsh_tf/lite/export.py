@@ -1,0 +1,77 @@
+"""Export orchestration: a model, or a training run, → ``graphsh_<variant>.tflite`` files with their metadata.
+
+The only module that brings quantization-aware training (:mod:`graphsh_tf.lite.qat`) and the converter
+(:mod:`graphsh_tf.lite.convert`) together. int8 calibration and QAT fine-tuning use the run's training split
+(:func:`graphsh_tf.run.load_data`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Dict, Optional, Sequence, Union
+
+import numpy as np
+import tf_keras as keras
+
+from graphsh_tf import run as rundir
+from graphsh_tf.lite.calibrate import representative_poses
+from graphsh_tf.lite.convert import FULL_INTEGER, convert
+from graphsh_tf.lite.folded import ExportError
+from graphsh_tf.lite.metadata import QAT_WEIGHTS, VARIANTS, build_metadata, variant_filename, write_model
+
+
+def _config_dict(model: keras.Model) -> dict:
+    cfg = getattr(model, "graphsh_config", None)
+    return cfg.to_dict() if cfg is not None else {}
+
+
+def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Sequence[str] = VARIANTS,
+                    representative: Optional[np.ndarray] = None, io: str = "float", batch: int = 1,
+                    qat_model: Optional[keras.Model] = None, config: Optional[dict] = None,
+                    formulation: str = "conv", log: Callable[[str], None] = lambda s: None) -> Dict[str, Path]:
+    """Convert ``model`` to each variant into ``out_dir`` (``graphsh_<variant>.tflite`` + ``.json`` sidecar, metadata
+    embedded). ``qat_model``: the float model after quantization-aware fine-tuning (for ``qat_int8``)."""
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise ExportError(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
+    written = {}
+    for variant in variants:
+        src = model
+        if variant == "qat_int8":
+            if qat_model is None:
+                raise ExportError("variant qat_int8 needs the quantization-aware fine-tuned model (qat_model=)")
+            src = qat_model
+        hooks = getattr(src, "qat_hooks", None) if variant == "qat_int8" and formulation == "conv" else None
+        data = convert(src, variant, representative, io=io, batch=batch, formulation=formulation, hooks=hooks)
+        meta = build_metadata(data, variant, config if config is not None else _config_dict(model))
+        path = write_model(Path(out_dir) / variant_filename(variant, batch), data, meta)
+        written[variant] = path
+        log(f"{variant}: {path} ({path.stat().st_size} bytes)")
+    return written
+
+
+def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None, variants: Sequence[str] = VARIANTS,
+               io: str = "float", batch: int = 1, qat_steps: int = 300, calib_samples: int = 500,
+               data_spec: Optional[str] = None, formulation: str = "conv", seed: int = 0,
+               log: Callable[[str], None] = lambda s: None, qat_method: str = "folded") -> Dict[str, Path]:
+    """Export a training run's best model to ``out_dir`` (default ``RUN_DIR/tflite``): the conversions of
+    :func:`export_variants`; int8 calibration and QAT fine-tuning use the run's training split. ``qat_method``:
+    ``folded`` (fake quantization on the exported graph) or ``tfmot`` (tfmot QuantizeConfigs on the Keras layers),
+    see :func:`graphsh_tf.lite.qat.qat_finetune`."""
+    run = rundir.Run(run_dir)
+    doc = run.read_document()
+    model = rundir.load_model(run)
+    out_dir = Path(out_dir) if out_dir else run.tflite_dir
+    rep = qat = None
+    if any(v in FULL_INTEGER for v in variants):
+        train = rundir.load_data(run, data_spec).train
+        rep = representative_poses(train.poses_2d, calib_samples, seed)
+        if "qat_int8" in variants:
+            from graphsh_tf.io import atomic_save
+            from graphsh_tf.lite.qat import qat_finetune
+
+            log(f"quantization-aware fine-tuning ({qat_method}): {qat_steps} steps")
+            qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log,
+                               method=qat_method)
+            atomic_save(out_dir / QAT_WEIGHTS, lambda tmp: qat.save_weights(tmp))
+    return export_variants(model, out_dir, variants, representative=rep, io=io, batch=batch, qat_model=qat,
+                           config=doc.get("model") or _config_dict(model), formulation=formulation, log=log)

@@ -1,0 +1,77 @@
+"""The phone runtime in Python: one object from a ``.tflite`` + sidecar that goes from detector pixels to
+root-relative 3D joints in mm (what android_demo/lifter-core mirrors)."""
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence
+
+import numpy as np
+
+from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt, decode_output, prepare_input
+from graphsh_tf.lite.metadata import lifter_io, read_metadata, sidecar_path
+
+
+def read_sidecar(tflite_path) -> dict:
+    """Validated sidecar JSON of a ``.tflite`` file (a sidecar is required); adds ``"_input_quant"`` and
+    ``"_output_quant"`` (``{"scale", "zero_point"}`` or None). Raises :class:`graphsh_tf.lite.metadata.MetadataError`."""
+    meta = read_metadata(tflite_path, embedded=False)
+    meta["_input_quant"], meta["_output_quant"] = lifter_io(meta, str(sidecar_path(tflite_path)))
+    return meta
+
+
+class Lifter:
+    """One call from detector pixels to root-relative 3D joints in mm, with a ``.tflite`` + sidecar JSON.
+
+    >>> lifter = Lifter("runs/x/graphsh_fp32.tflite", layout="coco17")
+    >>> joints_mm = lifter(keypoints_px, image_size=(1280, 720), scores=scores)   # (16, 3)
+
+    ``last_confidence`` holds the per-joint confidences ``(16,)`` / ``(N, 16)`` of the last call.
+    """
+
+    def __init__(self, tflite_path, layout: str = "coco17", num_threads: int = 1, min_score: float = 0.0):
+        if layout not in ADAPTERS:
+            raise KeypointError(f"unknown keypoint layout {layout!r}; use one of {sorted(ADAPTERS)}")
+        if not os.path.isfile(tflite_path):
+            raise KeypointError(f"{tflite_path}: model file not found")
+        self.meta = read_sidecar(tflite_path)
+        self.layout = layout
+        self.min_score = float(min_score)
+        from ai_edge_litert.interpreter import Interpreter
+
+        self._interpreter = Interpreter(model_path=str(tflite_path), num_threads=int(num_threads))
+        try:
+            self._runner = self._interpreter.get_signature_runner("lift")
+        except ValueError as e:
+            raise KeypointError(f"{tflite_path}: no signature 'lift' ({e}); re-export the model") from None
+        self._in_name = self.meta["input"].get("name", "keypoints_2d")
+        self._out_name = self.meta["output"].get("name", "joints_3d")
+        self._check_signature(tflite_path)
+        self.last_confidence: Optional[np.ndarray] = None
+
+    def _check_signature(self, tflite_path) -> None:
+        """The sidecar's tensor names and dtypes must be those of the model's "lift" signature."""
+        for key, details in (("input", self._runner.get_input_details()),
+                             ("output", self._runner.get_output_details())):
+            name = self.meta[key].get("name", "keypoints_2d" if key == "input" else "joints_3d")
+            if name not in details:
+                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.name' is {name!r} but the 'lift' "
+                                    f"signature has {sorted(details)}; re-export the model")
+            actual = np.dtype(details[name]["dtype"]).name
+            if actual != self.meta[key]["dtype"]:
+                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.dtype' is "
+                                    f"{self.meta[key]['dtype']!r} but the model's tensor is {actual!r}")
+
+    def __call__(self, keypoints_px, image_size: Sequence[float], scores=None) -> np.ndarray:
+        """``(K, 2|3)`` → ``(16, 3)`` mm, or ``(N, K, 2|3)`` → ``(N, 16, 3)`` (run one pose at a time)."""
+        if len(image_size) != 2:
+            raise KeypointError(f"image_size: expected (width, height) in pixels, got {image_size!r}")
+        w, h = float(image_size[0]), float(image_size[1])
+        single = np.ndim(keypoints_px) == 2
+        x = prepare_input(keypoints_px, w, h, self.layout, scores, self.min_score, self.meta["_input_quant"])
+        _, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)
+        self.last_confidence = conf
+        out = np.empty((x.shape[0], H36M.num_joints, 3), dtype=np.float32)
+        for i in range(x.shape[0]):
+            raw = self._runner(**{self._in_name: x[i:i + 1]})[self._out_name]
+            out[i] = decode_output(raw, self.meta["_output_quant"])[0]
+        return out[0] if single else out

@@ -1,0 +1,230 @@
+"""What a ``.tflite`` file says about itself: the variant list and file names, and the ``graphsh-tflite/1``
+metadata — built from the converted model, embedded in the flatbuffer and written as a JSON sidecar
+(``graphsh_fp32.tflite`` → ``graphsh_fp32.json``), read back by ONE reader (:func:`read_metadata`).
+
+The Android/keypoint code reads the sidecar (:func:`lifter_io` checks what a lifter needs); the same JSON is stored
+in the flatbuffer's ``metadata`` list under the name ``graphsh`` so a lone ``.tflite`` still describes itself.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+
+from graphsh_tf import __version__, skeleton
+from graphsh_tf.io import atomic_write_bytes, atomic_write_text, read_json, write_json
+
+FORMAT = "graphsh-tflite/1"
+METADATA_NAME = "graphsh"
+NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w"
+#: The exported variants, in report order: float32, float16 weights, dynamic-range int8 weights, full-integer
+#: post-training int8, full-integer int8 after quantization-aware fine-tuning.
+VARIANTS = ("fp32", "fp16", "drq", "int8", "qat_int8")
+FILE_PREFIX = "graphsh_"
+#: The QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite (validation measures against them).
+QAT_WEIGHTS = "qat_float.weights.h5"
+
+PathLike = Union[str, Path]
+
+
+class MetadataError(ValueError):
+    """A ``.tflite`` file or its sidecar lacks valid GraphSH metadata; the message names the file and the fix."""
+
+
+# --- names ----------------------------------------------------------------------------------------------------------
+
+def variant_filename(variant: str, batch: int = 1) -> str:
+    """``graphsh_<variant>.tflite`` (``_b<batch>`` added for a batch other than 1)."""
+    return f"{FILE_PREFIX}{variant}.tflite" if batch == 1 else f"{FILE_PREFIX}{variant}_b{batch}.tflite"
+
+
+def variant_from_filename(path: PathLike) -> str:
+    """``graphsh_int8.tflite`` → ``int8`` (other names: the stem)."""
+    stem = Path(path).stem
+    return stem[len(FILE_PREFIX):] if stem.startswith(FILE_PREFIX) else stem
+
+
+def variant_of(path: PathLike) -> str:
+    """Variant name from the metadata (``variant``), else from the file name."""
+    try:
+        return str(read_metadata(path)["variant"])
+    except (MetadataError, KeyError):
+        return variant_from_filename(path)
+
+
+def variant_order(path: PathLike) -> tuple:
+    """Sort key: known variants in :data:`VARIANTS` order, then the others by name."""
+    v = variant_from_filename(path)
+    return (VARIANTS.index(v) if v in VARIANTS else len(VARIANTS), Path(path).name)
+
+
+def find_tflite(folder: PathLike, names=(), what: str = "validate") -> list:
+    """The ``.tflite`` files of ``folder`` in variant order, restricted to ``names`` (variants or file names)."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.tflite"), key=variant_order)
+    if names:
+        files = [f for f in files if variant_from_filename(f) in names or f.name in names]
+    if not files:
+        raise MetadataError(f"{folder}: no .tflite files to {what}; run tflite/convert.py first")
+    return files
+
+
+def sidecar_path(tflite_path: PathLike) -> Path:
+    return Path(tflite_path).with_suffix(".json")
+
+
+# --- build, embed, write --------------------------------------------------------------------------------------------
+
+def _quant(detail: dict) -> Optional[dict]:
+    scale, zero = detail.get("quantization", (0.0, 0))
+    if np.dtype(detail["dtype"]) == np.float32 or not scale:
+        return None
+    return {"scale": float(scale), "zero_point": int(zero)}
+
+
+def _io_details(model_bytes: bytes) -> tuple:
+    """(input detail, output detail) of the ``lift`` signature (or the first input/output)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_content=model_bytes)
+    try:
+        runner = interp.get_signature_runner("lift")
+        ins, outs = runner.get_input_details(), runner.get_output_details()
+        return next(iter(ins.items())), next(iter(outs.items()))
+    except ValueError:
+        i, o = interp.get_input_details()[0], interp.get_output_details()[0]
+        return (i["name"], i), (o["name"], o)
+
+
+def build_metadata(model_bytes: bytes, variant: str, model_config: dict) -> dict:
+    """The sidecar dict for a converted model (shapes/dtypes/quantization read from the model itself)."""
+    (in_name, ind), (out_name, outd) = _io_details(model_bytes)
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "variant": variant,
+        "layout": skeleton.H36M16.name,
+        "joint_names": list(skeleton.H36M16.joint_names),
+        "input": {"name": in_name, "shape": [int(d) for d in ind["shape"]], "dtype": np.dtype(ind["dtype"]).name,
+                  "quantization": _quant(ind), "normalization": NORMALIZATION},
+        "output": {"name": out_name, "shape": [int(d) for d in outd["shape"]], "dtype": np.dtype(outd["dtype"]).name,
+                   "quantization": _quant(outd), "unit": "mm", "root_relative": True,
+                   "root_joint": skeleton.H36M16.joint_names[0]},
+        "model": dict(model_config),
+    }
+
+
+def embed_metadata(model_bytes: bytes, meta: dict) -> bytes:
+    """Flatbuffer bytes with ``meta`` (JSON) stored as metadata entry ``graphsh`` (replacing an older one)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(model_bytes))
+    buf = schema.BufferT()
+    buf.data = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    model.buffers.append(buf)
+    entry = schema.MetadataT()
+    entry.name = METADATA_NAME
+    entry.buffer = len(model.buffers) - 1
+    model.metadata = [m for m in (model.metadata or []) if _name(m) != METADATA_NAME] + [entry]
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def _name(m) -> str:
+    return m.name.decode() if isinstance(m.name, bytes) else str(m.name)
+
+
+def write_model(path: PathLike, model_bytes: bytes, meta: dict) -> Path:
+    """``path`` ← the flatbuffer with ``meta`` embedded, and its sidecar beside it; both atomically."""
+    path = atomic_write_bytes(path, embed_metadata(model_bytes, meta))
+    write_json(sidecar_path(path), meta)
+    return path
+
+
+def write_sidecar(tflite_path: PathLike, meta: dict) -> Path:
+    return write_json(sidecar_path(tflite_path), meta)
+
+
+def write_report(result: dict, markdown: str, json_path: PathLike, md_path: Optional[PathLike]) -> None:
+    """Write a report as JSON (sorted keys) and, when ``md_path`` is given, as markdown; both atomically."""
+    write_json(json_path, result)
+    if md_path is not None:
+        atomic_write_text(md_path, markdown)
+
+
+# --- the one reader -------------------------------------------------------------------------------------------------
+
+def read_embedded(path: PathLike) -> Optional[dict]:
+    """The JSON stored in the ``.tflite`` flatbuffer's metadata ``graphsh``, or None when absent."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    data = Path(path).read_bytes()
+    try:
+        model = schema.Model.GetRootAsModel(data, 0)
+        for i in range(model.MetadataLength()):
+            m = model.Metadata(i)
+            if m.Name() and m.Name().decode() == METADATA_NAME:
+                raw = model.Buffers(m.Buffer()).DataAsNumpy()
+                return json.loads(bytes(raw).decode())
+    except Exception as e:  # noqa: BLE001 - any parse failure means a corrupt file
+        raise MetadataError(f"{path}: cannot read the flatbuffer metadata ({type(e).__name__}: {e}); "
+                            "the file is corrupt or not a .tflite model — re-export it with tflite/convert.py") from None
+    return None
+
+
+def read_metadata(path: PathLike, embedded: bool = True) -> dict:
+    """Metadata of a ``.tflite``: the sidecar JSON when present, else (``embedded``) the copy in the flatbuffer.
+    Raises :class:`MetadataError` naming the file and field."""
+    path = Path(path)
+    side = sidecar_path(path)
+    if side.is_file():
+        meta = read_json(side, MetadataError, "re-export the model with tflite/convert.py")
+    elif not embedded:
+        raise MetadataError(f"{side}: sidecar JSON not found next to {path}; export writes it (copy it along)")
+    else:
+        meta = read_embedded(path)
+        if meta is None:
+            raise MetadataError(f"{path}: no sidecar {side.name} and no embedded 'graphsh' metadata; "
+                                "re-export with tflite/convert.py")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise MetadataError(f"{side}: field 'format' is {meta.get('format') if isinstance(meta, dict) else None!r}, "
+                            f"expected {FORMAT!r}; re-export with tflite/convert.py")
+    return meta
+
+
+def _tensor_quant(meta: dict, key: str, shape: list, source: str) -> Optional[dict]:
+    """Validated quantization dict (or None for float32) of ``meta[key]``."""
+    spec = meta.get(key)
+    if not isinstance(spec, dict):
+        raise MetadataError(f"{source}: field '{key}' missing; re-export the model with tflite/convert.py")
+    if list(spec.get("shape", [])) != shape:
+        raise MetadataError(f"{source}: field '{key}.shape' is {spec.get('shape')}, expected {shape}")
+    dtype = spec.get("dtype")
+    quant = spec.get("quantization")
+    if dtype not in ("float32", "int8"):
+        raise MetadataError(f"{source}: field '{key}.dtype' is {dtype!r}, expected 'float32' or 'int8'")
+    if dtype == "int8":
+        if not (isinstance(quant, dict) and "scale" in quant and "zero_point" in quant and float(quant["scale"]) > 0):
+            raise MetadataError(f"{source}: field '{key}.quantization' must be {{'scale': >0, 'zero_point': int}} "
+                                f"for an int8 tensor, got {quant!r}")
+        return {"scale": float(quant["scale"]), "zero_point": int(quant["zero_point"])}
+    return None
+
+
+def lifter_io(meta: dict, source: str) -> tuple:
+    """``(input quantization, output quantization)`` (each None for float32) after checking that ``meta`` describes a
+    batch-1 H36M16 lifter in mm with this runtime's input normalization."""
+    if meta.get("layout") != skeleton.H36M16.name:
+        raise MetadataError(f"{source}: field 'layout' is {meta.get('layout')!r}, expected {skeleton.H36M16.name!r}")
+    j = skeleton.NUM_JOINTS
+    quant_in = _tensor_quant(meta, "input", [1, j, 2], source)
+    quant_out = _tensor_quant(meta, "output", [1, j, 3], source)
+    norm = str(meta["input"].get("normalization", NORMALIZATION)).replace(" ", "")
+    if norm != NORMALIZATION.replace(" ", ""):
+        raise MetadataError(f"{source}: field 'input.normalization' is {meta['input'].get('normalization')!r}; "
+                            f"this runtime implements only {NORMALIZATION!r}")
+    if meta["output"].get("unit", "mm") != "mm":
+        raise MetadataError(f"{source}: field 'output.unit' is {meta['output'].get('unit')!r}, expected 'mm'")
+    return quant_in, quant_out

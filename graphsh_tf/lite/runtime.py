@@ -1,0 +1,148 @@
+"""Running a ``.tflite`` lifter: the LiteRT interpreter, the predictor, and the op lists.
+
+int8 inputs and outputs go through the one int8 codec, :func:`graphsh_tf.data.normalize.quantize` /
+:func:`~graphsh_tf.data.normalize.dequantize` (ties rounded away from zero, as TFLite, the Java port and the golden
+vectors do).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Union
+
+import numpy as np
+
+from graphsh_tf.data.normalize import dequantize, quantize
+from graphsh_tf.skeleton import NUM_JOINTS
+
+SIGNATURE = "lift"
+
+
+class TFLiteModelError(ValueError):
+    """A ``.tflite`` file is missing, corrupt, truncated or not a 16-joint GraphSH lifter."""
+
+
+def load_interpreter(path: Union[str, Path], num_threads: int = 1):
+    """A LiteRT interpreter (XNNPACK by default) with tensors allocated; raises TFLiteModelError for bad files."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    path = Path(path)
+    if not path.is_file():
+        raise TFLiteModelError(f"{path}: .tflite file not found")
+    data = path.read_bytes()
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise TFLiteModelError(f"{path}: not a TFLite flatbuffer (missing 'TFL3' identifier); the file is corrupt "
+                               "or truncated — re-export it with tflite/convert.py")
+    try:
+        interp = Interpreter(model_content=data, num_threads=int(num_threads))
+        interp.allocate_tensors()
+    except Exception as e:  # noqa: BLE001 - the runtime raises RuntimeError/ValueError for corrupt files
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise TFLiteModelError(f"{path}: LiteRT cannot load the model ({msg}); the file is corrupt or truncated — "
+                               "re-export it with tflite/convert.py") from None
+    return interp
+
+
+def check_lifter(interp, path: Union[str, Path]) -> tuple:
+    """(input detail, output detail) after checking the model maps ``[B, 16, 2]`` → ``[B, 16, 3]``."""
+    ins, outs = interp.get_input_details(), interp.get_output_details()
+    if len(ins) != 1 or len(outs) != 1:
+        raise TFLiteModelError(f"{path}: expected 1 input and 1 output, got {len(ins)} and {len(outs)}; "
+                               "not a GraphSH lifter")
+    i, o = ins[0], outs[0]
+    ishape, oshape = [int(d) for d in i["shape"]], [int(d) for d in o["shape"]]
+    if len(ishape) != 3 or ishape[1:] != [NUM_JOINTS, 2]:
+        raise TFLiteModelError(f"{path}: input shape {ishape} is not [batch, {NUM_JOINTS}, 2] (H36M-16 layout); "
+                               "export a 16-joint GraphSH model")
+    if len(oshape) != 3 or oshape[1:] != [NUM_JOINTS, 3] or oshape[0] != ishape[0]:
+        raise TFLiteModelError(f"{path}: output shape {oshape} is not [{ishape[0]}, {NUM_JOINTS}, 3]; "
+                               "export a 16-joint GraphSH model")
+    return i, o
+
+
+def op_names(interp) -> List[str]:
+    """Names of the operators of the primary subgraph, in execution order (e.g. ``FULLY_CONNECTED``)."""
+    return [d["op_name"] for d in interp._get_ops_details()]
+
+
+def tensor_dtypes_of_ops(interp) -> List[tuple]:
+    """``(op_name, [input dtypes], [output dtypes])`` for every op (constant and variable tensors alike)."""
+    details = {d["index"]: d for d in interp.get_tensor_details()}
+    rows = []
+    for op in interp._get_ops_details():
+        ins = [np.dtype(details[t]["dtype"]).name for t in op["inputs"] if t >= 0 and t in details]
+        outs = [np.dtype(details[t]["dtype"]).name for t in op["outputs"] if t in details]
+        rows.append((op["op_name"], ins, outs))
+    return rows
+
+
+class TFLitePredictor:
+    """``predict_mm`` through a ``.tflite`` file (batch fixed by the model; the last partial batch is padded)."""
+
+    def __init__(self, path: Union[str, Path], num_threads: int = 1):
+        self.path = Path(path)
+        self.interp = load_interpreter(path, num_threads)
+        self._in, self._out = check_lifter(self.interp, path)
+        self.batch = int(self._in["shape"][0])
+
+    @property
+    def ops(self) -> List[str]:
+        return op_names(self.interp)
+
+    def _encode(self, x: np.ndarray) -> np.ndarray:
+        if np.dtype(self._in["dtype"]) == np.float32:
+            return x
+        return quantize(x, *self._in["quantization"])
+
+    def _decode(self, y: np.ndarray) -> np.ndarray:
+        if np.dtype(self._out["dtype"]) == np.float32:
+            return y.astype(np.float32)
+        return dequantize(y, *self._out["quantization"])
+
+    def predict_mm(self, x2d: np.ndarray) -> np.ndarray:
+        x = np.asarray(x2d, dtype=np.float32)
+        if x.ndim != 3 or x.shape[1:] != (NUM_JOINTS, 2):
+            raise ValueError(f"predict_mm: keypoints must have shape (N, {NUM_JOINTS}, 2), got {x.shape}")
+        n, b = len(x), self.batch
+        out = np.empty((n, NUM_JOINTS, 3), np.float32)
+        for s in range(0, n, b):
+            chunk = x[s:s + b]
+            m = len(chunk)
+            if m < b:
+                chunk = np.concatenate([chunk, np.zeros((b - m, NUM_JOINTS, 2), np.float32)])
+            self.interp.set_tensor(self._in["index"], self._encode(chunk))
+            self.interp.invoke()
+            out[s:s + m] = self._decode(self.interp.get_tensor(self._out["index"]))[:m]
+        return out
+
+
+def model_ops(data: bytes) -> List[str]:
+    """Builtin operator names of every op of the flatbuffer's first subgraph, read from the file itself (before any
+    delegate rewrites the graph)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    model = schema.Model.GetRootAsModel(data, 0)
+    codes = []
+    for i in range(model.OperatorCodesLength()):
+        oc = model.OperatorCodes(i)
+        code = max(int(oc.BuiltinCode()), int(oc.DeprecatedBuiltinCode()))
+        codes.append(names.get(code, f"CUSTOM:{oc.CustomCode()}") if code != 32 else f"CUSTOM:{oc.CustomCode()}")
+    sub = model.Subgraphs(0)
+    return [codes[sub.Operators(k).OpcodeIndex()] for k in range(sub.OperatorsLength())]
+
+
+def op_tensor_types(data: bytes) -> List[tuple]:
+    """``(op_name, [input tensor types], [output tensor types])`` per op of subgraph 0, types like ``"INT8"``."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    tnames = {v: k for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
+    model = schema.Model.GetRootAsModel(data, 0)
+    sub = model.Subgraphs(0)
+    ops = model_ops(data)
+    rows = []
+    for k in range(sub.OperatorsLength()):
+        op = sub.Operators(k)
+        ins = [tnames[sub.Tensors(t).Type()] for t in op.InputsAsNumpy() if t >= 0]
+        outs = [tnames[sub.Tensors(t).Type()] for t in op.OutputsAsNumpy()]
+        rows.append((ops[k], ins, outs))
+    return rows

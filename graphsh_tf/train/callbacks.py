@@ -1,0 +1,101 @@
+"""Keras callbacks of the fit loop: the LR in the epoch logs, the run directory at every epoch end (weights,
+history.csv, resume checkpoint), TensorBoard scalars without the tensorboard package, and a test hook."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+import tensorflow as tf
+import tf_keras as keras
+
+from graphsh_tf import run as rd
+from graphsh_tf.config import TrainConfig
+from graphsh_tf.train.optim import lr_at
+
+
+class LRLogger(keras.callbacks.Callback):
+    """Adds ``lr`` (the schedule's value at the current step) to the epoch logs."""
+
+    def __init__(self, cfg: TrainConfig, total_steps: int = 0):
+        super().__init__()
+        self.cfg, self.total_steps = cfg, total_steps
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["lr"] = lr_at(int(self.model.optimizer.iterations.numpy()), self.cfg, self.total_steps)
+
+
+class RunDirCallback(keras.callbacks.Callback):
+    """End of every epoch: last/best weights, history.csv (chief) and the resume checkpoint.
+
+    Under MultiWorkerMirroredStrategy saving may run collective ops, so every worker saves; non-chief workers
+    save into their own temp dir (``save_dir``), as the TF multi-worker guide recommends."""
+
+    def __init__(self, run_dir: Path, save_dir: Path, manager: tf.train.CheckpointManager, epoch_var: tf.Variable,
+                 history: list, chief: bool):
+        super().__init__()
+        self.run_dir, self.save_dir, self.manager, self.epoch_var = run_dir, save_dir, manager, epoch_var
+        self.history, self.chief = history, chief
+        self.best = rd.best_val(history)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        val = logs.get("val_mpjpe_mm")
+        row = {"epoch": epoch + 1, "loss": float(logs.get("loss", float("nan"))),
+               "val_mpjpe_mm": None if val is None else float(val), "lr": float(logs.get("lr", float("nan")))}
+        self.history.append(row)
+        rd.save_weights_atomic(self.model, self.save_dir / "last.weights.h5")
+        if val is not None and float(val) < self.best:  # val is reduced over workers: same branch everywhere
+            self.best = float(val)
+            rd.save_weights_atomic(self.model, self.save_dir / "best.weights.h5")
+        if self.chief:
+            rd.write_history(self.run_dir / "history.csv", self.history)
+        self.epoch_var.assign(epoch + 1)
+        self.manager.save(checkpoint_number=epoch + 1)
+
+
+class ScalarLogger(keras.callbacks.Callback):
+    """TensorBoard event files (RUN_DIR/tb/train, RUN_DIR/tb/validation) with the epoch scalars.
+
+    Written with the core ``tf.summary.write`` op and scalar-plugin metadata, so it needs no ``tensorboard``
+    package at training time (keras.callbacks.TensorBoard does)."""
+
+    def __init__(self, log_dir: Path):
+        super().__init__()
+        self.log_dir = Path(log_dir)
+        self.writers = {}
+
+    def _writer(self, name):
+        if name not in self.writers:
+            self.writers[name] = tf.summary.create_file_writer(str(self.log_dir / name))
+        return self.writers[name]
+
+    def on_epoch_end(self, epoch, logs=None):
+        from tensorflow.core.framework import summary_pb2
+
+        meta = summary_pb2.SummaryMetadata()
+        meta.plugin_data.plugin_name = "scalars"
+        meta = meta.SerializeToString()
+        for key, value in (logs or {}).items():
+            split, tag = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+            with self._writer(split).as_default():
+                tf.summary.write(f"epoch_{tag}", tf.constant(float(value), tf.float32), step=epoch + 1,
+                                 metadata=meta)
+        for w in self.writers.values():
+            w.flush()
+
+    def on_train_end(self, logs=None):
+        for w in self.writers.values():
+            w.close()
+
+
+class SleepPerBatch(keras.callbacks.Callback):
+    """Test hook (env ``GRAPHSH_TEST_BATCH_SLEEP`` seconds): slows training so a test can kill it mid-epoch."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(self.seconds)

@@ -1,0 +1,185 @@
+"""The fit recipe: :func:`train` is the whole of ``training/fit.py``.
+
+MSE on metres, Adam with the per-step LR schedule and global-norm clipping (:mod:`graphsh_tf.train.optim`), one row
+per epoch in history.csv, best/last weights, a tf.train.Checkpoint (model + optimizer moments + step counter +
+epoch) for crash-safe ``resume``, and a final evaluation through :func:`graphsh_tf.evaluate.evaluate`
+(eval.json/eval.md/curves.png/skeletons.png).
+
+``TrainConfig.batch_size`` is the GLOBAL batch: Keras splits each batch over the replicas, and the input stream is
+sharded by data (``AutoShardPolicy.DATA``) over workers (:mod:`graphsh_tf.train.strategy`). Only the chief writes
+the run directory; other workers write their checkpoints to a temp dir that is deleted at the end.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, Optional
+
+import numpy as np
+
+import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+import tensorflow as tf
+import tf_keras as keras
+
+from graphsh_tf import run as rd
+from graphsh_tf.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from graphsh_tf.train.callbacks import LRLogger, RunDirCallback, ScalarLogger, SleepPerBatch
+from graphsh_tf.train.optim import compile_model, lr_at
+from graphsh_tf.train.strategy import is_chief_task, parse_tf_config, select_strategy
+
+
+def steps_per_epoch(n_train: int, cfg: TrainConfig) -> int:
+    """``cfg.steps_per_epoch`` or one full pass of full batches (at least 1)."""
+    return cfg.steps_per_epoch or max(1, n_train // cfg.batch_size)
+
+
+def _shard_by_data(ds: tf.data.Dataset) -> tf.data.Dataset:
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options)
+
+
+def train_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, initial_epoch: int, spe: int,
+                 image_width: Optional[np.ndarray] = None):
+    """The training batches as one endless, seeded stream (global batches, drop remainder), positioned at
+    ``initial_epoch * spe`` batches, so a resumed run sees exactly the batches the uninterrupted run would."""
+    from graphsh_tf.data.pipeline import make_dataset
+
+    ds = make_dataset(x2d, y3d_mm, cfg.batch_size, training=True, seed=cfg.seed, flip=cfg.flip_augment,
+                      drop_remainder=len(x2d) >= cfg.batch_size, noise_px=cfg.noise_augment_px,
+                      occlusion=cfg.occlusion, image_width=image_width)
+    ds = ds.repeat()
+    if initial_epoch:
+        ds = ds.skip(initial_epoch * spe)
+    return _shard_by_data(ds.prefetch(tf.data.AUTOTUNE))
+
+
+def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig):
+    from graphsh_tf.data.pipeline import make_dataset
+
+    return _shard_by_data(make_dataset(x2d, y3d_mm, max(cfg.batch_size, 1024), training=False))
+
+
+def weights_digest(model: keras.Model) -> str:
+    """SHA-1 of all weights (in order) — equal digests mean bitwise-equal models (e.g. across workers)."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for w in model.get_weights():
+        h.update(np.ascontiguousarray(w).tobytes())
+    return h.hexdigest()
+
+
+def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, run_dir, resume: bool = False,
+          deterministic: bool = False, verbose: Optional[int] = None, log: Callable[[str], None] = print,
+          data=None) -> Dict:
+    """Train ``model_cfg`` with ``train_cfg`` on ``data_cfg`` into ``run_dir``; returns the eval.json document
+    (chief) or ``{}`` (other workers). ``resume``: continue from ``run_dir/ckpt`` (config must match).
+    ``deterministic``: ``tf.config.experimental.enable_op_determinism()``. ``data``: a preloaded PoseData."""
+    model_cfg.validate()
+    train_cfg.validate()
+    strategy = select_strategy(train_cfg.strategy)  # first: MultiWorkerMirroredStrategy must precede other TF ops
+    tf_config = parse_tf_config() if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else {}
+    chief = is_chief_task(tf_config)
+    run_dir = Path(run_dir)
+    keras.utils.set_random_seed(train_cfg.seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+    if data is None:
+        data = data_cfg.load()
+    data = data.to_16_joints()
+    doc = RunConfig(model_cfg, train_cfg, data_cfg, data.summary()).to_dict()
+    run = rd.Run(run_dir)
+    ckpt_dir = run.ckpt_dir
+    if resume:
+        rd.check_resume_compatible(run_dir, doc)
+        if not tf.train.latest_checkpoint(str(ckpt_dir)):
+            log(f"{ckpt_dir}: no checkpoint yet (the run stopped during its first epoch); starting at epoch 0")
+            resume = False
+    elif chief and run.config_path.exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
+        raise rd.RunDirError(f"{run_dir}: already holds a run; pass --resume to continue it or choose a new --out")
+    if chief:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        run.write_config(doc)
+    worker_tmp = None if chief else Path(tempfile.mkdtemp(prefix="graphsh_worker_"))
+    save_dir = run_dir if chief else worker_tmp
+    log(data.summary())
+    jit = bool(train_cfg.jit_compile) and strategy.num_replicas_in_sync == 1
+    log(f"strategy={type(strategy).__name__} replicas={strategy.num_replicas_in_sync} chief={chief} "
+        f"global_batch={train_cfg.batch_size} tf={tf.__version__} xla={jit}"
+        + (" (XLA off: jit_compile is used with one replica only; with several, XLA fails on variables placed "
+           "on other devices)" if train_cfg.jit_compile and not jit else ""))
+
+    spe = steps_per_epoch(len(data.train), train_cfg)
+    total_steps = spe * train_cfg.epochs
+    with strategy.scope():
+        model = compile_model(_build(model_cfg), dataclasses.replace(train_cfg, jit_compile=jit), total_steps)
+        model.optimizer.build(model.trainable_variables)
+        epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+    ckpt = tf.train.Checkpoint(model=model, optimizer=model.optimizer, epoch=epoch_var)
+    manager = tf.train.CheckpointManager(ckpt, str(save_dir / "ckpt"), max_to_keep=2)
+    history = []
+    if resume:
+        ckpt.restore(tf.train.latest_checkpoint(str(ckpt_dir))).assert_existing_objects_matched()
+        history = [r for r in run.read_history() if r["epoch"] <= int(epoch_var.numpy())]
+        log(f"resumed {run_dir} at epoch {int(epoch_var.numpy())}, step {int(model.optimizer.iterations.numpy())}, "
+            f"lr {lr_at(int(model.optimizer.iterations.numpy()), train_cfg):.3g}")
+    initial_epoch = int(epoch_var.numpy())
+    log(f"model {model.name}: {model.count_params()} weights; {spe} steps/epoch x {train_cfg.epochs} epochs "
+        f"(from epoch {initial_epoch}), lr {train_cfg.lr:g} x {train_cfg.lr_gamma:g}^(step // "
+        f"{train_cfg.lr_decay_steps})")
+
+    callbacks = [LRLogger(train_cfg, total_steps),
+                 RunDirCallback(run_dir, save_dir, manager, epoch_var, history, chief)]
+    if chief:
+        callbacks.insert(1, ScalarLogger(run.tb_dir))
+    if os.environ.get("GRAPHSH_TEST_BATCH_SLEEP"):
+        callbacks.append(SleepPerBatch(float(os.environ["GRAPHSH_TEST_BATCH_SLEEP"])))
+    t0 = time.time()
+    if initial_epoch < train_cfg.epochs:
+        model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe,
+                               data.train.image_size[:, 0]),
+                  steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
+                  validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg),
+                  validation_freq=train_cfg.val_every, callbacks=callbacks,
+                  verbose=(1 if sys.stdout.isatty() else 2) if verbose is None else verbose)
+    train_s = time.time() - t0
+    log(f"final weights sha1={weights_digest(model)} step={int(model.optimizer.iterations.numpy())} "
+        f"train_seconds={train_s:.1f}")
+    if worker_tmp is not None:
+        shutil.rmtree(worker_tmp, ignore_errors=True)
+        return {}
+    return finish_run(run_dir, model_cfg, train_cfg, data, history, train_s, log)
+
+
+def _build(model_cfg: ModelConfig) -> keras.Model:
+    from graphsh_tf.models import build_model
+
+    return build_model(model_cfg)
+
+
+def finish_run(run_dir: Path, model_cfg: ModelConfig, train_cfg: TrainConfig, data, history: list,
+               train_s: float, log: Callable[[str], None] = print) -> Dict:
+    """Evaluate the best weights (else last) on the test set on one device and write eval.json/eval.md,
+    curves.png and skeletons.png."""
+    from graphsh_tf import report
+    from graphsh_tf.evaluate import evaluate, summary_line, write_eval
+    from graphsh_tf.models import load_model
+
+    run = rd.Run(run_dir)
+    name = run.weights_name()
+    model = load_model(run.path / name, model_cfg)
+    result = evaluate(model, data, flip_test=train_cfg.flip_test, model_config=model_cfg.to_dict())
+    result["weights"] = name
+    result["train_seconds"] = round(train_s, 1)
+    write_eval(result, run.path / "eval.json", run.path / "eval.md", title=f"{model.name} on {data.source} ({name})")
+    report.plot_curves(run.read_history(), run.path / "curves.png")
+    report.plot_skeletons(result["_pred_mm"], data.test.poses_3d, run.path / "skeletons.png", data.skeleton)
+    log(f"done: {summary_line(result)} on {result['n_poses']} test poses; run dir {run.path}")
+    return result
