@@ -130,8 +130,8 @@ def load_npz_safe(path: Union[str, Path]) -> NpzContents:
     if not head:
         raise NpzFileError(f"{path}: empty file (0 bytes); re-download or re-create it")
     if head not in _ZIP_MAGIC:  # np.load would try it as .npy or pickle; an .npz is always a zip archive
-        raise NpzFileError(f"{path}: not an .npz file (no zip signature: a text, .npy or pickle file, or corrupt); "
-                           "re-download or re-create it")
+        raise NpzFileError(f"{path}: not an .npz file (it does not start with the zip signature 'PK': a text or "
+                           ".npy file, or corrupt); re-download or re-create it")
     try:
         archive = np.load(path, allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - BadZipFile (truncated), OSError ... all mean unreadable
