@@ -10,7 +10,9 @@ import org.graphsh.lifter.LifterCore
 import org.graphsh.lifter.Normalization
 import org.graphsh.lifter.Quantization
 import org.json.JSONObject
+import org.tensorflow.lite.DataType
 import org.tensorflow.lite.Interpreter
+import org.tensorflow.lite.Tensor
 
 /** The fields of the model's sidecar JSON ("graphsh-tflite/1") the app needs. */
 data class Sidecar(
@@ -74,7 +76,11 @@ class TfliteLifter(
 
     init {
         val jsonName = assetName.removeSuffix(".tflite") + ".json"
-        val text = context.assets.open(jsonName).bufferedReader().use { it.readText() }
+        val text = try {
+            context.assets.open(jsonName).bufferedReader().use { it.readText() }
+        } catch (e: java.io.IOException) {
+            throw IllegalArgumentException("$jsonName missing next to $assetName: copy the sidecar with the model", e)
+        }
         sidecar = Sidecar.parse(text, jsonName)
         val options = Interpreter.Options().setNumThreads(threads).setUseXNNPACK(useXnnpack)
         if (useNnapi) {
@@ -82,6 +88,46 @@ class TfliteLifter(
             options.setUseNNAPI(true)
         }
         interpreter = Interpreter(mapAsset(context, assetName), options)
+        try {
+            checkModelMatchesSidecar(jsonName)
+        } catch (e: IllegalArgumentException) {
+            interpreter.close()
+            throw e
+        }
+    }
+
+    /**
+     * The model's "lift" signature against its sidecar: tensor names, [1,16,2] in / [1,16,3] out, dtypes and int8
+     * quantization. A mismatch (a sidecar from another export) throws IllegalArgumentException saying what differs.
+     */
+    private fun checkModelMatchesSidecar(jsonName: String) {
+        fun bad(what: String): Nothing = throw IllegalArgumentException("$assetName does not match $jsonName: $what")
+        if (SIGNATURE !in interpreter.signatureKeys) {
+            bad("no signature '$SIGNATURE' (has ${interpreter.signatureKeys.joinToString()})")
+        }
+        val inputs = interpreter.getSignatureInputs(SIGNATURE)
+        val outputs = interpreter.getSignatureOutputs(SIGNATURE)
+        if (sidecar.inputName !in inputs) bad("input '${sidecar.inputName}' not in the model (${inputs.joinToString()})")
+        if (sidecar.outputName !in outputs) bad("output '${sidecar.outputName}' not in the model (${outputs.joinToString()})")
+        fun check(t: Tensor, role: String, shape: IntArray, quant: Quantization?) {
+            if (!t.shape().contentEquals(shape)) {
+                bad("$role shape ${t.shape().contentToString()}, the app feeds ${shape.contentToString()}")
+            }
+            val want = if (quant == null) DataType.FLOAT32 else DataType.INT8
+            if (t.dataType() != want) bad("$role dtype ${t.dataType()} in the model, ${want} in the sidecar")
+            if (quant != null) {
+                val q = t.quantizationParams()
+                if (q.zeroPoint != quant.zeroPoint ||
+                    Math.abs(q.scale - quant.scale) > 1e-6 * Math.abs(quant.scale)) {
+                    bad("$role quantization (${q.scale}, ${q.zeroPoint}) in the model, " +
+                        "(${quant.scale}, ${quant.zeroPoint}) in the sidecar")
+                }
+            }
+        }
+        check(interpreter.getInputTensorFromSignature(sidecar.inputName, SIGNATURE), "input", intArrayOf(1, 16, 2),
+            sidecar.inputQuant)
+        check(interpreter.getOutputTensorFromSignature(sidecar.outputName, SIGNATURE), "output", intArrayOf(1, 16, 3),
+            sidecar.outputQuant)
     }
 
     /** One pose: {@code xyPx[K][2]} pixels (+ scores) in [layout] → {@code [16][3]} mm. */
@@ -105,12 +151,12 @@ class TfliteLifter(
         return if (outQ == null) {
             val y = Array(1) { Array(16) { FloatArray(3) } }
             outputs[sidecar.outputName] = y
-            interpreter.runSignature(inputs, outputs, "lift")
+            interpreter.runSignature(inputs, outputs, SIGNATURE)
             LifterCore.decodeFloat(y[0])
         } else {
             val y = Array(1) { Array(16) { ByteArray(3) } }
             outputs[sidecar.outputName] = y
-            interpreter.runSignature(inputs, outputs, "lift")
+            interpreter.runSignature(inputs, outputs, SIGNATURE)
             LifterCore.decodeInt8(y[0], outQ)
         }
     }
@@ -118,6 +164,9 @@ class TfliteLifter(
     override fun close() = interpreter.close()
 
     companion object {
+        /** The SignatureDef name tflite/convert.py exports. */
+        const val SIGNATURE = "lift"
+
         /** Model assets present in the APK, e.g. ["graphsh_fp32.tflite", "graphsh_int8.tflite"]. */
         fun availableModels(context: Context): List<String> =
             listOf("graphsh_fp32.tflite", "graphsh_int8.tflite").filter { name ->
