@@ -1,0 +1,17 @@
+package android.app;
+
+import android.content.Intent;
+import android.os.Bundle;
+import android.view.ContextThemeWrapper;
+import android.view.View;
+
+public class Activity extends ContextThemeWrapper {
+    public Activity() {}
+    protected void onCreate(Bundle savedInstanceState) {}
+    protected void onResume() {}
+    protected void onPause() {}
+    protected void onDestroy() {}
+    public void setContentView(View view) {}
+    public final void runOnUiThread(Runnable action) {}
+    public void startActivity(Intent intent) {}
+}

@@ -1,0 +1,8 @@
+package android.content;
+
+import android.content.res.AssetManager;
+
+public class ContextWrapper extends Context {
+    public ContextWrapper(Context base) { throw new RuntimeException("compile stub"); }
+    @Override public AssetManager getAssets() { throw new RuntimeException("compile stub"); }
+}

@@ -1,0 +1,6 @@
+package android.graphics;
+
+public class Typeface {
+    public static final Typeface MONOSPACE = null;
+    private Typeface() {}
+}
