@@ -42,20 +42,49 @@ dependencies {
     implementation("com.google.ai.edge.litert:litert:1.0.1")
 }
 
-// Copies the exported models and their sidecar JSON files from a run folder into the assets (not committed).
-val graphshRunDir: String = (project.findProperty("graphsh.runDir") as String?) ?: "../runs/latest/export"
-val copyGraphshModels by tasks.registering(Copy::class) {
-    description = "Copies graphsh_fp32/int8 .tflite + .json from -Pgraphsh.runDir into src/main/assets"
-    from(rootProject.file(graphshRunDir)) {
-        include("graphsh_fp32.tflite", "graphsh_fp32.json", "graphsh_int8.tflite", "graphsh_int8.json")
-    }
-    into(file("src/main/assets"))
-    doLast {
-        val assets = file("src/main/assets")
-        if (!assets.resolve("graphsh_fp32.tflite").exists() && !assets.resolve("graphsh_int8.tflite").exists()) {
-            logger.warn("graphsh: no model found in ${rootProject.file(graphshRunDir)}; the app will say so. " +
-                "Pass -Pgraphsh.runDir=<folder with graphsh_fp32.tflite + graphsh_fp32.json>.")
+// The exported models and their sidecar JSON files (tflite/convert.py writes them to RUN_DIR/tflite/) are copied
+// into a generated assets folder under build/ that the Android Gradle Plugin registers as an assets source folder
+// of every variant (never into src/main/assets, never committed). The plugin sets the task's output directory
+// (build/generated/assets/copyGraphshModels<Variant>/) and wires the task before every task that reads the assets.
+val graphshModelDir: String = (project.findProperty("graphsh.modelDir") as String?) ?: "../runs/a/tflite"
+val graphshModelFiles = listOf("graphsh_fp32.tflite", "graphsh_fp32.json", "graphsh_int8.tflite", "graphsh_int8.json")
+
+abstract class CopyGraphshModels : DefaultTask() {
+    /** The model files looked for (missing ones are skipped: the app says which model it lacks). */
+    @get:InputFiles
+    @get:PathSensitive(PathSensitivity.NAME_ONLY)
+    abstract val models: ConfigurableFileCollection
+
+    /** Set by the Android Gradle Plugin (addGeneratedSourceDirectory): a folder under build/generated/. */
+    @get:OutputDirectory
+    abstract val outputDir: DirectoryProperty
+
+    @get:Input
+    abstract val modelDir: Property<String>
+
+    @TaskAction
+    fun copy() {
+        val out = outputDir.get().asFile
+        out.deleteRecursively()
+        out.mkdirs()
+        for (f in models.files) if (f.isFile) f.copyTo(out.resolve(f.name), overwrite = true)
+        if (out.listFiles().orEmpty().none { it.name.endsWith(".tflite") }) {
+            logger.warn("graphsh: no graphsh_fp32.tflite / graphsh_int8.tflite in ${modelDir.get()}; the app will say " +
+                "so. Export with `python3 tflite/convert.py runs/<run>` and pass -Pgraphsh.modelDir=<run>/tflite.")
         }
     }
 }
-tasks.named("preBuild") { dependsOn(copyGraphshModels) }
+
+androidComponents {
+    onVariants { variant ->
+        val task = tasks.register<CopyGraphshModels>(
+            "copyGraphshModels" + variant.name.replaceFirstChar { it.uppercase() },
+        ) {
+            description = "Copies graphsh_fp32/int8 .tflite + .json from -Pgraphsh.modelDir into generated assets"
+            val dir = rootProject.file(graphshModelDir)
+            modelDir.set(dir.path)
+            models.from(graphshModelFiles.map { dir.resolve(it) })
+        }
+        variant.sources.assets?.addGeneratedSourceDirectory(task, CopyGraphshModels::outputDir)
+    }
+}

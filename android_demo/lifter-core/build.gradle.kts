@@ -4,10 +4,15 @@ plugins {
     `java-library`
 }
 
+// Java 17 bytecode and API from whatever JDK runs Gradle (17 or newer; Android Gradle Plugin 8.5 needs 17 anyway):
+// no toolchain, so nothing to resolve or download.
 java {
-    toolchain {
-        languageVersion.set(JavaLanguageVersion.of(17))
-    }
+    sourceCompatibility = JavaVersion.VERSION_17
+    targetCompatibility = JavaVersion.VERSION_17
+}
+
+tasks.withType<JavaCompile>().configureEach {
+    options.release.set(17)
 }
 
 dependencies {
