@@ -133,16 +133,16 @@ def test_every_stub_class_is_used_by_the_app():
     app = "\n".join(p.read_text() for p in APP_SRC.rglob("*.kt"))
     stubs = {p.stem: p.read_text() for p in STUBS.rglob("*.java")}
     assert stubs, STUBS
-    supertypes = set()
+    needed = set()
     for text in stubs.values():
-        for m in re.finditer(r"\b(?:extends|implements)\s+([\w.,\s<>]+?)\s*\{", text):
-            supertypes |= {t.strip().split(".")[-1].split("<")[0] for t in m.group(1).split(",")}
+        for m in re.finditer(r"\b(?:extends|implements)\b([^{]*)\{", text):  # supertypes
+            needed |= set(re.findall(r"\b([A-Z]\w*)", m.group(1)))
         for m in re.finditer(r"\bthrows\s+([\w.,\s]+?)\s*[{;]", text):  # checked exceptions of stubbed methods
-            supertypes |= {t.strip().split(".")[-1] for t in m.group(1).split(",")}
-        # types the app reaches through a stubbed call's result (context.assets, openFd(...), getJSONArray(...))
-        supertypes |= set(re.findall(r"\b(?:public|protected)\s+(?:static\s+)?(?:final\s+)?(?:abstract\s+)?"
-                                     r"([A-Z]\w*)(?:<[^>]*>)?(?:\[\])?\s+\w+\s*\(", text))
-    unused = sorted(n for n in stubs if not re.search(rf"\b{n}\b", app) and n not in supertypes)
+            needed |= set(re.findall(r"\b([A-Z]\w*)", m.group(1)))
+        # types the app reaches through a stubbed call's result (context.assets, openFd(...), image.imageInfo)
+        needed |= set(re.findall(r"^\s*(?:(?:public|protected|static|final|abstract|@Override)\s+)*"
+                                 r"([A-Z]\w*)(?:<[^>]*>)?(?:\[\])?\s+\w+\s*\(", text, re.M))
+    unused = sorted(n for n in stubs if not re.search(rf"\b{n}\b", app) and n not in needed)
     assert not unused, f"stub classes the app does not use: {unused}"
 
 

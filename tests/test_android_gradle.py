@@ -92,6 +92,27 @@ def test_gitignore_keeps_models_and_compiler_out():
     ignore = (DEMO / ".gitignore").read_text().split()
     assert "build/" in ignore and "app/src/main/assets/*.tflite" in ignore
     assert ".tools/" in ignore and "node_modules/" in ignore
+    assert "models/" in ignore  # the MoveNet detector is never committed
+
+
+def test_movenet_detector_reaches_the_generated_assets():
+    code = _code(APP_GRADLE)
+    app_src = DEMO / "app" / "src" / "main"
+    detector = (app_src / "java" / "org" / "graphsh" / "demo" / "MoveNetDetector.kt").read_text()
+    names = set(re.findall(r'"(movenet_singlepose_\w+\.tflite)"', code))
+    assert names == set(re.findall(r'"(movenet_singlepose_\w+\.tflite)"', detector)) == {
+        "movenet_singlepose_lightning.tflite", "movenet_singlepose_thunder.tflite"}
+    assert 'rootProject.file("models")' in code  # android_demo/models, git-ignored
+    assert re.search(r"models\.from\(moveNetFiles\.map", code)
+    # fetched on request only (network), into the same folder, never over an existing file
+    assert re.search(r'tasks\.register<FetchTflite>\("fetchMoveNet"\)', code)
+    assert "onlyIf { !target.get().asFile.isFile }" in code and '"TFL3"' in code
+    # CameraX needs AndroidX and the camera permission
+    assert _properties()["android.useAndroidX"] == "true"
+    manifest = (app_src / "AndroidManifest.xml").read_text()
+    assert 'android.permission.CAMERA' in manifest and 'android:name=".CameraActivity"' in manifest
+    for dep in ("androidx.camera:camera-camera2:", "androidx.camera:camera-lifecycle:", "androidx.activity:activity:"):
+        assert dep in code
 
 
 def test_lifter_core_needs_no_toolchain_download():

@@ -12,6 +12,9 @@ public final class Interpreter implements AutoCloseable {
     }
 
     public Interpreter(ByteBuffer byteBuffer, Options options) {}
+    public void run(Object input, Object output) {}
+    public Tensor getInputTensor(int inputIndex) { throw new RuntimeException("compile stub"); }
+    public Tensor getOutputTensor(int outputIndex) { throw new RuntimeException("compile stub"); }
     public void runSignature(Map<String, Object> inputs, Map<String, Object> outputs, String signatureKey) {}
     public String[] getSignatureKeys() { throw new RuntimeException("compile stub"); }
     public String[] getSignatureInputs(String signatureKey) { throw new RuntimeException("compile stub"); }

@@ -7,7 +7,7 @@ import android.widget.Button
 import android.widget.LinearLayout
 import android.widget.TextView
 
-/** Start screen: lift the bundled samples, or benchmark the bundled models. */
+/** Start screen: lift the bundled samples, lift live camera poses (MoveNet + GraphSH), or benchmark the models. */
 class MainActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -25,6 +25,11 @@ class MainActivity : Activity() {
             text = "Lift sample sequences"
             isEnabled = models.isNotEmpty()
             setOnClickListener { startActivity(Intent(this@MainActivity, LiftActivity::class.java)) }
+        })
+        root.addView(Button(this).apply {
+            text = "Live camera (MoveNet + lifter)"
+            isEnabled = models.isNotEmpty()
+            setOnClickListener { startActivity(Intent(this@MainActivity, CameraActivity::class.java)) }
         })
         root.addView(Button(this).apply {
             text = "Benchmark"

@@ -173,7 +173,7 @@ class TfliteLifter(
                 context.assets.list("")?.contains(name) == true
             }
 
-        private fun mapAsset(context: Context, name: String): MappedByteBuffer =
+        fun mapAsset(context: Context, name: String): MappedByteBuffer =
             context.assets.openFd(name).use { fd ->
                 FileInputStream(fd.fileDescriptor).use { stream ->
                     stream.channel.map(FileChannel.MapMode.READ_ONLY, fd.startOffset, fd.declaredLength)
