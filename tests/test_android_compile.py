@@ -52,7 +52,8 @@ def kotlin_plugin_version() -> str:
 def _kotlinc():
     """(path, version) of the Kotlin compiler: $KOTLINC, the npm install in android_demo/.tools, or PATH."""
     if os.environ.get("KOTLINC"):
-        return os.environ["KOTLINC"], None
+        path = shutil.which(os.environ["KOTLINC"])
+        return (path, None) if path else (None, None)
     local = NPM_KOTLIN / "bin" / "kotlinc"
     if local.is_file():
         return str(local), json.loads((NPM_KOTLIN / "package.json").read_text())["version"]
@@ -144,6 +145,16 @@ def test_every_stub_class_is_used_by_the_app():
                                  r"([A-Z]\w*)(?:<[^>]*>)?(?:\[\])?\s+\w+\s*\(", text, re.M))
     unused = sorted(n for n in stubs if not re.search(rf"\b{n}\b", app) and n not in needed)
     assert not unused, f"stub classes the app does not use: {unused}"
+
+
+def test_missing_tools_fail_in_ci_and_skip_outside(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set.*kotlin-compiler@"):
+        _missing("no Kotlin compiler")
+    for value in ("", "0", "false"):
+        monkeypatch.setenv("CI", value)
+        with pytest.raises(pytest.skip.Exception, match="no Kotlin compiler"):
+            _missing("no Kotlin compiler")
 
 
 def test_ci_installs_the_compiler_of_the_plugin_version():

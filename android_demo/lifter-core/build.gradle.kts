@@ -1,5 +1,6 @@
 // Plain Java 17 library: no Android imports, no runtime dependencies. Unit tests read the golden vectors that
-// tools/write_golden.py writes with the Python implementation (tests/fixtures/golden/*.json).
+// tools/write_golden.py writes with the Python implementation (tests/fixtures/golden/*.json), and the camera-path
+// vectors of tests/test_android_camera_golden.py (src/test/resources/golden/camera.json, on the test classpath).
 plugins {
     `java-library`
 }
