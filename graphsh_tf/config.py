@@ -14,6 +14,8 @@ from graphsh_tf.skeleton import NUM_JOINTS
 GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
 #: The graph convolutions whose weights come in two sets (a joint itself / its neighbours).
 DECOUPLED_GCN_TYPES = ("dc_vanilla", "dc_preagg", "semantic", "modulated")
+#: The graph convolutions with one weight matrix per joint (the others share theirs over the joints).
+PER_JOINT_GCN_TYPES = ("preagg", "dc_preagg")
 ARCHS = ("graphsh", "seqres")
 #: Distribution strategies understood by :mod:`graphsh_tf.train.strategy`.
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
@@ -25,6 +27,11 @@ LR_SCHEDULES = ("staircase", "cosine")
 def is_decoupled(gcn: str) -> bool:
     """True when graph conv ``gcn`` (one of :data:`GCN_TYPES`) has separate self / neighbour weights."""
     return gcn in DECOUPLED_GCN_TYPES
+
+
+def is_per_joint(gcn: str) -> bool:
+    """True when graph conv ``gcn`` (one of :data:`GCN_TYPES`) has one weight matrix per joint."""
+    return gcn in PER_JOINT_GCN_TYPES
 
 
 class ConfigError(ValueError):
@@ -47,7 +54,12 @@ class _JsonConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise ConfigError(f"{source}: unknown {cls._kind} field(s) {unknown}; known fields: {sorted(names)}")
-        return cls(**d).validate()
+        try:
+            return cls(**d).validate()
+        except ConfigError as e:
+            if source == "config" or str(e).startswith(f"{source}:"):
+                raise
+            raise ConfigError(f"{source}: {e}") from None
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)

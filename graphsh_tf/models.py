@@ -17,7 +17,8 @@ import tf_keras as keras
 from graphsh_tf.config import ConfigError, ModelConfig, RunConfig
 from graphsh_tf.io import atomic_save
 from graphsh_tf.layers import CUSTOM_OBJECTS, graph_conv_block, graph_hourglass, se_block
-from graphsh_tf.layers.graph_conv import GraphConv, torch_dense
+from graphsh_tf.layers.graph_conv import GraphConv
+from graphsh_tf.layers.initializers import torch_dense
 
 INPUT_NAME = "keypoints_2d"
 

@@ -329,7 +329,7 @@ def h36m_world_poses(clip: BvhClip, joint_map=None, unit_mm: float = 10.0,
     """H36M16 joints of a clip in the Human3.6M world frame (Z up), millimetres: ``(T, 16, 3)`` float64."""
     mapping = resolve_joint_map(clip, joint_map, path)
     positions, rotations = clip_fk(clip, frames)
-    out = np.empty((positions.shape[0], 16, 3))
+    out = np.empty((positions.shape[0], sk.H36M16.num_joints, 3))
     for k, name in enumerate(sk.H36M16.joint_names):
         joint, offset = _map_entry(mapping[name])
         j = clip.joint_names.index(joint)
@@ -398,7 +398,7 @@ def render_clip(world_mm: np.ndarray, cameras: Sequence[cam.Camera], clip_name: 
         parts.append(PoseSet(p2d[keep], p3d[keep], np.full(n, action, dtype=object).astype(str),
                              np.full(n, f"{clip_name}/cam{k}", dtype=object).astype(str),
                              np.tile(camera.image_size, (n, 1))))
-    return PoseSet.concat(parts, 16), dropped
+    return PoseSet.concat(parts, sk.H36M16.num_joints), dropped
 
 
 def list_bvh(folder: Union[str, os.PathLike]) -> List[Path]:
@@ -449,7 +449,7 @@ def load_bvh_dir(folder: Union[str, os.PathLike], downsample: int = 1, seed: int
         else:
             train_parts.append(poses)
             train_clips.append(clip.name)
-    train, test = PoseSet.concat(train_parts, 16), PoseSet.concat(test_parts, 16)
+    train, test = PoseSet.concat(train_parts, sk.H36M16.num_joints), PoseSet.concat(test_parts, sk.H36M16.num_joints)
     if len(train) == 0 or len(test) == 0:
         raise DataError(f"{folder}: {len(files)} BVH clips give {len(train)} train and {len(test)} test frames; "
                         f"add clips, raise test_percent (now {test_percent}) or use cameras='virtual'/recenter='frame'")

@@ -26,7 +26,7 @@ import numpy as np
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
-from graphsh_tf.data.normalize import normalize_screen_coordinates
+from graphsh_tf.data.normalize import MM_PER_M, normalize_screen_coordinates
 from graphsh_tf.safe_pickle import load_npz_safe
 
 TRAIN_SUBJECTS: Tuple[str, ...] = ("S1", "S5", "S6", "S7", "S8")
@@ -177,7 +177,7 @@ def load_h36m(folder, keypoints: str = "gt", downsample: int = 1,
             for action in sorted(data_3d[subject]):
                 if actions is not None and action_name(action) not in actions:
                     continue
-                world = _check_3d(path_3d, subject, action, data_3d[subject][action])[::downsample] * 1000.0
+                world = _check_3d(path_3d, subject, action, data_3d[subject][action])[::downsample] * MM_PER_M
                 views = None
                 if data_2d is not None:
                     if action not in data_2d[subject]:

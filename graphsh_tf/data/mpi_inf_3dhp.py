@@ -107,6 +107,6 @@ def load_3dhp(folder, downsample: int = 1, sequences: Sequence[str] = SEQUENCES)
     for name, _ in paths:
         if name not in IMAGE_SIZE:
             raise DataError(f"MPI-INF-3DHP: unknown sequence {name!r}; use {', '.join(SEQUENCES)}")
-    test = PoseSet.concat([load_sequence(p, name, downsample) for name, p in paths], 16)
+    test = PoseSet.concat([load_sequence(p, name, downsample) for name, p in paths], sk.H36M16.num_joints)
     return PoseData(f"mpi_inf_3dhp:{folder}", sk.H36M16, PoseSet.empty(16), test,
                     {"test_sequences": list(sequences), "train_clips": 0})

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-MM_PER_MODEL_UNIT = 1000.0
+#: Millimetres per metre; the model's unit is the metre (the reference's), and VideoPose3D 3D files are in metres.
+MM_PER_M = 1000.0
+MM_PER_MODEL_UNIT = MM_PER_M
 
 
 def normalize_screen_coordinates(xy: np.ndarray, w: float, h: float) -> np.ndarray:

@@ -162,9 +162,9 @@ def pose_sequence(motion: str, offsets: np.ndarray, num_frames: int, fps: float,
     lean = np.deg2rad(rng.uniform(-8, 8) + 4 * np.sin(2 * np.pi * rng.uniform(0.05, 0.3) * t))
     roll = np.deg2rad(rng.uniform(-5, 5) + np.zeros_like(t))
     frames = {"Hip": axis_rotation("z", yaw) @ axis_rotation("x", -lean) @ axis_rotation("y", roll)}
-    pos = np.zeros((num_frames, 16, 3))
+    pos = np.zeros((num_frames, sk.H36M16.num_joints, 3))
     names = sk.H36M16.joint_names
-    for j in range(1, 16):
+    for j in range(1, sk.H36M16.num_joints):
         parent = names[sk.H36M16.parents[j]]
         local = _bone_rotation(names[j], angles[names[j]]) if names[j] in angles else np.eye(3)
         frames[names[j]] = frames[parent] @ local
@@ -230,7 +230,7 @@ def _render_subject(subject: str, sequences, downsample: int) -> PoseSet:
             parts.append(PoseSet(p2d, p3d, np.full(n, motion).astype(str),
                                  np.full(n, f"{subject}/{motion} {counters[motion]}/cam{k}").astype(str),
                                  np.tile(camera.image_size, (n, 1))))
-    return PoseSet.concat(parts, 16)
+    return PoseSet.concat(parts, sk.H36M16.num_joints)
 
 
 def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: int = 2000,
@@ -248,7 +248,7 @@ def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: 
                 raise ValueError(f"unknown synthetic subject {subject!r}; one of {tuple(CAMERA_SUBJECT)}")
             rng = np.random.default_rng([seed, 1 + list(CAMERA_SUBJECT).index(subject), 0 if split == "train" else 1])
             parts.append(_render_subject(subject, subject_poses(subject, num, rng, seq_len, fps), downsample))
-        sets[split] = PoseSet.concat(parts, 16)
+        sets[split] = PoseSet.concat(parts, sk.H36M16.num_joints)
     info = {"train_subjects": list(train_subjects), "test_subjects": list(test_subjects), "seed": seed,
             "motions": list(MOTIONS)}
     return PoseData("synthetic", sk.H36M16, sets["train"], sets["test"], info)

@@ -94,7 +94,7 @@ class PoseData:
 
     def to_16_joints(self) -> "PoseData":
         """H36M17 → H36M16 (Neck/Nose dropped); returns ``self`` when already 16 joints."""
-        if self.skeleton.num_joints == 16:
+        if self.skeleton.num_joints == sk.H36M16.num_joints:
             return self
         if self.skeleton is not sk.H36M17 and self.skeleton.name != sk.H36M17.name:
             raise DataError(f"{self.source}: cannot reduce skeleton {self.skeleton.name!r} to H36M16; "

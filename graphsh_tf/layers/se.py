@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tf_keras as keras
 
-from graphsh_tf.layers.graph_conv import torch_dense
+from graphsh_tf.layers.initializers import torch_dense
 
 
 def se_block(x, ratio: int = 8, name: str = "se_blocks"):
