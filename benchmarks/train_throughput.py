@@ -27,8 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graphsh_tf  # noqa: E402,F401
-
-GCNS = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
+from graphsh_tf.config import GCN_TYPES as GCNS  # noqa: E402  (no TensorFlow import)
 
 
 def parse_args(argv=None):

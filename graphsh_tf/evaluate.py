@@ -24,6 +24,10 @@ class Predictor(Protocol):
     def __call__(self, x2d: np.ndarray) -> np.ndarray: ...
 
 
+#: The plain-function form of a :class:`Predictor` (the name the old ``training_eval`` module used).
+PredictFn = Callable[[np.ndarray], np.ndarray]
+
+
 class ModelInputError(ValueError):
     """The MODEL argument is neither a run directory, a Keras .h5 nor a .tflite file."""
 
@@ -165,6 +169,3 @@ def write_eval(result: Dict, json_path, md_path=None, title: str = "") -> None:
     write_json(json_path, doc)
     if md_path is not None:
         atomic_write_text(md_path, eval_markdown(doc, title))
-
-
-PredictFn = Callable[[np.ndarray], np.ndarray]
