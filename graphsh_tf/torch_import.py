@@ -211,22 +211,22 @@ def main(argv=None) -> int:
     p.add_argument("--gcn", help="override the inferred conv type")
     p.add_argument("--hid-dim", type=int, help="override the inferred hidden size")
     p.add_argument("--stacks", type=int, help="override the inferred number of stacks")
+    p.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
     args = p.parse_args(argv)
-    if not args.dst.endswith(".h5"):
-        print(f"error: {args.dst}: the output must be an .h5 file", file=sys.stderr)
-        return 2
-    try:
+    from graphsh_tf import cli
+
+    def body():
+        if not args.dst.endswith(".h5"):
+            raise ValueError(f"{args.dst}: the output must be an .h5 file")
         model = import_state_dict(args.src, args.gcn, args.hid_dim, args.stacks)
         from graphsh_tf.models import count_params, save_model
 
         save_model(model, args.dst)
-    except (StateDictError, ConfigError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    cfg = model.graphsh_config
-    print(f"imported {args.src} -> {args.dst}: gcn={cfg.gcn} hid_dim={cfg.hid_dim} stacks={cfg.num_stacks} "
-          f"params={count_params(model):,}")
-    return 0
+        cfg = model.graphsh_config
+        print(f"imported {args.src} -> {args.dst}: gcn={cfg.gcn} hid_dim={cfg.hid_dim} stacks={cfg.num_stacks} "
+              f"params={count_params(model):,}")
+
+    return cli.run("", body, verbose=args.verbose)
 
 
 if __name__ == "__main__":

@@ -86,8 +86,8 @@ def test_cli_errors_are_one_line_and_nonzero(tmp_path):
     assert r.returncode != 0 and "bad.npz" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "o.h5").exists()
     np.savez(tmp_path / "other.npz", weights=np.zeros(3, np.float32))
-    assert main([str(tmp_path / "other.npz"), str(tmp_path / "o.h5")]) == 1
-    assert main([str(tmp_path / "missing.npz"), str(tmp_path / "o.h5")]) == 1
+    assert main([str(tmp_path / "other.npz"), str(tmp_path / "o.h5")]) == 2
+    assert main([str(tmp_path / "missing.npz"), str(tmp_path / "o.h5")]) == 2
 
 
 def test_pth_checkpoint_dict_when_torch_is_installed(tmp_path):

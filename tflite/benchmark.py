@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import graphsh_tf  # noqa: E402,F401
+from graphsh_tf import cli  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -23,34 +24,32 @@ def main(argv=None) -> int:
     ap.add_argument("run_dir", nargs="?", help="run directory (its tflite/ folder) or a folder of .tflite files")
     ap.add_argument("--tflite-dir", default=None)
     ap.add_argument("--files", default="", help="comma-separated variants or file names (default: all)")
-    ap.add_argument("--threads", default="1,2,4")
-    ap.add_argument("--runs", type=int, default=2000)
-    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--threads", type=cli.positive_int_list, default=[1, 2, 4], help="comma-separated, e.g. 1,2,4")
+    ap.add_argument("--runs", type=cli.positive_int, default=2000)
+    ap.add_argument("--warmup", type=cli.non_negative_int, default=200)
     ap.add_argument("--parse-benchmark-model", nargs="+", metavar="LOG", default=None)
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/benchmark.json)")
     ap.add_argument("--md", default=None)
+    ap.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
     args = ap.parse_args(argv)
+    return cli.run("", lambda: _benchmark(args), verbose=args.verbose)
+
+
+def _benchmark(args) -> int:
     from graphsh_tf.lite.bench import benchmark_markdown, parse_logs, run_benchmarks
     from graphsh_tf.lite.metadata import find_tflite, write_report
 
-    try:
-        if args.parse_benchmark_model:
-            result = parse_logs(args.parse_benchmark_model)
-            out_dir = Path(args.parse_benchmark_model[0]).parent
-        else:
-            if not args.run_dir:
-                raise ValueError("pass RUN_DIR (or --parse-benchmark-model LOG)")
-            run = Path(args.run_dir)
-            folder = Path(args.tflite_dir) if args.tflite_dir else (run / "tflite" if (run / "tflite").is_dir() else run)
-            files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()], "benchmark")
-            threads = [int(t) for t in args.threads.split(",") if t.strip()]
-            if not threads or min(threads) < 1:
-                raise ValueError(f"--threads {args.threads!r}: give positive integers, e.g. 1,2,4")
-            result = run_benchmarks(files, threads, args.runs, args.warmup, log=lambda s: print(s, file=sys.stderr))
-            out_dir = run
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    if args.parse_benchmark_model:
+        result = parse_logs(args.parse_benchmark_model)
+        out_dir = Path(args.parse_benchmark_model[0]).parent
+    else:
+        if not args.run_dir:
+            raise ValueError("pass RUN_DIR (or --parse-benchmark-model LOG)")
+        run = Path(args.run_dir)
+        folder = Path(args.tflite_dir) if args.tflite_dir else (run / "tflite" if (run / "tflite").is_dir() else run)
+        files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()], "benchmark")
+        result = run_benchmarks(files, args.threads, args.runs, args.warmup, log=lambda s: print(s, file=sys.stderr))
+        out_dir = run
     md = benchmark_markdown(result)
     print(md, end="")
     md_path = (Path(args.md) if args.md else out_dir / "benchmark.md") \

@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import graphsh_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+from graphsh_tf import cli  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -18,29 +19,27 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=None, help="output folder (default RUN_DIR/tflite)")
     ap.add_argument("--variants", default=None, help="comma-separated variants (default: all five)")
     ap.add_argument("--io", choices=("float", "int8"), default="float", help="input/output type of int8 models")
-    ap.add_argument("--batch", type=int, default=1, help="fixed batch size of the exported graph")
-    ap.add_argument("--qat-steps", type=int, default=300, help="quantization-aware fine-tuning steps")
+    ap.add_argument("--batch", type=cli.positive_int, default=1, help="fixed batch size of the exported graph")
+    ap.add_argument("--qat-steps", type=cli.positive_int, default=300, help="quantization-aware fine-tuning steps")
     ap.add_argument("--qat-method", choices=("folded", "tfmot"), default="folded",
                     help="folded: fake quantization on the exported int8 graph (default); tfmot: tfmot "
                          "QuantizeConfigs on the Keras layers")
-    ap.add_argument("--calib-samples", type=int, default=500, help="representative training poses for int8")
+    ap.add_argument("--calib-samples", type=cli.positive_int, default=500, help="representative training poses for int8")
     ap.add_argument("--data", default=None, help="override the run's data spec (e.g. synthetic)")
     ap.add_argument("--formulation", default="conv", help="conv (default), bmm, split_fc or keras")
+    ap.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
     args = ap.parse_args(argv)
-    from graphsh_tf.lite.export import export_run
-    from graphsh_tf.lite.metadata import VARIANTS
 
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else list(VARIANTS)
-    try:
-        if args.batch < 1:
-            raise ValueError(f"--batch {args.batch}: must be >= 1")
+    def body():
+        from graphsh_tf.lite.export import export_run
+        from graphsh_tf.lite.metadata import VARIANTS
+
+        variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else list(VARIANTS)
         export_run(args.run_dir, args.out, variants, io=args.io, batch=args.batch, qat_steps=args.qat_steps,
                    calib_samples=args.calib_samples, data_spec=args.data, formulation=args.formulation,
                    log=lambda s: print(s, flush=True), qat_method=args.qat_method)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
+
+    return cli.run("", body, verbose=args.verbose)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import graphsh_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+from graphsh_tf import cli  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -26,25 +27,26 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=None, help="override the run's data spec")
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/validate.json)")
     ap.add_argument("--md", default=None, help="markdown output (default RUN_DIR/validate.md)")
+    ap.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
     args = ap.parse_args(argv)
+    return cli.run("", lambda: _validate(args), verbose=args.verbose)
+
+
+def _validate(args) -> int:
     from graphsh_tf import run as rundir
     from graphsh_tf.lite.metadata import find_tflite, write_report
     from graphsh_tf.validate import load_qat_float, validate_files, validate_markdown
 
     run = Path(args.run_dir)
     folder = Path(args.tflite_dir) if args.tflite_dir else rundir.Run(run).tflite_dir
-    try:
-        files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()])
-        test = rundir.load_data(run, args.data).test
-        x, y = test.poses_2d, test.poses_3d
-        if args.limit > 0:
-            x, y = x[:args.limit], y[:args.limit]
-        model = rundir.load_model(run)
-        qat = load_qat_float(folder, model.graphsh_config)
-        result = validate_files(files, model, x, y, own_float={"qat_int8": qat} if qat is not None else {})
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()])
+    test = rundir.load_data(run, args.data).test
+    x, y = test.poses_2d, test.poses_3d
+    if args.limit > 0:
+        x, y = x[:args.limit], y[:args.limit]
+    model = rundir.load_model(run)
+    qat = load_qat_float(folder, model.graphsh_config)
+    result = validate_files(files, model, x, y, own_float={"qat_int8": qat} if qat is not None else {})
     md = validate_markdown(result)
     print(md, end="")
     write_report(result, md, Path(args.json) if args.json else run / "validate.json",

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graphsh_tf  # noqa: E402,F401
+from graphsh_tf import cli  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -26,43 +27,47 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", default=None, help="synthetic | h36m:DIR | bvh:DIR | mpi_inf_3dhp:DIR "
                    "(default: the data of the run directory's config.json, else synthetic)")
     p.add_argument("--keypoints", default=None, help="gt or a VideoPose3D detection suffix (default: the run's)")
-    p.add_argument("--downsample", type=int, default=None, help="keep every k-th frame (default: the run's, else 1)")
+    p.add_argument("--downsample", type=cli.positive_int, default=None,
+                   help="keep every k-th frame (default: the run's, else 1)")
     p.add_argument("--seed", type=int, default=None,
                    help="data seed (synthetic poses, BVH cameras; default: the run's own, else 0)")
     p.add_argument("--flip-test", action="store_true", help="flip test-time augmentation")
     p.add_argument("--json", default=None, help="write the eval.json document here")
     p.add_argument("--md", default=None, help="write the markdown tables here")
+    p.add_argument("--allow-foreign", action="store_true",
+                   help="score a .tflite without graphsh-tf metadata (its inputs/units are then assumed to be ours)")
+    p.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        from graphsh_tf import run as rundir
-        from graphsh_tf.data.dataset import load_data
-        from graphsh_tf.evaluate import eval_markdown, evaluate, load_predictor, summary_line, write_eval
-        from graphsh_tf.io import atomic_write_text
+    return cli.run("evaluate.py", lambda: _evaluate(args), verbose=args.verbose)
 
-        model = Path(args.model)
-        predict_mm, model_cfg = load_predictor(model)
-        if model.is_dir() and (model / "config.json").exists() and not args.data:
-            # the run's own split: seed and loader options from its config.json
-            data = rundir.load_data(model, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)
-        else:
-            data = load_data(args.data or "synthetic", keypoints=args.keypoints or "gt",
-                             downsample=args.downsample or 1, seed=0 if args.seed is None else args.seed)
-        result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg)
-        title = f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
-        if args.json:
-            write_eval(result, args.json, args.md, title)
-        elif args.md:
-            atomic_write_text(args.md, eval_markdown(result, title))
-        print(eval_markdown(result, title))
-        print(f"{model}: {summary_line(result)}, PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f} "
-              f"({result['n_poses']} poses)")
-    except ValueError as e:  # ConfigError, DataError, ModelFileError, TFLiteModelError, MetricsInputError...
-        print(f"evaluate.py: error: {e}", file=sys.stderr)
-        return 2
+
+def _evaluate(args) -> int:
+    from graphsh_tf import run as rundir
+    from graphsh_tf.data.dataset import load_data
+    from graphsh_tf.evaluate import eval_markdown, evaluate, load_predictor, summary_line, write_eval
+    from graphsh_tf.io import atomic_write_text
+
+    model = Path(args.model)
+    predict_mm, model_cfg = load_predictor(model, allow_foreign=args.allow_foreign)
+    if model.is_dir() and (model / "config.json").exists() and not args.data:
+        # the run's own split: seed and loader options from its config.json
+        data = rundir.load_data(model, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)
+    else:
+        data = load_data(args.data or "synthetic", keypoints=args.keypoints or "gt",
+                         downsample=args.downsample or 1, seed=0 if args.seed is None else args.seed)
+    result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg)
+    title = f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
+    if args.json:
+        write_eval(result, args.json, args.md, title)
+    elif args.md:
+        atomic_write_text(args.md, eval_markdown(result, title))
+    print(eval_markdown(result, title))
+    print(f"{model}: {summary_line(result)}, PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f} "
+          f"({result['n_poses']} poses)")
     return 0
 
 

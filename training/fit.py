@@ -82,6 +82,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     o.add_argument("--out", default=None, help="run directory (default runs/<arch>_<gcn>_<timestamp>)")
     o.add_argument("--resume", action="store_true", help="continue the run in --out from its last finished epoch")
     o.add_argument("--quiet", action="store_true", help="one log line per epoch instead of progress bars")
+    o.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
     return p.parse_args(argv)
 
 
@@ -110,23 +111,25 @@ def configs(args: argparse.Namespace):
 
 
 def main(argv=None) -> int:
+    from graphsh_tf import cli
+
     args = parse_args(argv)
-    try:
-        model_cfg, train_cfg, data_cfg, notes = configs(args)
+
+    def body():
+        model_cfg, train_cfg, data_cfg, notes = configs(args)   # cheap checks before TensorFlow loads
         out = args.out or os.path.join("runs", f"{model_cfg.arch}_{model_cfg.gcn}_{time.strftime('%Y%m%d-%H%M%S')}")
         if args.resume and not args.out:
             raise ValueError("--resume needs --out RUN_DIR (the run to continue)")
         if notes:
             print("synthetic default data: " + ", ".join(notes) + " (short run, ~10 min on 2 CPU cores); "
                   "pass --recipe or the flags to override", flush=True)
+        cli.import_tensorflow(force_verbose=args.verbose)
         from graphsh_tf.train.loop import train
 
         train(model_cfg, train_cfg, data_cfg, out, resume=args.resume, deterministic=args.deterministic,
               verbose=2 if args.quiet else None, log=lambda s: print(s, flush=True))
-    except ValueError as e:  # ConfigError, DataError, RunDirError, TrainingError, ModelFileError...
-        print(f"fit.py: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+
+    return cli.run("fit.py", body, verbose=args.verbose, tensorflow=False)
 
 
 if __name__ == "__main__":

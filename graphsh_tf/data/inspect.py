@@ -67,11 +67,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default="synthetic", help="synthetic | h36m:DIR | bvh:DIR | mpi_inf_3dhp:DIR")
     parser.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D file suffix (cpn_ft_h36m_dbb)")
-    parser.add_argument("--downsample", type=int, default=1)
+    parser.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--png", default=None, help="write a figure of a few samples to this file")
     args = parser.parse_args(argv)
-    try:
+
+    def body():
         data = load_data(args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)
         data = data.to_16_joints()
         print(data.summary())
@@ -80,10 +81,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.png:
             save_png(data, args.png)
             print(f"  wrote {args.png}")
-    except (DataError, ValueError) as err:
-        print(f"error: {str(err).splitlines()[0] if str(err) else type(err).__name__}", file=sys.stderr)
-        return 2
-    return 0
+
+    from graphsh_tf import cli
+
+    return cli.run("", body, tensorflow=False)   # numpy only: TensorFlow is not loaded
 
 
 if __name__ == "__main__":

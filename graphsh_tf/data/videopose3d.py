@@ -168,15 +168,15 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.frame_step < 1:
         p.error("--frame-step must be >= 1")
-    try:
+    from graphsh_tf import cli
+
+    def body():
         stats = convert(args.data, args.out, args.seed, args.test_styles.split(","), args.frame_step,
                         args.test_percent)
-    except (ValueError, OSError) as e:
-        print(f"videopose3d: error: {e}", file=sys.stderr)
-        return 2
-    print(f"wrote {args.out}/data_3d_h36m.npz and data_2d_h36m_gt.npz: " + ", ".join(f"{k}={v}" for k, v in
-                                                                                    stats.items()))
-    return 0
+        print(f"wrote {args.out}/data_3d_h36m.npz and data_2d_h36m_gt.npz: "
+              + ", ".join(f"{k}={v}" for k, v in stats.items()))
+
+    return cli.run("videopose3d", body, tensorflow=False)
 
 
 if __name__ == "__main__":

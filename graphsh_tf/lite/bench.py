@@ -59,8 +59,10 @@ def _bench_worker(path: str, threads: int, runs: int, warmup: int, queue) -> Non
         res = time_interpreter(interp, runs, warmup)
         res["peak_rss_mb"] = peak_rss_mb()
         queue.put(("ok", res))
-    except TFLiteModelError as e:
+    except (TFLiteModelError, ValueError) as e:
         queue.put(("error", str(e)))
+    except Exception as e:  # noqa: BLE001 - any failure of the worker reaches the parent at once, as one line
+        queue.put(("error", f"{path}: benchmark worker failed: {type(e).__name__}: {e}"))
 
 
 def benchmark_file(path: Union[str, Path], threads: int = 1, runs: int = 1000, warmup: int = 100,
@@ -79,10 +81,22 @@ def benchmark_file(path: Union[str, Path], threads: int = 1, runs: int = 1000, w
     queue = ctx.Queue()
     proc = ctx.Process(target=_bench_worker, args=(str(path), int(threads), int(runs), int(warmup), queue))
     proc.start()
+    import queue as queue_mod
+
     try:
-        status, res = queue.get(timeout=600)
+        while True:   # poll, so a worker that dies (a crash in the interpreter, a kill) is reported at once
+            try:
+                status, res = queue.get(timeout=1.0)
+                break
+            except queue_mod.Empty:
+                if not proc.is_alive():
+                    raise TFLiteModelError(f"{path}: the benchmark worker died with exit status {proc.exitcode} "
+                                           f"before reporting ({threads} threads); run the file alone with "
+                                           "--threads 1 to see its own error") from None
     finally:
         proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
     if status != "ok":
         raise TFLiteModelError(res)
     return res
