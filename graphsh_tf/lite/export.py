@@ -60,6 +60,11 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
     run = rundir.Run(run_dir)
     doc = run.read_document()
     model = rundir.load_model(run)
+    bad = [w.name for w in model.weights if not np.isfinite(w.numpy()).all()]
+    if bad:
+        raise ExportError(f"{run_dir}: the run's weights hold NaN/inf ({len(bad)} tensors, e.g. {bad[0]}): the "
+                          "training diverged; nothing was exported. Retrain (a lower --lr) or resume from a finite "
+                          "checkpoint")
     out_dir = Path(out_dir) if out_dir else run.tflite_dir
     rep = qat = None
     if any(v in FULL_INTEGER for v in variants):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 import tensorflow as tf
 import tf_keras as keras
@@ -24,6 +26,28 @@ class LRLogger(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["lr"] = lr_at(int(self.model.optimizer.iterations.numpy()), self.cfg, self.total_steps)
+
+
+class NonFiniteLoss(ValueError):
+    """Training produced a NaN/inf loss; the message names the step and the likely causes."""
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises :class:`NonFiniteLoss` at the first batch whose loss is NaN/inf, before the epoch end saves anything,
+    so the run keeps its last finite checkpoint and weights."""
+
+    def __init__(self, cfg: TrainConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            step = int(self.model.optimizer.iterations.numpy())
+            raise NonFiniteLoss(
+                f"training diverged: non-finite loss ({float(loss)}) at step {step}; likely causes: the learning "
+                f"rate (--lr {self.cfg.lr:g}; try 10x lower) or non-finite/huge values in the data (check it with "
+                "python -m graphsh_tf.data.inspect)")
 
 
 class RunDirCallback(keras.callbacks.Callback):

@@ -28,7 +28,8 @@ import tf_keras as keras
 
 from graphsh_tf import run as rd
 from graphsh_tf.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from graphsh_tf.train.callbacks import LRLogger, RunDirCallback, ScalarLogger, SleepPerBatch
+from graphsh_tf.train.callbacks import (LRLogger, NonFiniteLoss, RunDirCallback, ScalarLogger, SleepPerBatch,
+                                        StopOnNonFiniteLoss)
 from graphsh_tf.train.optim import compile_model, lr_at
 from graphsh_tf.train.strategy import is_chief_task, parse_tf_config, select_strategy
 
@@ -104,6 +105,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
             resume = False
     elif chief and run.config_path.exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
         raise rd.RunDirError(f"{run_dir}: already holds a run; pass --resume to continue it or choose a new --out")
+    created = chief and not run_dir.exists()
     if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
         run.write_config(doc)
@@ -126,7 +128,13 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     manager = tf.train.CheckpointManager(ckpt, str(save_dir / "ckpt"), max_to_keep=2)
     history = []
     if resume:
-        ckpt.restore(tf.train.latest_checkpoint(str(ckpt_dir))).assert_existing_objects_matched()
+        latest = tf.train.latest_checkpoint(str(ckpt_dir))
+        try:
+            ckpt.restore(latest).assert_existing_objects_matched()
+        except (tf.errors.OpError, AssertionError, ValueError, IndexError) as e:
+            raise rd.RunDirError(f"{latest}: the resume checkpoint is unreadable or does not fit this model "
+                                 f"({type(e).__name__}); delete {ckpt_dir} to restart the run, or start a new "
+                                 "--out") from None
         history = [r for r in run.read_history() if r["epoch"] <= int(epoch_var.numpy())]
         log(f"resumed {run_dir} at epoch {int(epoch_var.numpy())}, step {int(model.optimizer.iterations.numpy())}, "
             f"lr {lr_at(int(model.optimizer.iterations.numpy()), train_cfg):.3g}")
@@ -135,7 +143,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         f"(from epoch {initial_epoch}), lr {train_cfg.lr:g} x {train_cfg.lr_gamma:g}^(step // "
         f"{train_cfg.lr_decay_steps})")
 
-    callbacks = [LRLogger(train_cfg, total_steps),
+    callbacks = [StopOnNonFiniteLoss(train_cfg), LRLogger(train_cfg, total_steps),
                  RunDirCallback(run_dir, save_dir, manager, epoch_var, history, chief)]
     if chief:
         callbacks.insert(1, ScalarLogger(run.tb_dir))
@@ -143,12 +151,21 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         callbacks.append(SleepPerBatch(float(os.environ["GRAPHSH_TEST_BATCH_SLEEP"])))
     t0 = time.time()
     if initial_epoch < train_cfg.epochs:
-        model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe,
-                               data.train.image_size[:, 0]),
-                  steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
-                  validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg),
-                  validation_freq=train_cfg.val_every, callbacks=callbacks,
-                  verbose=(1 if sys.stdout.isatty() else 2) if verbose is None else verbose)
+        try:
+            model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe,
+                                   data.train.image_size[:, 0]),
+                      steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
+                      validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg),
+                      validation_freq=train_cfg.val_every, callbacks=callbacks,
+                      verbose=(1 if sys.stdout.isatty() else 2) if verbose is None else verbose)
+        except NonFiniteLoss as e:
+            if worker_tmp is not None:
+                shutil.rmtree(worker_tmp, ignore_errors=True)
+            if created and not history:   # nothing finite to keep: leave no half-written run behind
+                shutil.rmtree(run_dir, ignore_errors=True)
+                raise NonFiniteLoss(f"{e}; nothing was kept (the run diverged in its first epoch)") from None
+            raise NonFiniteLoss(f"{e}; {run_dir} keeps the last finite epoch ({len(history)}): continue it with "
+                                "--resume and a lower --lr") from None
     train_s = time.time() - t0
     log(f"final weights sha1={weights_digest(model)} step={int(model.optimizer.iterations.numpy())} "
         f"train_seconds={train_s:.1f}")
