@@ -63,10 +63,11 @@ def flip_averaged(predict_mm: Predictor, skeleton: sk.Skeleton = sk.H36M16) -> P
     return lambda x2d: np.asarray(flip_test(predict_mm, x2d, skeleton), dtype=np.float32)
 
 
-def load_predictor(model_path: Union[str, Path]) -> Tuple[Predictor, Dict]:
+def load_predictor(model_path: Union[str, Path], allow_foreign: bool = False) -> Tuple[Predictor, Dict]:
     """``(predictor, model_config_dict)`` for a run directory, a Keras ``.h5`` model or a ``.tflite`` file
     (``.tflite``: :class:`graphsh_tf.lite.runtime.TFLitePredictor`, outputs already in mm; the config then holds
-    the file and its sidecar metadata when readable)."""
+    the file and its metadata). A ``.tflite`` without our metadata (sidecar or embedded) could expect other
+    inputs or give other units, so it is refused unless ``allow_foreign``."""
     path = Path(model_path)
     if path.suffix == ".tflite":
         from graphsh_tf.lite.metadata import MetadataError, read_metadata
@@ -77,8 +78,10 @@ def load_predictor(model_path: Union[str, Path]) -> Tuple[Predictor, Dict]:
         cfg: Dict = {"tflite": str(path)}
         try:
             cfg["sidecar"] = read_metadata(path)
-        except MetadataError:
-            pass
+        except MetadataError as e:
+            if not allow_foreign:
+                raise ModelInputError(f"{path}: not a graphsh-tf model ({e}); its inputs and units are unknown, "
+                                      "so it is not scored. Pass --allow-foreign to score it anyway") from None
         return TFLitePredictor(path).predict_mm, cfg
     if not path.exists():
         raise ModelInputError(f"{path}: not found; MODEL is a run directory (training/fit.py --out), a Keras .h5 "

@@ -254,3 +254,30 @@ def test_lifter_sidecar_errors(tiny_models, tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(bad))
     with pytest.raises(ValueError, match=r"output\.shape"):
         kp.Lifter(model)
+
+
+@pytest.mark.parametrize("content", [b"", b"TFL3" + b"\0" * 40, b"hello, not a model\n"])
+def test_lifter_corrupt_model_names_the_file(tiny_models, tmp_path, content):
+    fp32, _, _ = tiny_models
+    bad = tmp_path / "m.tflite"
+    bad.write_bytes(content)
+    (tmp_path / "m.json").write_text(fp32.with_suffix(".json").read_text())
+    with pytest.raises(kp.KeypointError, match="m.tflite"):
+        kp.Lifter(bad)
+
+
+def test_lifter_flags_instead_of_inventing_a_pose(tiny_models):
+    """All-NaN keypoints, all-zero scores and far-outside pixels give a finite pose marked not valid."""
+    fp32, _, _ = tiny_models
+    lifter = kp.Lifter(fp32, layout="coco17")
+    c = _coco_pose(3)
+    lifter(c, image_size=(640, 480))
+    assert lifter.last_valid is True
+    for kpts, scores in ((np.full((17, 2), np.nan), None), (c, np.zeros(17)), (c + 5000.0, None)):
+        out = lifter(kpts, image_size=(640, 480), scores=scores)
+        assert np.isfinite(out).all() and lifter.last_valid is False
+    outs = lifter(np.stack([c, np.full((17, 2), np.nan)]), image_size=(640, 480))
+    assert outs.shape == (2, 16, 3) and list(lifter.last_valid) == [True, False]
+    for size in (None, (640,), ("a", "b"), (0, 480)):
+        with pytest.raises(kp.KeypointError, match="image_size"):
+            lifter(c, image_size=size)

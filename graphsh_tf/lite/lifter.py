@@ -25,8 +25,15 @@ class Lifter:
     >>> lifter = Lifter("runs/x/graphsh_fp32.tflite", layout="coco17")
     >>> joints_mm = lifter(keypoints_px, image_size=(1280, 720), scores=scores)   # (16, 3)
 
-    ``last_confidence`` holds the per-joint confidences ``(16,)`` / ``(N, 16)`` of the last call.
+    ``last_confidence`` holds the per-joint confidences ``(16,)`` / ``(N, 16)`` of the last call, and
+    ``last_valid`` (``bool`` / ``(N,)``) says whether each pose is worth showing: at least
+    :attr:`MIN_PRESENT_JOINTS` of the 16 joints came from present keypoints (finite, score > 0 and >= min_score) and
+    no present keypoint lies more than half an image outside the image. A pose that is not valid is still returned
+    (the missing joints filled as the adapters fill them), never NaN: the app decides. Non-finite model outputs
+    raise :class:`KeypointError`.
     """
+
+    MIN_PRESENT_JOINTS = 8
 
     def __init__(self, tflite_path, layout: str = "coco17", num_threads: int = 1, min_score: float = 0.0):
         if layout not in ADAPTERS:
@@ -38,7 +45,11 @@ class Lifter:
         self.min_score = float(min_score)
         from ai_edge_litert.interpreter import Interpreter
 
-        self._interpreter = Interpreter(model_path=str(tflite_path), num_threads=int(num_threads))
+        try:
+            self._interpreter = Interpreter(model_path=str(tflite_path), num_threads=int(num_threads))
+        except (ValueError, RuntimeError) as e:
+            raise KeypointError(f"{tflite_path}: not a loadable .tflite model ({' '.join(str(e).split())[:200]}); "
+                                "re-export it with tflite/convert.py") from None
         try:
             self._runner = self._interpreter.get_signature_runner("lift")
         except ValueError as e:
@@ -47,6 +58,8 @@ class Lifter:
         self._out_name = self.meta["output"].get("name", "joints_3d")
         self._check_signature(tflite_path)
         self.last_confidence: Optional[np.ndarray] = None
+        self.last_valid = None
+        self._path = str(tflite_path)
 
     def _check_signature(self, tflite_path) -> None:
         """The sidecar's tensor names and dtypes must be those of the model's "lift" signature."""
@@ -63,15 +76,22 @@ class Lifter:
 
     def __call__(self, keypoints_px, image_size: Sequence[float], scores=None) -> np.ndarray:
         """``(K, 2|3)`` → ``(16, 3)`` mm, or ``(N, K, 2|3)`` → ``(N, 16, 3)`` (run one pose at a time)."""
-        if len(image_size) != 2:
-            raise KeypointError(f"image_size: expected (width, height) in pixels, got {image_size!r}")
-        w, h = float(image_size[0]), float(image_size[1])
+        try:
+            w, h = (float(v) for v in image_size)
+        except (TypeError, ValueError):
+            raise KeypointError(f"image_size: expected (width, height) in pixels, got {image_size!r}") from None
         single = np.ndim(keypoints_px) == 2
         x = prepare_input(keypoints_px, w, h, self.layout, scores, self.min_score, self.meta["_input_quant"])
-        _, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)
-        self.last_confidence = conf
+        xy, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)
+        present = conf > 0
+        outside = (xy[..., 0] < -0.5 * w) | (xy[..., 0] > 1.5 * w) | (xy[..., 1] < -0.5 * h) | (xy[..., 1] > 1.5 * h)
+        valid = (present.sum(axis=-1) >= self.MIN_PRESENT_JOINTS) & ~(outside & present).any(axis=-1)
+        self.last_confidence, self.last_valid = conf, (bool(valid) if single else valid)
         out = np.empty((x.shape[0], H36M.num_joints, 3), dtype=np.float32)
         for i in range(x.shape[0]):
             raw = self._runner(**{self._in_name: x[i:i + 1]})[self._out_name]
             out[i] = decode_output(raw, self.meta["_output_quant"])[0]
+        if not np.isfinite(out).all():
+            raise KeypointError(f"{self._path}: the model returned NaN/inf joints (its weights are not finite, or "
+                                "the input was); re-export it from a finite run")
         return out[0] if single else out
