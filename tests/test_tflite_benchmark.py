@@ -84,3 +84,67 @@ def test_parse_rejects_unrelated_text(tmp_path):
     bad.write_text("not a benchmark log\n")
     res = _cli("--parse-benchmark-model", bad, "--json", tmp_path / "o.json")
     assert res.returncode != 0 and res.stderr.strip().startswith("error:") and "Traceback" not in res.stderr
+
+
+# --- configurations: CPU+XNNPACK, CPU without XNNPACK, GPU, NNAPI, failed delegates ------------------------------
+
+def test_parse_keys_by_variant_configuration_and_threads():
+    from graphsh_tf.lite.bench import parse_logs
+
+    warnings = []
+    data = parse_logs(sorted(FIXTURES.glob("benchmark_model_*.log")), log=warnings.append)
+    fp32 = data["variants"]["fp32"]["configs"]
+    assert set(fp32) == {"cpu_xnnpack", "cpu_noxnnpack", "gpu", "nnapi"}       # nothing overwrites anything
+    assert set(fp32["cpu_xnnpack"]["threads"]) == {"2", "4"}
+    assert fp32["cpu_xnnpack"]["threads"]["4"]["p50_us"] == 202
+    assert fp32["cpu_noxnnpack"]["threads"]["1"]["p50_us"] == 1198
+    assert fp32["gpu"]["threads"]["-1"]["p50_us"] == 693                          # '#threads ...: [-1]'
+    assert fp32["nnapi"]["threads"]["-1"]["p50_us"] == 777                        # 'Num threads: [-1]', 'Use nnapi'
+    assert fp32["gpu"]["threads"]["-1"]["delegation"] == "full"
+    assert set(data["variants"]["fp32"]["threads"]) == {"2", "4"}                 # the cpu_xnnpack rows only
+    assert data["variants"]["int8"]["configs"]["cpu_xnnpack"]["threads"]["1"]["p50_us"] == 116
+    [failed] = data["failed"]                                                     # the failed delegate, recorded
+    assert failed["variant"] == "int8" and failed["config"] == "gpu" and failed["threads"] == "-1"
+    assert failed["reason"] == "Failed to apply GPU delegate."
+    assert len(warnings) == 1 and "int8_gpu.log" in warnings[0]
+
+
+def test_settings_from_the_log_name_when_the_log_does_not_say():
+    from graphsh_tf.lite.bench import benchmark_model_settings
+
+    text = (FIXTURES / "benchmark_model_graphsh_fp32_gpu.log").read_text()
+    bare = "\n".join(line for line in text.splitlines() if "Use gpu" not in line and "GPU" not in line
+                     and "#threads" not in line and "Graph:" not in line)
+    s = benchmark_model_settings(bare, "graphsh_drq_cpu_t2_noxnnpack.log")
+    assert (s["variant"], s["config"], s["threads"]) == ("drq", "cpu_noxnnpack", 2)
+    s = benchmark_model_settings(bare, "graphsh_int8_nnapi.log")
+    assert (s["variant"], s["config"], s["threads"]) == ("int8", "nnapi", None)
+    s = benchmark_model_settings(text, "whatever.log")                              # the log wins over the name
+    assert (s["variant"], s["config"], s["threads"]) == ("fp32", "gpu", -1)
+    s = benchmark_model_settings("INFO: Use NNAPI: [1]\nINFO: Use xnnpack: [0]\n", "graphsh_fp32_cpu_t1_xnnpack.log")
+    assert s["config"] == "nnapi" and s["threads"] == 1
+    s = benchmark_model_settings("Use nnapi : [0]\nNum threads: [3]\n", "x.log")   # old spelling, CPU, nothing else
+    assert (s["config"], s["threads"]) == ("cpu", 3)
+
+
+def test_cli_lists_failed_logs_and_keeps_the_others(tmp_path):
+    out = tmp_path / "p.json"
+    logs = [FIXTURES / "benchmark_model_graphsh_int8_gpu.log", FIXTURES / "benchmark_model_graphsh_fp32_nnapi.log",
+            FIXTURES / "benchmark_model_graphsh_fp32_gpu.log"]
+    res = _cli("--parse-benchmark-model", *logs, "--json", out)
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert set(data["variants"]["fp32"]["configs"]) == {"gpu", "nnapi"} and data["variants"]["fp32"]["threads"] == {}
+    assert [f["log"] for f in data["failed"]] == [str(logs[0])]
+    assert "int8_gpu.log" in res.stderr and "Failed to apply GPU delegate." in res.stderr
+    assert "| configuration |" in res.stdout and "| fp32 | -1 | 777.0 |" in res.stdout
+    assert "nnapi (delegated: full) |" in res.stdout and "failed (1):" in res.stdout
+
+
+def test_cli_exits_2_with_one_line_when_no_log_parsed(tmp_path):
+    res = _cli("--parse-benchmark-model", FIXTURES / "benchmark_model_graphsh_int8_gpu.log", tmp_path / "missing.log",
+               "--json", tmp_path / "o.json")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    err = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and "none of the 2" in err[0] and "Failed to apply GPU delegate." in err[0]
+    assert not (tmp_path / "o.json").exists()

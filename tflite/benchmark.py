@@ -7,6 +7,14 @@ JSON: {"host": {"cpu", "litert_version", ...}, "variants": {name: {"threads": {"
 "mean_us", "min_us", "throughput_per_s", "peak_rss_mb", ...}}, "size_bytes": int}}}. Every file is timed in a fresh
 process (peak RSS = LiteRT + the model only). "ratio_vs_fp32" is p50 / p50 of fp32 at the same thread count, measured
 in the same session (the CPU is shared: compare ratios, not absolute numbers across sessions).
+
+--parse-benchmark-model reads logs of TFLite's benchmark_model (e.g. android_demo/benchmark/run_benchmark.sh's
+<model>_<config>.log) and keys every result by variant, configuration (cpu_xnnpack, cpu_noxnnpack, gpu, nnapi; read
+from the log's "Use xnnpack/gpu/NNAPI" lines, else from the log's name) and thread count ("-1" as logged; "default"
+when neither the log nor its name says): variants[name]["configs"][config]["threads"][t]; variants[name]["threads"]
+holds the cpu_xnnpack rows. A log that records a failure (a delegate the device lacks) is listed under "failed" with
+its reason (stderr and the markdown) and the others are still parsed: exit 0 when at least one log parsed, 2 (one
+line) when none did.
 """
 from __future__ import annotations
 
@@ -40,7 +48,10 @@ def _benchmark(args) -> int:
     from graphsh_tf.lite.metadata import find_tflite, write_report
 
     if args.parse_benchmark_model:
-        result = parse_logs(args.parse_benchmark_model)
+        warnings = []
+        result = parse_logs(args.parse_benchmark_model, log=warnings.append)   # none parsed: one error line only
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
         out_dir = Path(args.parse_benchmark_model[0]).parent
     else:
         if not args.run_dir:
