@@ -220,3 +220,36 @@ def test_int8_graph_is_one_xnnpack_partition(tiny):
     it.allocate_tensors()
     names = [d["op_name"] for d in it._get_ops_details()]
     assert names.count("DELEGATE") == 1
+
+
+# --- the opt-in 16x8 variant: int16 activations, int8 weights ------------------------------------------------------
+
+def test_int16x8_runs_close_to_float_with_float_io(tiny, tmp_path):
+    from graphsh_tf.lite.bench import benchmark_file
+    from graphsh_tf.lite.metadata import ALL_VARIANTS, VARIANTS
+    from graphsh_tf.validate import validate_files
+
+    assert "int16x8" in ALL_VARIANTS and "int16x8" not in VARIANTS        # opt-in, not in the default export
+    x = _inputs(128)
+    path = export.export_variants(tiny, tmp_path, ["int16x8"], representative=x)["int16x8"]
+    meta = tflite_meta.read_metadata(path)
+    assert meta["variant"] == "int16x8" and path.name == "graphsh_int16x8.tflite"
+    assert meta["input"]["dtype"] == meta["output"]["dtype"] == "float32"
+    assert meta["input"]["quantization"] is None and meta["output"]["quantization"] is None
+    rows = tflite_run.op_tensor_types(path.read_bytes())
+    assert rows[0][0] == "QUANTIZE" and rows[-1][0] == "DEQUANTIZE"
+    inner = {t for _, i, o in rows[1:-1] for t in i + o}
+    assert "INT16" in inner and "FLOAT32" not in inner                     # int16 activations throughout
+    ref = tflite_run.KerasPredictor(tiny).predict_mm(x)
+    got = tflite_run.TFLitePredictor(path).predict_mm(x)
+    int8 = tflite_run.TFLitePredictor(export.export_variants(tiny, tmp_path, ["int8"], representative=x)["int8"])
+    err16, err8 = np.abs(got - ref).mean(), np.abs(int8.predict_mm(x) - ref).mean()
+    assert err16 < 0.01 * np.abs(ref).mean() and err16 < err8               # close to float, closer than int8
+    res = validate_files([path], tiny, x, ref)                             # validate and benchmark take it
+    assert res["variants"]["int16x8"]["pose_delta_mm"]["max"] < 0.05 * np.abs(ref).mean()
+    assert benchmark_file(path, threads=1, runs=5, warmup=1, isolate=False)["p50_us"] > 0
+
+
+def test_int16x8_refuses_int8_io(tiny):
+    with pytest.raises(export.ExportError, match="int16x8"):
+        export.convert(tiny, "int16x8", representative=_inputs(64), io="int8")

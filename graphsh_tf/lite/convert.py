@@ -17,9 +17,12 @@ import tf_keras as keras
 
 from graphsh_tf.lite.calibrate import head_scale, representative_dataset
 from graphsh_tf.lite.folded import SIGNATURE, ExportError, Hooks, LiftModule
-from graphsh_tf.lite.metadata import VARIANTS
+from graphsh_tf.lite.metadata import ALL_VARIANTS
 
+#: Full-integer int8 variants (int8 activations and weights).
 FULL_INTEGER = ("int8", "qat_int8")
+#: Variants calibrated on representative inputs: full int8 and 16x8 (int16 activations, int8 weights).
+CALIBRATED = FULL_INTEGER + ("int16x8",)
 
 
 def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
@@ -28,8 +31,10 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
 
     ``variant``: fp32, fp16, drq (dynamic-range int8 weights), int8 / qat_int8 (full integer; needs
-    ``representative`` ``(M, 16, 2)`` float32 inputs, a few hundred). ``io``: "float" or "int8" input/output of
-    the full-integer variants. ``per_channel``: per-channel int8 weight scales (default off: the grouped per-joint
+    ``representative`` ``(M, 16, 2)`` float32 inputs, a few hundred), int16x8 (int16 activations and int8 weights,
+    ``tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8``, calibrated on the same
+    ``representative`` inputs with the same graph and head equalization as int8; float32 input/output only).
+    ``io``: "float" or "int8" input/output of the full-integer variants. ``per_channel``: per-channel int8 weight scales (default off: the grouped per-joint
     convolutions have ``joints x units`` output channels, and 28 bytes of scales/zero points/int32 bias per channel
     would grow the int8 file ~30 % over one byte per parameter; per-tensor scales and the bias added after the
     joint mixing keep it at ~1.0x). ``hooks``: fixed int8 ranges from quantization-aware training
@@ -37,20 +42,24 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     for full-integer variants calibrated here; :func:`graphsh_tf.lite.calibrate.head_scale`).
     """
     full_int = variant in FULL_INTEGER
-    if variant not in VARIANTS:
-        raise ExportError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    calibrated = variant in CALIBRATED
+    if variant not in ALL_VARIANTS:
+        raise ExportError(f"unknown variant {variant!r}; choose from {', '.join(ALL_VARIANTS)}")
     if io not in ("float", "int8"):
         raise ExportError(f"io={io!r}: use 'float' or 'int8'")
+    if variant == "int16x8" and io != "float":
+        raise ExportError("variant int16x8 has float32 input/output only (its activations are int16); "
+                          "export it with --io float, or choose int8 for int8 input/output")
     if hooks is not None and (not full_int or formulation != "conv" or per_channel):
         raise ExportError("hooks (fixed int8 ranges from quantization-aware training) apply to the int8 variants of "
                           "the default graph only (formulation conv, per-tensor)")
-    if full_int and (representative is None or len(representative) < batch):
+    if calibrated and (representative is None or len(representative) < batch):
         raise ExportError(f"variant {variant}: full-integer quantization needs representative inputs "
                           "(a few hundred training poses)")
     if head is None:
-        head = full_int and hooks is None
+        head = calibrated and hooks is None
     head_r = head_scale(model, representative) if head else None
-    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not full_int or per_channel,
+    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not calibrated or per_channel,
                         hooks=hooks, head=head_r)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:
@@ -70,6 +79,12 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
             if io == "int8":
                 conv.inference_input_type = tf.int8
                 conv.inference_output_type = tf.int8
+        elif variant == "int16x8":
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+            conv.representative_dataset = representative_dataset(representative, batch)
+            conv.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+            conv._experimental_disable_per_channel = not per_channel
         return bytes(conv.convert())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,9 +14,10 @@ import tf_keras as keras
 
 from graphsh_tf import run as rundir
 from graphsh_tf.lite.calibrate import representative_poses
-from graphsh_tf.lite.convert import FULL_INTEGER, convert
+from graphsh_tf.lite.convert import CALIBRATED, convert
 from graphsh_tf.lite.folded import ExportError
-from graphsh_tf.lite.metadata import QAT_WEIGHTS, VARIANTS, build_metadata, variant_filename, write_model
+from graphsh_tf.lite.metadata import (ALL_VARIANTS, QAT_WEIGHTS, VARIANTS, build_metadata, variant_filename,
+                                      write_model)
 
 
 def _config_dict(model: keras.Model) -> dict:
@@ -30,9 +31,9 @@ def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Seq
                     formulation: str = "conv", log: Callable[[str], None] = lambda s: None) -> Dict[str, Path]:
     """Convert ``model`` to each variant into ``out_dir`` (``graphsh_<variant>.tflite`` + ``.json`` sidecar, metadata
     embedded). ``qat_model``: the float model after quantization-aware fine-tuning (for ``qat_int8``)."""
-    unknown = [v for v in variants if v not in VARIANTS]
+    unknown = [v for v in variants if v not in ALL_VARIANTS]
     if unknown:
-        raise ExportError(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
+        raise ExportError(f"unknown variant(s) {unknown}; choose from {', '.join(ALL_VARIANTS)}")
     written = {}
     for variant in variants:
         src = model
@@ -67,7 +68,7 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
                           "checkpoint")
     out_dir = Path(out_dir) if out_dir else run.tflite_dir
     rep = qat = None
-    if any(v in FULL_INTEGER for v in variants):
+    if any(v in CALIBRATED for v in variants):
         train = rundir.load_data(run, data_spec).train
         rep = representative_poses(train.poses_2d, calib_samples, seed)
         if "qat_int8" in variants:

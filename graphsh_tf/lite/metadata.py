@@ -19,9 +19,14 @@ from graphsh_tf.io import atomic_write_bytes, atomic_write_text, read_json, writ
 FORMAT = "graphsh-tflite/1"
 METADATA_NAME = "graphsh"
 NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w"
-#: The exported variants, in report order: float32, float16 weights, dynamic-range int8 weights, full-integer
-#: post-training int8, full-integer int8 after quantization-aware fine-tuning.
+#: The variants exported by default, in report order: float32, float16 weights, dynamic-range int8 weights,
+#: full-integer post-training int8, full-integer int8 after quantization-aware fine-tuning.
 VARIANTS = ("fp32", "fp16", "drq", "int8", "qat_int8")
+#: Variants exported only on request (``tflite/convert.py --variants int16x8``): ``int16x8`` = int16 activations,
+#: int8 weights (TFLite's 16x8 quantization, calibrated like int8; float32 input/output).
+OPTIONAL_VARIANTS = ("int16x8",)
+#: Every variant the converter knows, in report order.
+ALL_VARIANTS = VARIANTS + OPTIONAL_VARIANTS
 FILE_PREFIX = "graphsh_"
 #: The QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite (validation measures against them).
 QAT_WEIGHTS = "qat_float.weights.h5"
@@ -55,9 +60,9 @@ def variant_of(path: PathLike) -> str:
 
 
 def variant_order(path: PathLike) -> tuple:
-    """Sort key: known variants in :data:`VARIANTS` order, then the others by name."""
+    """Sort key: known variants in :data:`ALL_VARIANTS` order, then the others by name."""
     v = variant_from_filename(path)
-    return (VARIANTS.index(v) if v in VARIANTS else len(VARIANTS), Path(path).name)
+    return (ALL_VARIANTS.index(v) if v in ALL_VARIANTS else len(ALL_VARIANTS), Path(path).name)
 
 
 def find_tflite(folder: PathLike, names=(), what: str = "validate") -> list:
