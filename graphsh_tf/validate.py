@@ -13,34 +13,70 @@ from graphsh_tf.lite.metadata import QAT_WEIGHTS, variant_of
 from graphsh_tf.lite.runtime import TFLitePredictor, model_ops
 
 
+#: Default flag threshold on the p99.9 of the per-pose |Δ| (mm).
+TAIL_THRESHOLD_MM = 10.0
+#: What the tail columns measure.
+TAIL_DEFINITION = ("per-pose |Δ| = mean over the 16 joints of the Euclidean distance (mm) between the variant's and "
+                   "the float model's predicted joint; p50/p99/p99.9/max over the poses")
+
+
+def pose_delta_mm(pred: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Per-pose |Δ| ``(N,)`` in mm between two predictions ``(N, J, 3)``: the mean over joints of the per-joint
+    Euclidean distance (the MPJPE of ``pred`` with ``ref`` as ground truth, pose by pose, without root alignment:
+    both are root-relative already)."""
+    d = np.asarray(pred, np.float64) - np.asarray(ref, np.float64)
+    return np.sqrt((d * d).sum(axis=-1)).mean(axis=-1)
+
+
+def tail_stats(delta: np.ndarray) -> dict:
+    """``{"p50", "p99", "p99_9", "max"}`` (mm) of per-pose |Δ| values (linear interpolation between poses)."""
+    p50, p99, p999 = np.percentile(np.asarray(delta, np.float64), [50, 99, 99.9])
+    return {"p50": float(p50), "p99": float(p99), "p99_9": float(p999), "max": float(np.max(delta))}
+
+
 def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray,
-                   own_float: Optional[Dict] = None) -> dict:
+                   own_float: Optional[Dict] = None, tail_threshold_mm: float = TAIL_THRESHOLD_MM) -> dict:
     """Accuracy of each ``.tflite`` vs the float Keras model on ``x2d (N,16,2)`` / ``y3d_mm (N,16,3)``.
 
-    Returns ``{"float": {"mpjpe_mm", "p_mpjpe_mm", "num_poses"}, "variants": {name: {"file", "size_bytes",
-    "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm", "max_abs_diff_mm", "ops"}}}`` (delta = variant − float; max |Δ| of
-    outputs vs Keras, in mm). ``own_float``: ``{variant: keras model}`` for variants made from other float weights
-    (``qat_int8``: the QAT-fine-tuned weights); they get ``own_float_mpjpe_mm`` and ``delta_vs_own_float_mm`` too.
+    Returns ``{"float": {"mpjpe_mm", "p_mpjpe_mm", "num_poses"}, "tail": {"threshold_mm", "definition",
+    "flagged"}, "variants": {name: {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm",
+    "max_abs_diff_mm", "pose_delta_mm": {"p50", "p99", "p99_9", "max"}, "tail_flagged", "ops"}}}`` (delta = variant −
+    float; max |Δ| = the largest coordinate difference of outputs vs Keras, in mm). ``pose_delta_mm``: the tail of
+    the per-pose |Δ| against the float model (:func:`pose_delta_mm`); ``tail_flagged`` when its p99.9 exceeds
+    ``tail_threshold_mm`` (``tail.flagged`` lists those variants). ``own_float``: ``{variant: keras model}`` for
+    variants made from other float weights (``qat_int8``: the QAT-fine-tuned weights); they get
+    ``own_float_mpjpe_mm``, ``delta_vs_own_float_mm`` and ``own_float_pose_delta_mm`` (the tail against those
+    weights: the quantization alone) too; their flag stays against the float model.
     Raises :class:`graphsh_tf.lite.runtime.TFLiteModelError` for a corrupt, truncated or wrong-layout file.
     """
     y = np.asarray(y3d_mm, np.float32)
     ref = keras_predictor(keras_model)(x2d)
     base = score(ref, y)
     out = {"float": {"mpjpe_mm": base["mpjpe_mm"], "p_mpjpe_mm": base["p_mpjpe_mm"], "num_poses": int(len(y))},
+           "tail": {"threshold_mm": float(tail_threshold_mm), "definition": TAIL_DEFINITION, "flagged": []},
            "variants": {}}
+    preds = {}
     for path in paths:
         pred = TFLitePredictor(path).predict_mm(x2d)
         s = score(pred, y)
-        out["variants"][variant_of(path)] = {
+        name = variant_of(path)
+        tail = tail_stats(pose_delta_mm(pred, ref))
+        preds[name] = pred
+        out["variants"][name] = {
             "file": str(path), "size_bytes": int(Path(path).stat().st_size), "mpjpe_mm": s["mpjpe_mm"],
             "delta_mpjpe_mm": s["mpjpe_mm"] - base["mpjpe_mm"], "p_mpjpe_mm": s["p_mpjpe_mm"],
             "max_abs_diff_mm": float(np.max(np.abs(pred.astype(np.float64) - ref))),
+            "pose_delta_mm": tail, "tail_flagged": bool(tail["p99_9"] > tail_threshold_mm),
             "ops": model_ops(Path(path).read_bytes())}
+        if out["variants"][name]["tail_flagged"]:
+            out["tail"]["flagged"].append(name)
     for name, model in (own_float or {}).items():
         if name in out["variants"]:
-            own = score(keras_predictor(model)(x2d), y)["mpjpe_mm"]
+            own_pred = keras_predictor(model)(x2d)
+            own = score(own_pred, y)["mpjpe_mm"]
             out["variants"][name]["own_float_mpjpe_mm"] = own
             out["variants"][name]["delta_vs_own_float_mm"] = out["variants"][name]["mpjpe_mm"] - own
+            out["variants"][name]["own_float_pose_delta_mm"] = tail_stats(pose_delta_mm(preds[name], own_pred))
     return out
 
 
@@ -61,14 +97,28 @@ def load_qat_float(folder, config):
 
 
 def validate_markdown(result: dict) -> str:
-    rows = ["| variant | MPJPE (mm) | ΔMPJPE (mm) | P-MPJPE (mm) | max abs Δ (mm) | size (bytes) | ops |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+    """The table: accuracy, ΔMPJPE, the per-pose |Δ| tail against the float model (p50/p99/p99.9/max, mm) with a
+    flag column (``FLAG p99.9 > T mm``), size and op count; a note on the tail definition and threshold below."""
+    t = result.get("tail", {})
+    thr = t.get("threshold_mm", TAIL_THRESHOLD_MM)
+    rows = ["| variant | MPJPE (mm) | ΔMPJPE (mm) | P-MPJPE (mm) | max abs Δ (mm) | pose |Δ| p50 | p99 | p99.9 | "
+            "max | tail | size (bytes) | ops |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
             f"| float Keras | {result['float']['mpjpe_mm']:.3f} | 0 | {result['float'].get('p_mpjpe_mm', float('nan')):.3f}"
-            " | 0 | | |"]
+            " | 0 | 0 | 0 | 0 | 0 | | | |"]
     for name, v in result["variants"].items():
         if "own_float_mpjpe_mm" in v:
             rows.append(f"| {name} float weights | {v['own_float_mpjpe_mm']:.3f} | "
-                        f"{v['own_float_mpjpe_mm'] - result['float']['mpjpe_mm']:+.4f} | | | | |")
+                        f"{v['own_float_mpjpe_mm'] - result['float']['mpjpe_mm']:+.4f} | | | | | | | | | |")
+        d = v.get("pose_delta_mm") or {}
+
+        def f(key):
+            return f"{d[key]:.3f}" if key in d else "–"
+        flag = f"FLAG p99.9 > {thr:g} mm" if v.get("tail_flagged") else "ok"
         rows.append(f"| {name} | {v['mpjpe_mm']:.3f} | {v['delta_mpjpe_mm']:+.4f} | {v['p_mpjpe_mm']:.3f} | "
-                    f"{v['max_abs_diff_mm']:.4f} | {v['size_bytes']} | {len(v['ops'])} |")
+                    f"{v['max_abs_diff_mm']:.4f} | {f('p50')} | {f('p99')} | {f('p99_9')} | {f('max')} | {flag} | "
+                    f"{v['size_bytes']} | {len(v['ops'])} |")
+    rows.append("")
+    rows.append(f"Tail: {t.get('definition', TAIL_DEFINITION)}; flagged when p99.9 > {thr:g} mm "
+                f"({', '.join(t.get('flagged') or []) or 'none'}); {result['float'].get('num_poses', '?')} poses.")
     return "\n".join(rows) + "\n"

@@ -101,3 +101,70 @@ def test_bad_files_fail_with_one_line(run_dir, tmp_path, kind):
 def test_missing_run_config_is_clear(tmp_path):
     res = _cli(tmp_path)
     assert res.returncode != 0 and "error:" in res.stderr and "Traceback" not in res.stderr
+
+
+# --- tails: per-pose |Δ| against the float model, the flag and --fail-on-tail ---------------------------------------
+
+@pytest.fixture(scope="module")
+def broken_dir(run_dir, tmp_path_factory):
+    """A .tflite converted from the run's model with the output layer's weights perturbed (x1.3): a variant whose
+    every pose is off by tens of mm while its file is perfectly valid."""
+    from graphsh_tf.models import load_model
+
+    model = load_model(run_dir)
+    last = [layer for layer in model.layers if layer.weights][-1]
+    last.set_weights([w * 1.3 for w in last.get_weights()])
+    out = tmp_path_factory.mktemp("broken")
+    export.export_variants(model, out, ["fp32"])
+    return out
+
+
+def test_tail_metrics_per_variant(run_dir, tmp_path):
+    out = tmp_path / "v.json"
+    res = _cli(run_dir, "--limit", 300, "--json", out, "--md", tmp_path / "v.md", "--fail-on-tail",
+               "--files", "fp32,fp16,int8")
+    assert res.returncode == 0, _why(res)
+    data = json.loads(out.read_text())
+    assert data["tail"]["threshold_mm"] == 10 and data["tail"]["flagged"] == []
+    for name, v in data["variants"].items():
+        t = v["pose_delta_mm"]
+        assert 0 <= t["p50"] <= t["p99"] <= t["p99_9"] <= t["max"], name
+        assert t["max"] <= 3 ** 0.5 * v["max_abs_diff_mm"] + 1e-6        # a mean joint distance <= the worst one
+        assert v["tail_flagged"] is False
+    assert data["variants"]["fp32"]["pose_delta_mm"]["max"] < 0.01
+    assert data["variants"]["int8"]["pose_delta_mm"]["p99_9"] > data["variants"]["fp16"]["pose_delta_mm"]["p99_9"]
+    md = (tmp_path / "v.md").read_text()
+    assert "p99.9" in md and "| ok |" in md and "FLAG" not in md
+
+
+def test_tail_stats_match_a_direct_computation(run_dir):
+    from graphsh_tf.models import load_model
+    from graphsh_tf.validate import pose_delta_mm, validate_files
+
+    model = load_model(run_dir)
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-0.8, 0.8, (40, 16, 2)).astype("f")
+    path = run_dir / "tflite" / "graphsh_int8.tflite"
+    res = validate_files([path], model, x, np.zeros((40, 16, 3), "f"), tail_threshold_mm=1e-6)
+    pred = tflite_run.TFLitePredictor(path).predict_mm(x)
+    ref = tflite_run.KerasPredictor(model).predict_mm(x)
+    direct = np.linalg.norm(pred.astype(np.float64) - ref, axis=-1).mean(axis=-1)
+    np.testing.assert_allclose(pose_delta_mm(pred, ref), direct)
+    t = res["variants"]["int8"]["pose_delta_mm"]
+    assert t["max"] == pytest.approx(direct.max(), rel=1e-4) and t["p50"] == pytest.approx(np.median(direct), rel=1e-3)
+    assert res["variants"]["int8"]["tail_flagged"] and res["tail"]["flagged"] == ["int8"]     # threshold honoured
+
+
+def test_fail_on_tail_exits_1_for_a_broken_model(run_dir, broken_dir, tmp_path):
+    out = tmp_path / "b.json"
+    res = _cli(run_dir, "--tflite-dir", broken_dir, "--limit", 200, "--json", out, "--md", tmp_path / "b.md",
+               "--fail-on-tail")
+    assert res.returncode == 1, _why(res)
+    data = json.loads(out.read_text())                                        # the reports are still written
+    assert data["variants"]["fp32"]["tail_flagged"] and data["tail"]["flagged"] == ["fp32"]
+    assert data["variants"]["fp32"]["pose_delta_mm"]["p99_9"] > 10
+    assert "FLAG p99.9 > 10 mm" in res.stdout and "tail: fp32" in res.stderr and "Traceback" not in res.stderr
+    res = _cli(run_dir, "--tflite-dir", broken_dir, "--limit", 200, "--json", out, "--md", tmp_path / "b.md",
+               "--tail-threshold", 1e6)
+    assert res.returncode == 0, _why(res)                                     # flagged only past the threshold
+    assert not json.loads(out.read_text())["variants"]["fp32"]["tail_flagged"]

@@ -6,6 +6,12 @@ Writes a markdown table (stdout and RUN_DIR/validate.md) and stable JSON (RUN_DI
 {"float": {"mpjpe_mm"}, "variants": {name: {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm",
 "max_abs_diff_mm", "ops"}}}; qat_int8 also gets "own_float_mpjpe_mm" and "delta_vs_own_float_mm" (against the
 QAT-fine-tuned float weights, tflite/qat_float.weights.h5), since fine-tuning itself moves the float MPJPE.
+
+Tails: per variant "pose_delta_mm": {"p50", "p99", "p99_9", "max"} of the per-pose |Δ| against the float model
+(per pose: the mean over the 16 joints of the distance in mm between the variant's and the float model's predicted
+joint), in the JSON and as columns of the table; a variant whose p99.9 exceeds --tail-threshold (default 10 mm) is
+flagged ("tail_flagged", "tail": {"flagged": [...]}, "FLAG" in the table). With --fail-on-tail the exit status is 1
+when any variant is flagged (the reports are still written); 2 stays for errors (a bad file, a missing run).
 """
 from __future__ import annotations
 
@@ -27,9 +33,23 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=None, help="override the run's data spec")
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/validate.json)")
     ap.add_argument("--md", default=None, help="markdown output (default RUN_DIR/validate.md)")
+    ap.add_argument("--tail-threshold", type=_positive_mm, default=10.0, metavar="MM",
+                    help="flag a variant whose p99.9 per-pose |Δ| vs the float model exceeds MM (default 10)")
+    ap.add_argument("--fail-on-tail", action="store_true",
+                    help="exit 1 when any variant is flagged (reports are still written)")
     ap.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
     args = ap.parse_args(argv)
     return cli.run("", lambda: _validate(args), verbose=args.verbose)
+
+
+def _positive_mm(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of millimetres") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number > 0 (mm)")
+    return value
 
 
 def _validate(args) -> int:
@@ -46,11 +66,18 @@ def _validate(args) -> int:
         x, y = x[:args.limit], y[:args.limit]
     model = rundir.load_model(run)
     qat = load_qat_float(folder, model.graphsh_config)
-    result = validate_files(files, model, x, y, own_float={"qat_int8": qat} if qat is not None else {})
+    result = validate_files(files, model, x, y, own_float={"qat_int8": qat} if qat is not None else {},
+                            tail_threshold_mm=args.tail_threshold)
     md = validate_markdown(result)
     print(md, end="")
     write_report(result, md, Path(args.json) if args.json else run / "validate.json",
                  Path(args.md) if args.md else run / "validate.md")
+    flagged = result["tail"]["flagged"]
+    if flagged:
+        print(f"tail: {', '.join(flagged)}: p99.9 per-pose |Δ| > {args.tail_threshold:g} mm vs the float model",
+              file=sys.stderr)
+        if args.fail_on_tail:
+            return 1
     return 0
 
 
