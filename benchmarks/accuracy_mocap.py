@@ -37,24 +37,28 @@ LIMB_ENDS = (3, 6, 12, 15)   # RFoot, LFoot, LWrist, RWrist in H36M-16; each is 
 
 
 def robustness(predict_mm, test, skeleton, noise_px: float = 5.0, seed: int = 0) -> dict:
-    """MPJPE (root-relative) on clean 2D, with Gaussian pixel noise, and with one random limb end missing."""
+    """MPJPE (root-relative) on clean 2D, with Gaussian pixel noise, and with one limb joint missing (filled as the
+    keypoint adapters fill it), through :func:`graphsh_tf.evaluate.corrupt_inputs`."""
     from graphsh_tf import metrics
+    from graphsh_tf.evaluate import corrupt_inputs
 
     def score(x2d):
         pred = predict_mm(x2d)
         return metrics.mpjpe(pred - pred[:, :1], test.poses_3d)
 
+    width = test.image_size[:, 0]
+    return {"clean": score(test.poses_2d),
+            f"noise_{noise_px:g}px": score(corrupt_inputs(test.poses_2d, width, noise_px, 0, skeleton, seed)),
+            "limb_end_missing": score(_limb_end_missing(test.poses_2d, skeleton, seed))}
+
+
+def _limb_end_missing(x2d, skeleton, seed):
+    """One limb END per pose (wrist or ankle) missing, filled with its parent: the adapters' policy."""
     rng = np.random.default_rng(seed)
-    x = test.poses_2d.astype(np.float64)
-    # normalized u = 2x/w - 1, v = 2y/w - h/w: one pixel is 2/w in both
-    px = (2.0 / test.image_size[:, 0])[:, None, None]
-    noisy = x + rng.normal(0.0, noise_px, size=x.shape) * px
-    missing = x.copy()
+    x = np.array(x2d)
     ends = rng.choice(LIMB_ENDS, size=len(x))
-    parents = np.asarray(skeleton.parents)[ends]
-    missing[np.arange(len(x)), ends] = x[np.arange(len(x)), parents]
-    return {"clean": score(x.astype(np.float32)), f"noise_{noise_px:g}px": score(noisy.astype(np.float32)),
-            "limb_end_missing": score(missing.astype(np.float32))}
+    x[np.arange(len(x)), ends] = x[np.arange(len(x)), np.asarray(skeleton.parents)[ends]]
+    return x
 
 
 def main(argv=None) -> int:

@@ -32,6 +32,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None,
                    help="data seed (synthetic poses, BVH cameras; default: the run's own, else 0)")
     p.add_argument("--flip-test", action="store_true", help="flip test-time augmentation")
+    p.add_argument("--noise-px", type=float, default=0.0,
+                   help="score on 2D inputs with this much Gaussian pixel noise (detector-like; seeded)")
+    p.add_argument("--drop-joints", type=int, default=0, choices=range(0, 9), metavar="N",
+                   help="score with N limb joints per pose missing, filled as the keypoint adapters fill them")
     p.add_argument("--json", default=None, help="write the eval.json document here")
     p.add_argument("--md", default=None, help="write the markdown tables here")
     p.add_argument("--allow-foreign", action="store_true",
@@ -59,8 +63,13 @@ def _evaluate(args) -> int:
     else:
         data = load_data(args.data or "synthetic", keypoints=args.keypoints or "gt",
                          downsample=args.downsample or 1, seed=0 if args.seed is None else args.seed)
-    result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg)
-    title = f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
+    if not args.noise_px >= 0:
+        raise ValueError(f"--noise-px {args.noise_px}: must be >= 0 pixels")
+    result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg, noise_px=args.noise_px,
+                      drop_joints=args.drop_joints)
+    title = (f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
+             + (f" ({args.noise_px:g} px noise)" if args.noise_px else "")
+             + (f" ({args.drop_joints} joints missing)" if args.drop_joints else ""))
     if args.json:
         write_eval(result, args.json, args.md, title)
     elif args.md:
