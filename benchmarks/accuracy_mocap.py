@@ -86,6 +86,7 @@ def main(argv=None) -> int:
     p.add_argument("--vp3d-dir", default=str(ROOT / "runs" / "mocap_vp3d"))
     p.add_argument("--out", default=None, help="run directory (default runs/mocap_<recipe>_<time>)")
     p.add_argument("--model", default=None, help="score this run directory instead of training")
+    p.add_argument("--flip-test", action="store_true", help="score with test-time flip averaging")
     p.add_argument("--json", default=None, help="also write the figures as JSON here")
     args = p.parse_args(argv)
     if not DATASET.is_dir():
@@ -108,13 +109,13 @@ def main(argv=None) -> int:
     data = data_cfg.load()
 
     from graphsh_tf.models import load_model
-    from graphsh_tf.training_eval import keras_predict_mm
+    from graphsh_tf.evaluate import keras_predictor
 
     result = {"recipe": args.recipe}
     if args.model:
         run_dir = Path(args.model)
     else:
-        from graphsh_tf.training import train
+        from graphsh_tf.train.loop import train
 
         over = {k: getattr(args, k) for k in ("lr", "lr_decay_steps", "lr_gamma", "lr_schedule", "warmup_steps",
                                               "batch_size", "weight_decay", "noise_augment_px", "occlusion",
@@ -133,11 +134,16 @@ def main(argv=None) -> int:
         result["train_samples_per_s"] = round(spe * train_cfg.batch_size * train_cfg.epochs / result["seconds"], 1)
         result["train"] = {k: v for k, v in train_cfg.to_dict().items() if k not in ("strategy",)}
     from graphsh_tf import metrics
-    from graphsh_tf.training_rundir import read_history
+    from graphsh_tf.run import read_history
 
     model = load_model(run_dir / "last.weights.h5", ModelConfig.from_dict(
         json.loads((run_dir / "config.json").read_text())["model"]))
-    predict = keras_predict_mm(model)
+    predict = keras_predictor(model)
+    if args.flip_test:
+        from graphsh_tf.evaluate import flip_averaged
+
+        predict = flip_averaged(predict, data.skeleton)
+        result["flip_test"] = True
     pred = predict(data.test.poses_2d)
     pred = pred - pred[:, :1]
     result["mpjpe_mm"] = round(metrics.mpjpe(pred, data.test.poses_3d), 2)
