@@ -101,7 +101,7 @@ def validate_markdown(result: dict) -> str:
     flag column (``FLAG p99.9 > T mm``), size and op count; a note on the tail definition and threshold below."""
     t = result.get("tail", {})
     thr = t.get("threshold_mm", TAIL_THRESHOLD_MM)
-    rows = ["| variant | MPJPE (mm) | ΔMPJPE (mm) | P-MPJPE (mm) | max abs Δ (mm) | pose |Δ| p50 | p99 | p99.9 | "
+    rows = ["| variant | MPJPE (mm) | ΔMPJPE (mm) | P-MPJPE (mm) | max abs Δ (mm) | pose \\|Δ\\| p50 | p99 | p99.9 | "
             "max | tail | size (bytes) | ops |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
             f"| float Keras | {result['float']['mpjpe_mm']:.3f} | 0 | {result['float'].get('p_mpjpe_mm', float('nan')):.3f}"
