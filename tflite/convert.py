@@ -2,7 +2,7 @@
 
     python tflite/convert.py RUN_DIR [--variants fp32,int8] [--io float|int8] [--batch 1] [--qat-steps 300]
 
-Opt-in variant (not in the default five): int16x8 (int16 activations, int8 weights; calibrated on the same
+Opt-in variant (not in the default five): int16x8 (int16 activations, per-channel int8 weights; calibrated on the same
 training poses as int8; float32 input/output), e.g. --variants fp32,drq,int8,int16x8.
 """
 from __future__ import annotations
