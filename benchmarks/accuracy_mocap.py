@@ -120,12 +120,11 @@ def main(argv=None) -> int:
         over = {k: getattr(args, k) for k in ("lr", "lr_decay_steps", "lr_gamma", "lr_schedule", "warmup_steps",
                                               "batch_size", "weight_decay", "noise_augment_px", "occlusion",
                                               "flip_augment") if getattr(args, k) is not None}
-        train_cfg = TrainConfig(**{**RECIPES[args.recipe], **over, "epochs": args.epochs, "seed": args.seed,
+        recipe = dict(RECIPES[args.recipe])
+        dropout = recipe.pop("dropout", 0.25) if args.dropout is None else args.dropout
+        train_cfg = TrainConfig(**{**recipe, **over, "epochs": args.epochs, "seed": args.seed,
                                    "jit_compile": True})   # as fit.py
-        model_kw = {"gcn": args.gcn, "hid_dim": args.hid_dim, "num_stacks": args.stacks}
-        if args.dropout is not None:
-            model_kw["dropout"] = args.dropout
-        model_cfg = ModelConfig(**model_kw)
+        model_cfg = ModelConfig(gcn=args.gcn, hid_dim=args.hid_dim, num_stacks=args.stacks, dropout=dropout)
         run_dir = Path(args.out or ROOT / "runs" / f"mocap_{args.recipe}_{time.strftime('%Y%m%d-%H%M%S')}")
         t0 = time.time()
         train(model_cfg, train_cfg, data_cfg, run_dir, verbose=2, log=lambda s: print(s, flush=True), data=data)

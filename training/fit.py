@@ -40,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="graph conv; the paper's PreAggr is dc_preagg (preagg = the non-decoupled reference variant)")
     m.add_argument("--hid-dim", type=int, default=None, help="channels (default 64; 128 for seqres)")
     m.add_argument("--stacks", type=int, default=4, help="hourglasses (graphsh) or residual blocks (seqres)")
-    m.add_argument("--dropout", type=float, default=0.25)
+    m.add_argument("--dropout", type=float, default=None, help="dropout rate (default: the recipe's; paper 0.25)")
     m.add_argument("--no-pooling", action="store_true", help="ablation: no skeletal pooling in the hourglass")
     m.add_argument("--no-multi-level", action="store_true", help="ablation: only the last stack feeds the head")
     m.add_argument("--no-se", action="store_true", help="ablation: no squeeze-and-excitation")
@@ -90,17 +90,18 @@ def configs(args: argparse.Namespace):
     """(ModelConfig, TrainConfig, DataConfig, notes) from the flags; ConfigError on bad values."""
     from graphsh_tf.config import ModelConfig, TrainConfig
 
-    hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
-    model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=args.dropout,
-                        pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
     synthetic = args.data.strip().lower() == "synthetic"
     recipe_name = args.recipe or ("synthetic" if synthetic else "paper")
     recipe = dict(RECIPES[recipe_name])
     notes = [f"recipe {recipe_name}"] if args.recipe is None and synthetic else []
     for key in ("epochs", "lr", "lr_decay_steps", "lr_gamma", "lr_schedule", "warmup_steps", "weight_decay",
-                "flip_augment", "noise_augment_px", "occlusion"):
+                "flip_augment", "noise_augment_px", "occlusion", "dropout"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
+    dropout = recipe.pop("dropout", 0.25)
+    hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
+    model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=dropout,
+                        pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
     train = TrainConfig(**recipe, steps_per_epoch=args.steps, batch_size=args.batch_size,
                         max_grad_norm=args.max_grad_norm, seed=args.seed, flip_test=args.flip_test,
                         strategy=args.strategy, jit_compile=args.xla, val_every=args.val_every).validate()
