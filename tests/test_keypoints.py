@@ -281,3 +281,18 @@ def test_lifter_flags_instead_of_inventing_a_pose(tiny_models):
     for size in (None, (640,), ("a", "b"), (0, 480)):
         with pytest.raises(kp.KeypointError, match="image_size"):
             lifter(c, image_size=size)
+
+
+def test_lifter_root_with_intrinsics(tiny_models):
+    fp32, _, _ = tiny_models
+    lifter = kp.Lifter(fp32, layout="coco17")
+    c = _coco_pose(3)
+    lifter(c, image_size=(640, 480))
+    assert lifter.last_root_mm is None
+    out = lifter(c, image_size=(640, 480), intrinsics=(500.0, 500.0, 320.0, 240.0))
+    from graphsh_tf.root import solve_root
+
+    xy, conf = kp.adapt(c, "coco17")
+    np.testing.assert_allclose(lifter.last_root_mm, solve_root(xy, out, (500.0, 500.0, 320.0, 240.0), conf))
+    lifter(np.stack([c, np.full((17, 2), np.nan)]), image_size=(640, 480), intrinsics=(500.0, 500.0, 320.0, 240.0))
+    assert np.isfinite(lifter.last_root_mm[0]).all() and np.isnan(lifter.last_root_mm[1]).all()

@@ -31,6 +31,11 @@ class Lifter:
     no present keypoint lies more than half an image outside the image. A pose that is not valid is still returned
     (the missing joints filled as the adapters fill them), never NaN: the app decides. Non-finite model outputs
     raise :class:`KeypointError`.
+
+    With ``intrinsics=(fx, fy, cx, cy)`` (pixels; or a 3x3 camera matrix) a call also sets ``last_root_mm``: the
+    pelvis position in camera coordinates (x right, y down, z forward; mm), solved from the keypoints, the lifted
+    pose and the intrinsics (:func:`graphsh_tf.root.solve_root`, weighted by confidence; NaN when fewer than two
+    joints were seen). Add it to the returned joints for the skeleton in camera space.
     """
 
     MIN_PRESENT_JOINTS = 8
@@ -59,6 +64,7 @@ class Lifter:
         self._check_signature(tflite_path)
         self.last_confidence: Optional[np.ndarray] = None
         self.last_valid = None
+        self.last_root_mm = None
         self._path = str(tflite_path)
 
     def _check_signature(self, tflite_path) -> None:
@@ -74,7 +80,7 @@ class Lifter:
                 raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.dtype' is "
                                     f"{self.meta[key]['dtype']!r} but the model's tensor is {actual!r}")
 
-    def __call__(self, keypoints_px, image_size: Sequence[float], scores=None) -> np.ndarray:
+    def __call__(self, keypoints_px, image_size: Sequence[float], scores=None, intrinsics=None) -> np.ndarray:
         """``(K, 2|3)`` → ``(16, 3)`` mm, or ``(N, K, 2|3)`` → ``(N, 16, 3)`` (run one pose at a time)."""
         try:
             w, h = (float(v) for v in image_size)
@@ -94,4 +100,14 @@ class Lifter:
         if not np.isfinite(out).all():
             raise KeypointError(f"{self._path}: the model returned NaN/inf joints (its weights are not finite, or "
                                 "the input was); re-export it from a finite run")
+        self.last_root_mm = None
+        if intrinsics is not None:
+            from graphsh_tf.root import solve_root
+
+            xy_b, conf_b = (xy[None], conf[None]) if single else (xy, conf)
+            roots = np.full((len(out), 3), np.nan)
+            for i in range(len(out)):
+                if (conf_b[i] > 0).sum() >= 2:
+                    roots[i] = solve_root(xy_b[i], out[i], intrinsics, conf_b[i])
+            self.last_root_mm = roots[0] if single else roots
         return out[0] if single else out
