@@ -290,9 +290,11 @@ RECIPES: Dict[str, Dict[str, Any]] = {
     "fast": {"epochs": 50, "lr": 2e-3, "lr_decay_steps": 20000, "lr_gamma": 0.92, "lr_schedule": "cosine",
              "warmup_steps": 200, "weight_decay": 0.0, "flip_augment": True, "noise_augment_px": 2.0,
              "occlusion": 0.1, "dropout": 0.1},
-    # the embedded default: short (about ten minutes on two CPU cores), measured in the README
-    "synthetic": {"epochs": 16, "lr": 3e-3, "lr_decay_steps": 200, "lr_gamma": 0.92, "lr_schedule": "staircase",
-                  "warmup_steps": 0, "weight_decay": 0.0, "flip_augment": False, "noise_augment_px": 0.0,
-                  "occlusion": 0.0, "dropout": 0.25},
+    # the embedded default, ~10 minutes on two CPU cores: the fast recipe for 16 epochs. Measured (README): 75.8 mm
+    # on its own test split and 91.1 mm on the real-mocap test set, vs 85.3 / 94.8 mm with the earlier short recipe
+    # (staircase lr 3e-3 x0.92 / 200 steps, dropout 0.25, no augmentation)
+    "synthetic": {"epochs": 16, "lr": 2e-3, "lr_decay_steps": 20000, "lr_gamma": 0.92, "lr_schedule": "cosine",
+                  "warmup_steps": 200, "weight_decay": 0.0, "flip_augment": True, "noise_augment_px": 2.0,
+                  "occlusion": 0.1, "dropout": 0.1},
 }
 
