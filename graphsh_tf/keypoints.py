@@ -154,12 +154,15 @@ def adapt(kpts, layout: str, scores=None, min_score: float = 0.0) -> Tuple[np.nd
 # --- model input / output ----------------------------------------------------------------------------------------
 
 def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=None, min_score: float = 0.0,
-                  quant: Optional[dict] = None) -> np.ndarray:
+                  quant: Optional[dict] = None, intrinsics=None) -> np.ndarray:
     """Detector pixels → model input.
 
     ``kpts_px``: ``(K, 2|3)`` for one pose or ``(N, K, 2|3)``. Returns ``(1, 16, 2)`` / ``(N, 16, 2)``: float32
     normalized screen coordinates (``u = 2x/w - 1``, ``v = 2y/w - h/w``), or int8 when ``quant`` is
-    ``{"scale": float, "zero_point": int}``.
+    ``{"scale": float, "zero_point": int}``. With ``intrinsics`` ``(fx, fy, cx, cy)`` the coordinates are the
+    camera's viewing rays expressed in the training cameras' field of view
+    (:func:`graphsh_tf.data.normalize.normalize_with_intrinsics`), so any camera gives the model what it saw in
+    training.
     """
     if not (np.isfinite(w) and np.isfinite(h) and w > 0 and h > 0):
         raise KeypointError(f"image_size: width and height must be positive pixels, got ({w}, {h})")
@@ -168,7 +171,15 @@ def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=No
         xy = xy[None]
     if xy.ndim != 3:
         raise KeypointError(f"{layout} keypoints: expected one pose (K, C) or a batch (N, K, C), got {xy.shape}")
-    u = normalize_screen_coordinates(xy, w, h)
+    if intrinsics is not None:
+        from graphsh_tf.data.normalize import normalize_with_intrinsics
+
+        try:
+            u = normalize_with_intrinsics(xy, intrinsics)
+        except ValueError as e:
+            raise KeypointError(f"intrinsics: {e}") from None
+    else:
+        u = normalize_screen_coordinates(xy, w, h)
     if quant is None:
         return u.astype(np.float32)
     return quantize(u.astype(np.float64), quant["scale"], quant["zero_point"])

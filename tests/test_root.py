@@ -48,3 +48,23 @@ def test_bad_intrinsics_and_too_few_joints():
     with pytest.raises(ValueError, match="two joints"):
         solve_root(px[0], rel[0], k, w)
     assert focal_from_fov(1000, 90.0) == pytest.approx(500.0)
+
+
+def test_intrinsics_normalization_matches_the_training_cameras_and_maps_rays():
+    """Through a Human3.6M camera, the intrinsics normalization equals the image normalization (up to the
+    principal-point offset); through a phone camera, the same ray lands where the training camera would put it."""
+    from graphsh_tf.data.normalize import H36M_FOCAL_NORM, normalize_screen_coordinates, normalize_with_intrinsics
+
+    c = cam.h36m_camera("S1", 1)
+    px = np.array([[300.0, 400.0], [700.0, 650.0]])
+    a = normalize_screen_coordinates(px, c.res_w, c.res_h)
+    b = normalize_with_intrinsics(px, (c.focal[0], c.focal[1], c.center[0], c.center[1]))
+    np.testing.assert_allclose(a, b, atol=0.03)
+    phone = cam.phone_camera(np.array([0.0, -3000.0, 1400.0]), np.array([0.0, 0.0, 900.0]), 70.0, 1080, 1920)
+    ray = np.array([[0.2, -0.1, 1.0]]) * 3000.0            # a point in the phone's camera frame
+    p = cam.project(ray, phone)
+    np.testing.assert_allclose(normalize_with_intrinsics(p, (*phone.focal, *phone.center)),
+                               H36M_FOCAL_NORM * ray[:, :2] / ray[:, 2:], rtol=1e-5)
+    assert phone.focal[0] == pytest.approx(540.0 / np.tan(np.deg2rad(35.0)))
+    with pytest.raises(ValueError, match="intrinsics"):
+        normalize_with_intrinsics(p, (0.0, 1.0, 2.0, 3.0))

@@ -194,6 +194,21 @@ def look_at_camera(position: np.ndarray, target: np.ndarray, index: int = 0, rol
     return intrinsic_camera(index, np.stack([right, down, forward], axis=1), position, name=name)
 
 
+def phone_camera(position: np.ndarray, target: np.ndarray, hfov_deg: float, res_w: int, res_h: int,
+                 roll_deg: float = 0.0, name: str = "phone") -> Camera:
+    """A virtual phone camera: pinhole, no distortion, principal point at the image centre, horizontal field of view
+    ``hfov_deg`` across ``res_w`` pixels (portrait when ``res_h > res_w``), at ``position`` looking at ``target``
+    (world mm, z up)."""
+    import dataclasses
+
+    if not 1.0 < hfov_deg < 179.0 or res_w < 1 or res_h < 1:
+        raise ValueError(f"phone_camera: hfov_deg={hfov_deg} must be in (1, 179) and the resolution positive")
+    f = 0.5 * res_w / np.tan(np.deg2rad(hfov_deg) / 2.0)
+    base = look_at_camera(position, target, 0, roll_deg, name)
+    return dataclasses.replace(base, focal=np.array([f, f]), center=np.array([res_w / 2.0, res_h / 2.0]),
+                               radial=np.zeros(3), tangential=np.zeros(2), res_w=int(res_w), res_h=int(res_h))
+
+
 def world_to_camera(points: np.ndarray, camera: Camera) -> np.ndarray:
     """World points ``(..., 3)`` mm → camera space ``(..., 3)`` mm (float64)."""
     points = np.asarray(points, dtype=np.float64)

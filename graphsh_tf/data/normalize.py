@@ -29,6 +29,24 @@ def normalize_screen_coordinates(xy: np.ndarray, w: float, h: float) -> np.ndarr
     return (xy / w * 2.0 - np.array([1.0, h / w])).astype(np.float32)
 
 
+#: The Human3.6M cameras' focal length in the normalized frame above (``2 f / w``: fx ≈ 1147 px at w = 1000 px).
+#: A model trained on Human3.6M (or on BVH / synthetic data through its cameras) has learnt this field of view.
+H36M_FOCAL_NORM = 2.0 * 1147.0 / 1000.0
+
+
+def normalize_with_intrinsics(xy: np.ndarray, intrinsics, focal_norm: float = H36M_FOCAL_NORM) -> np.ndarray:
+    """Pixels ``(..., 2)`` of a camera with ``intrinsics`` ``(fx, fy, cx, cy)`` → the normalized coordinates the same
+    viewing RAYS would have in a camera of normalized focal ``focal_norm`` centred on its image:
+    ``u = focal_norm (x - cx) / fx``, ``v = focal_norm (y - cy) / fy``. A phone's wide-angle image of a person thus
+    looks to the model as the training cameras would have seen that person at the same place."""
+    xy = np.asarray(xy, dtype=np.float64)
+    k = np.asarray(intrinsics, dtype=np.float64).reshape(-1)
+    if xy.shape[-1] != 2 or k.shape != (4,) or not np.all(np.isfinite(k)) or k[0] <= 0 or k[1] <= 0:
+        raise ValueError(f"normalize_with_intrinsics: points (..., 2) and intrinsics (fx, fy, cx, cy) with fx, fy > 0; "
+                         f"got {xy.shape} and {k.tolist()}")
+    return (focal_norm * (xy - k[2:]) / k[:2]).astype(np.float32)
+
+
 def image_coordinates(uv: np.ndarray, w: float, h: float) -> np.ndarray:
     """Inverse of :func:`normalize_screen_coordinates`: normalized coordinates ``(..., 2)`` → pixels."""
     uv = np.asarray(uv, dtype=np.float64)

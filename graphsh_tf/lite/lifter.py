@@ -32,7 +32,10 @@ class Lifter:
     (the missing joints filled as the adapters fill them), never NaN: the app decides. Non-finite model outputs
     raise :class:`KeypointError`.
 
-    With ``intrinsics=(fx, fy, cx, cy)`` (pixels; or a 3x3 camera matrix) a call also sets ``last_root_mm``: the
+    With ``intrinsics=(fx, fy, cx, cy)`` (pixels; or a 3x3 camera matrix) the keypoints are normalized through the
+    camera (its viewing rays in the training cameras' field of view: a phone's wide-angle view then looks to the model
+    like the Human3.6M cameras' view it learnt from; measured in benchmarks/README.md), and a call also sets
+    ``last_root_mm``: the
     pelvis position in camera coordinates (x right, y down, z forward; mm), solved from the keypoints, the lifted
     pose and the intrinsics (:func:`graphsh_tf.root.solve_root`, weighted by confidence; NaN when fewer than two
     joints were seen). Add it to the returned joints for the skeleton in camera space.
@@ -87,7 +90,16 @@ class Lifter:
         except (TypeError, ValueError):
             raise KeypointError(f"image_size: expected (width, height) in pixels, got {image_size!r}") from None
         single = np.ndim(keypoints_px) == 2
-        x = prepare_input(keypoints_px, w, h, self.layout, scores, self.min_score, self.meta["_input_quant"])
+        k = None
+        if intrinsics is not None:
+            from graphsh_tf.root import intrinsics_matrix
+
+            try:
+                k = intrinsics_matrix(intrinsics)
+            except ValueError as e:
+                raise KeypointError(str(e)) from None
+        x = prepare_input(keypoints_px, w, h, self.layout, scores, self.min_score, self.meta["_input_quant"],
+                          intrinsics=k)
         xy, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)
         present = conf > 0
         outside = (xy[..., 0] < -0.5 * w) | (xy[..., 0] > 1.5 * w) | (xy[..., 1] < -0.5 * h) | (xy[..., 1] > 1.5 * h)
