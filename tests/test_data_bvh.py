@@ -184,3 +184,25 @@ def test_frames_line_must_match_the_data(tmp_path, declared):
     with pytest.raises(bvh.BvhError, match=r"frames\.bvh:\d+: .*(Frames|frame)") as err:
         bvh.parse_bvh(path)
     assert "\n" not in str(err.value)
+
+
+def test_phone_cameras_normalize_through_intrinsics_and_split_by_style(tmp_path):
+    """cameras='phone': handheld phone views (FOV 55-80 deg, portrait/landscape); the 2D is the intrinsics
+    normalization of the rendered pixels (what Lifter(intrinsics=...) feeds the model). test_styles splits by style."""
+    from graphsh_tf.data import cameras as cam
+    from graphsh_tf.data.normalize import normalize_with_intrinsics
+
+    for k, style in enumerate(["normal", "happy", "tired", "normal"]):
+        shutil.copy(FIXTURE, tmp_path / f"dataset-1_walk_{style}_{k:03d}.bvh")
+    data = load_data(f"bvh:{tmp_path}", frame_step=1, cameras="phone", test_styles=["tired"])
+    assert data.info["test_clips"] == 1 and data.info["train_clips"] == 3
+    rng = np.random.default_rng(0)
+    cams = bvh.phone_cameras(rng, np.array([0.0, 0.0, 900.0]), 20)
+    fovs = [np.rad2deg(2 * np.arctan(c.res_w / 2 / c.focal[0])) for c in cams]
+    assert 55 <= min(fovs) and max(fovs) <= 80 and {c.res_w for c in cams} == {1080, 1920}
+    world = np.zeros((1, 16, 3)) + np.array([0.0, 0.0, 900.0])
+    world[0, 1:, 0] += np.linspace(-300, 300, 15)
+    pose, _ = bvh.render_clip(world, cams[:1], "c", "a", drop_outside=False, normalization="intrinsics")
+    pixels, _, _ = cam.render(world, cams[0])
+    np.testing.assert_allclose(pose.poses_2d, normalize_with_intrinsics(pixels, (*cams[0].focal, *cams[0].center)),
+                               rtol=1e-5)

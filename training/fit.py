@@ -33,6 +33,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     d.add_argument("--data", default="synthetic", help="synthetic | h36m:DIR | bvh:DIR")
     d.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D detection suffix (cpn_ft_h36m_dbb, ...)")
     d.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
+    d.add_argument("--cameras", default=None, choices=["h36m", "virtual", "phone"],
+                   help="bvh: render through the Human3.6M cameras (default), random virtual ones, or random handheld "
+                   "phone cameras (FOV 55-80 deg; 2D normalized through their intrinsics, as Lifter(intrinsics=...))")
+    d.add_argument("--test-styles", default=None,
+                   help="bvh: comma-separated Bandai-Namco styles held out as test clips (default: 10%% by name hash)")
     m = p.add_argument_group("model")
     m.add_argument("--arch", default="graphsh", choices=list(ARCHS))
     m.add_argument("--gcn", default="dc_preagg",
@@ -107,7 +112,17 @@ def configs(args: argparse.Namespace):
                         strategy=args.strategy, jit_compile=args.xla, val_every=args.val_every).validate()
     from graphsh_tf.config import DataConfig
 
-    data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed).validate()
+    options = {}
+    if args.cameras:
+        options["cameras"] = args.cameras
+    if args.test_styles:
+        options["test_styles"] = [t.strip() for t in args.test_styles.split(",") if t.strip()]
+    if options and not args.data.strip().lower().startswith("bvh:"):
+        from graphsh_tf.config import ConfigError
+
+        raise ConfigError(f"--cameras / --test-styles apply to --data bvh:DIR only (got --data {args.data})")
+    data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed,
+                      options=options).validate()
     return model, train, data, notes
 
 

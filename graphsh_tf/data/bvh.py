@@ -382,13 +382,33 @@ def virtual_cameras(rng: np.random.Generator, target: np.ndarray, num: int,
     return out
 
 
+def phone_cameras(rng: np.random.Generator, target: np.ndarray, num: int, hfov=(55.0, 80.0),
+                  distance=(2000.0, 4500.0), height=(1000.0, 1700.0), roll=(-5.0, 5.0)) -> List[cam.Camera]:
+    """``num`` random handheld phone cameras around ``target`` (world mm): horizontal field of view ``hfov``
+    (degrees), portrait 1080x1920 or landscape 1920x1080, ``distance`` and ``height`` in mm, any azimuth."""
+    out = []
+    for k in range(num):
+        w, h = (1080, 1920) if rng.uniform() < 0.5 else (1920, 1080)
+        a, d = rng.uniform(0, 2 * np.pi), rng.uniform(*distance)
+        position = np.array([target[0] + d * np.cos(a), target[1] + d * np.sin(a), rng.uniform(*height)])
+        out.append(cam.phone_camera(position, target, rng.uniform(*hfov), w, h, rng.uniform(*roll), f"phone{k}"))
+    return out
+
+
 def render_clip(world_mm: np.ndarray, cameras: Sequence[cam.Camera], clip_name: str, action: str,
-                drop_outside: bool = True) -> Tuple[PoseSet, int]:
+                drop_outside: bool = True, normalization: str = "image") -> Tuple[PoseSet, int]:
     """Render world poses ``(T, 16, 3)`` mm through each camera; returns the :class:`PoseSet` and the number of
-    (frame, camera) rows dropped because a joint left the image or came within 10 cm of the camera plane."""
+    (frame, camera) rows dropped because a joint left the image or came within 10 cm of the camera plane.
+    ``normalization``: ``image`` (``u = 2x/w - 1``) or ``intrinsics`` (the camera's rays in the Human3.6M cameras'
+    field of view, :func:`graphsh_tf.data.normalize.normalize_with_intrinsics`, what ``Lifter(intrinsics=...)``
+    feeds the model)."""
+    from graphsh_tf.data.normalize import normalize_with_intrinsics
+
     parts, dropped = [], 0
     for k, camera in enumerate(cameras):
         pixels, p2d, p3d = cam.render(world_mm, camera)
+        if normalization == "intrinsics":
+            p2d = normalize_with_intrinsics(pixels, (*camera.focal, *camera.center))
         depth = cam.world_to_camera(world_mm, camera)[..., 2]
         keep = (depth > 100.0).all(axis=1)
         if drop_outside:
@@ -416,17 +436,21 @@ def list_bvh(folder: Union[str, os.PathLike]) -> List[Path]:
 def load_bvh_dir(folder: Union[str, os.PathLike], downsample: int = 1, seed: int = 0, *, frame_step: int = 2,
                  cameras: str = "h36m", num_cameras: int = 4, distance=(3500.0, 6000.0), height=(500.0, 2200.0),
                  azimuth=(0.0, 360.0), recenter: str = "clip", drop_outside: bool = True, test_percent: float = 10.0,
-                 joint_map=None, unit_mm: float = 10.0, max_clips: Optional[int] = None) -> PoseData:
+                 joint_map=None, unit_mm: float = 10.0, max_clips: Optional[int] = None,
+                 test_styles: Optional[Sequence[str]] = None) -> PoseData:
     """All BVH clips of ``folder`` as a :class:`PoseData` (H36M16, 2D normalized, 3D camera mm root-relative).
 
     Frames: every ``frame_step * downsample``-th frame. ``cameras``: ``"h36m"`` renders each clip through the four
     calibrated cameras of one Human3.6M subject (chosen by hash of ``seed`` and clip name), the clip's mean root placed at the world
     origin; ``"virtual"`` through ``num_cameras`` random cameras (``distance``/``height`` mm, ``azimuth`` degrees,
-    seeded by ``seed`` and the clip name). ``drop_outside`` drops (frame, camera) rows with a joint outside the
-    image. Split: about ``test_percent`` % of clips (by name hash) are test clips.
+    seeded by ``seed`` and the clip name); ``"phone"`` through ``num_cameras`` random handheld phone cameras
+    (:func:`phone_cameras`), whose 2D is normalized through their intrinsics (as ``Lifter(intrinsics=...)`` does).
+    ``drop_outside`` drops (frame, camera) rows with a joint outside the image. Split: about ``test_percent`` % of
+    clips (by name hash) are test clips, or the clips whose Bandai-Namco style is in ``test_styles``.
     """
-    if cameras not in ("h36m", "virtual"):
-        raise DataError(f"bvh: cameras={cameras!r} must be 'h36m' or 'virtual'")
+    if cameras not in ("h36m", "virtual", "phone"):
+        raise DataError(f"bvh: cameras={cameras!r} must be 'h36m', 'virtual' or 'phone'")
+    styles = {s.strip() for s in test_styles or () if s.strip()}
     files = list_bvh(folder)[:max_clips]
     step = int(frame_step) * int(downsample)
     train_parts, test_parts, train_clips, test_clips, dropped = [], [], [], [], 0
@@ -438,12 +462,18 @@ def load_bvh_dir(folder: Union[str, os.PathLike], downsample: int = 1, seed: int
         if cameras == "h36m":
             subject = cam.H36M_SUBJECTS[digest % len(cam.H36M_SUBJECTS)]
             cams = cam.h36m_cameras(subject)
+        elif cameras == "phone":
+            target = np.array([0.0, 0.0, float(world[:, 0, 2].mean())])
+            cams = phone_cameras(np.random.default_rng(digest), target, num_cameras)
         else:
             target = np.array([0.0, 0.0, float(world[:, 0, 2].mean())])
             cams = virtual_cameras(np.random.default_rng(digest), target, num_cameras, distance, height, azimuth)
-        poses, n_drop = render_clip(world, cams, clip.name, clip_action(clip.name), drop_outside)
+        poses, n_drop = render_clip(world, cams, clip.name, clip_action(clip.name), drop_outside,
+                                    "intrinsics" if cameras == "phone" else "image")
         dropped += n_drop
-        if is_test_clip(clip.name, test_percent):
+        parts = clip.name.split("_")
+        test = (len(parts) >= 4 and parts[2] in styles) if styles else is_test_clip(clip.name, test_percent)
+        if test:
             test_parts.append(poses)
             test_clips.append(clip.name)
         else:
