@@ -101,3 +101,17 @@ def test_missing_junit_fails_in_ci_and_skips_outside(tmp_path, monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="junit4"):
         test_java_lifter_core_matches_golden(tmp_path)
+
+
+def test_committed_phone_golden_files_are_current(tmp_path):
+    """intrinsics.json (normalization through intrinsics, prepare_input with intrinsics, solve_root) and
+    smoothing.json (One Euro) regenerate identically; the root cases include zero-weight joints, and the exact
+    projections give back the true root."""
+    written = _writer().write_phone(tmp_path)
+    assert {p.name for p in written} == {"intrinsics.json", "smoothing.json"}
+    for p in written:
+        _assert_same(json.loads((GOLDEN / p.name).read_text()), json.loads(p.read_text()), p.name)
+    roots = json.loads((GOLDEN / "intrinsics.json").read_text())["root_cases"]
+    assert any(0.0 in c["weights"] for c in roots)
+    exact = [c for c in roots if c["name"].endswith("_exact") or "zero_weight" in c["name"]]
+    assert exact and all(np.allclose(c["root_mm"], c["true_root_mm"], atol=0.05) for c in exact)

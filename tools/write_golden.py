@@ -7,6 +7,10 @@ can be checked against them:
 * ``adapters.json``: detector keypoints (COCO-17 / MediaPipe-33 pixels, scores, min_score, image size) →
   H36M-16 pixels and confidences → float model input → int8 model input for a given scale / zero point.
 * ``decode.json``: raw model outputs (float32 and int8 with quantization) → joints in mm.
+* ``intrinsics.json``: pixels + camera intrinsics → normalized coordinates (normalize_with_intrinsics, and
+  prepare_input(..., intrinsics=...) float and int8); keypoints + root-relative pose + intrinsics + weights → root
+  position (graphsh_tf.root.solve_root), incl. zero-weight joints.
+* ``smoothing.json``: noisy sequences → One Euro filtered (graphsh_tf.smoothing.smooth_sequence).
 
 ``android_demo/app/src/main/assets/samples.json``: short procedural COCO-17 sequences (a walking and an
 arm-waving stick figure, perspective-projected) the demo app lifts.
@@ -32,6 +36,9 @@ if str(ROOT) not in sys.path:
 
 from graphsh_tf import keypoints as kp  # noqa: E402
 from graphsh_tf import skeleton  # noqa: E402
+from graphsh_tf import root as root_mod  # noqa: E402
+from graphsh_tf import smoothing  # noqa: E402
+from graphsh_tf.data.normalize import normalize_with_intrinsics  # noqa: E402
 
 GOLDEN_DIR = ROOT / "tests" / "fixtures" / "golden"
 SAMPLES_FILE = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "samples.json"
@@ -106,6 +113,93 @@ def decode_cases() -> List[Dict]:
         cases.append({"name": name, "raw": _tolist(q.astype(np.int64)), "quantization": quant,
                       "joints_mm": _tolist(kp.decode_output(q, quant).astype(np.float64))})
     return cases
+
+
+# --- phone cameras: intrinsics normalization, root position, smoothing -------------------------------------------
+
+def intrinsics_cases() -> Dict:
+    rng = np.random.default_rng(1147)
+    cams = {"landscape_65deg": [root_mod.focal_from_fov(1280.0, 65.0)] * 2 + [640.0, 360.0],
+            "portrait_off_centre": [1402.5, 1398.0, 541.3, 968.7],
+            "h36m_like": [1145.0, 1143.8, 512.5, 515.4]}
+    norm = []
+    for name, k in cams.items():
+        xy = np.round(rng.uniform(-50.0, 1350.0, size=(16, 2)), 3)
+        norm.append({"name": name, "intrinsics": list(map(float, k)), "xy": _tolist(xy),
+                     "uv": _tolist(normalize_with_intrinsics(xy, k).astype(np.float64))})
+    prep = []
+    coco = skeleton.COCO17
+    q = {"scale": 0.011764705882352941, "zero_point": -3}
+    for name, (w, h), k in (("coco17_landscape", (1280.0, 720.0), cams["landscape_65deg"]),
+                            ("coco17_portrait_low_scores", (1080.0, 1920.0), cams["portrait_off_centre"])):
+        xy = _random_pose(rng, coco.num_joints, w, h)
+        s = np.round(rng.uniform(0.3, 1.0, size=coco.num_joints), 3)
+        if "low" in name:
+            s[coco.index("left_ankle")] = 0.0
+            s[coco.index("right_ear")] = 0.1
+        x_f = kp.prepare_input(xy, w, h, "coco17", s, 0.2, intrinsics=k)
+        x_q = kp.prepare_input(xy, w, h, "coco17", s, 0.2, quant=q, intrinsics=k)
+        prep.append({"name": name, "layout": "coco17", "image_size": [w, h], "min_score": 0.2,
+                     "intrinsics": list(map(float, k)), "keypoints": _tolist(xy), "scores": _tolist(s),
+                     "input_float": _tolist(x_f[0].astype(np.float64)), "input_quantization": q,
+                     "input_int8": _tolist(x_q[0].astype(np.int64))})
+    roots = []
+    for i, (name, k) in enumerate(cams.items()):
+        pose = np.round(rng.normal(scale=250.0, size=(16, 3)), 3)
+        pose[0] = 0.0
+        t_true = np.array([rng.uniform(-600, 600), rng.uniform(-300, 500), rng.uniform(2000, 6000)])
+        cam = pose + t_true
+        px = np.stack([k[0] * cam[:, 0] / cam[:, 2] + k[2], k[1] * cam[:, 1] / cam[:, 2] + k[3]], axis=1)
+        w = np.ones(16)
+        case = "exact"
+        if i == 1:  # noisy pixels, graded confidences
+            px = px + rng.normal(scale=3.0, size=px.shape)
+            w = np.round(rng.uniform(0.2, 1.0, size=16), 3)
+            case = "noisy_weighted"
+        elif i == 2:  # zero-weight joints with garbage pixels: must be ignored
+            w = np.round(rng.uniform(0.5, 1.0, size=16), 3)
+            for j in (3, 6, 13, 15):
+                w[j] = 0.0
+                px[j] = [0.0, 5000.0]
+            case = "zero_weight_joints"
+        px = np.round(px, 4)
+        roots.append({"name": f"{name}_{case}", "intrinsics": list(map(float, k)), "keypoints_px": _tolist(px),
+                      "joints_mm": _tolist(pose), "weights": _tolist(w), "true_root_mm": _tolist(t_true),
+                      "root_mm": _tolist(root_mod.solve_root(px, pose, k, w))})
+    return {"format": "graphsh-golden/1", "h36m_focal_norm": 2.0 * 1147.0 / 1000.0,
+            "cases": norm, "prepare_cases": prep, "root_cases": roots}
+
+
+def smoothing_cases() -> Dict:
+    rng = np.random.default_rng(1)
+    cases = []
+    for name, fps, params, n in (("defaults_30fps", 30.0, (smoothing.DEFAULT_MIN_CUTOFF, smoothing.DEFAULT_BETA,
+                                                           smoothing.DEFAULT_D_CUTOFF), 40),
+                                 ("strong_24fps", 24.0, (0.3, 0.001, 1.0), 30),
+                                 ("fast_60fps_irregular", 60.0, (2.0, 0.05, 1.5), 30)):
+        t = np.arange(n) / fps
+        if name.endswith("irregular"):
+            t = np.round(np.cumsum(rng.uniform(0.5, 1.5, size=n)) / fps, 6)
+        clean = 150.0 * np.sin(2 * np.pi * 0.7 * t)[:, None] + rng.uniform(-400, 400, size=(1, 6))
+        noisy = np.round(clean + rng.normal(scale=12.0, size=clean.shape), 3)
+        out = smoothing.smooth_sequence(noisy, fps, *params, timestamps=t)
+        cases.append({"name": name, "min_cutoff": params[0], "beta": params[1], "d_cutoff": params[2],
+                      "timestamps": _tolist(t), "input": _tolist(noisy), "output": _tolist(out)})
+    return {"format": "graphsh-golden/1", "cases": cases}
+
+
+def build_phone() -> Dict[str, Dict]:
+    """The phone-camera golden files, by name: ``intrinsics.json``, ``smoothing.json``."""
+    return {"intrinsics.json": intrinsics_cases(), "smoothing.json": smoothing_cases()}
+
+
+def write_phone(golden_dir: Path = GOLDEN_DIR) -> List[Path]:
+    written = []
+    for name, obj in build_phone().items():
+        path = Path(golden_dir) / name
+        _write_json(path, obj)
+        written.append(path)
+    return written
 
 
 # --- sample sequences for the demo app ---------------------------------------------------------------------------
@@ -200,11 +294,12 @@ def write_all(golden_dir: Path = GOLDEN_DIR, samples_file: Path = SAMPLES_FILE) 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder for adapters.json / decode.json")
+    ap.add_argument("--out", type=Path, default=GOLDEN_DIR,
+                    help="folder for adapters.json / decode.json / intrinsics.json / smoothing.json")
     ap.add_argument("--samples", type=Path, default=SAMPLES_FILE, help="path of the demo's samples.json")
     args = ap.parse_args(argv)
     try:
-        for p in write_all(args.out, args.samples):
+        for p in write_all(args.out, args.samples) + write_phone(args.out):
             print(p)
     except (OSError, ValueError) as e:
         print(f"write_golden: {e}", file=sys.stderr)

@@ -23,6 +23,40 @@ public final class LifterCore {
         return quantize(prepareFloatInput(layout, xyPx, scores, minScore, w, h), quant);
     }
 
+    /**
+     * Float model input {@code [16][2]} through the camera's intrinsics (as prepare_input(..., intrinsics=k)):
+     * viewing rays in the training cameras' field of view. {@code k == null} falls back to screen normalization.
+     * {@code w, h} are still checked (the image size is used for the out-of-image test).
+     */
+    public static float[][] prepareFloatInput(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                              double w, double h, Intrinsics k) {
+        if (k == null) {
+            return prepareFloatInput(layout, xyPx, scores, minScore, w, h);
+        }
+        if (!(w > 0) || !(h > 0) || Double.isInfinite(w) || Double.isInfinite(h)) {
+            throw new IllegalArgumentException("image_size: width and height must be positive pixels, got ("
+                + w + ", " + h + ")");
+        }
+        Adapted a = KeypointAdapter.adapt(layout, xyPx, scores, minScore);
+        return Normalization.normalizeWithIntrinsics(a.xy, k);
+    }
+
+    /** int8 model input {@code [16][2]} through the camera's intrinsics. */
+    public static byte[][] prepareInt8Input(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                            double w, double h, Quantization quant, Intrinsics k) {
+        return quantize(prepareFloatInput(layout, xyPx, scores, minScore, w, h, k), quant);
+    }
+
+    /**
+     * Root (pelvis) position in camera space, mm, for one lift (as Lifter.last_root_mm): the detector keypoints
+     * are adapted to H36M-16 and weighted by their confidences; {@code jointsMm} is the decoded output. NaNs when
+     * fewer than two joints are present.
+     */
+    public static double[] rootPosition(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                        float[][] jointsMm, Intrinsics k) {
+        return RootSolver.solve(KeypointAdapter.adapt(layout, xyPx, scores, minScore), jointsMm, k);
+    }
+
     /** Element-wise {@link Quantization#quantize} of a {@code [J][C]} array. */
     public static byte[][] quantize(float[][] x, Quantization quant) {
         byte[][] q = new byte[x.length][];
