@@ -139,10 +139,16 @@ def intrinsics_cases() -> Dict:
             s[coco.index("right_ear")] = 0.1
         x_f = kp.prepare_input(xy, w, h, "coco17", s, 0.2, intrinsics=k)
         x_q = kp.prepare_input(xy, w, h, "coco17", s, 0.2, quant=q, intrinsics=k)
+        # the root as Lifter(..., intrinsics=k) sets last_root_mm: adapted H36M-16 pixels, confidences as weights
+        joints = np.round(rng.normal(scale=250.0, size=(16, 3)), 3).astype(np.float32)
+        joints[0] = 0.0
+        a_xy, a_conf = kp.adapt(xy, "coco17", scores=s, min_score=0.2)
         prep.append({"name": name, "layout": "coco17", "image_size": [w, h], "min_score": 0.2,
                      "intrinsics": list(map(float, k)), "keypoints": _tolist(xy), "scores": _tolist(s),
                      "input_float": _tolist(x_f[0].astype(np.float64)), "input_quantization": q,
-                     "input_int8": _tolist(x_q[0].astype(np.int64))})
+                     "input_int8": _tolist(x_q[0].astype(np.int64)),
+                     "joints_mm": _tolist(joints.astype(np.float64)),
+                     "root_mm": _tolist(root_mod.solve_root(a_xy, joints, k, a_conf))})
     roots = []
     for i, (name, k) in enumerate(cams.items()):
         pose = np.round(rng.normal(scale=250.0, size=(16, 3)), 3)

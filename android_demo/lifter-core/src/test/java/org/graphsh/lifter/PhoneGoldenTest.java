@@ -82,6 +82,21 @@ public class PhoneGoldenTest {
                     assertEquals(name + " int8 input[" + j + "][" + d + "]", (int) qExpected[j][d], q[j][d]);
                 }
             }
+            // the root as Lifter(..., intrinsics=...) sets last_root_mm (adapter confidences as weights)
+            double[][] j64 = GoldenTest.matrix(c.get("joints_mm"));
+            float[][] joints = new float[j64.length][3];
+            for (int j = 0; j < j64.length; j++) {
+                for (int d = 0; d < 3; d++) {
+                    joints[j][d] = (float) j64[j][d];
+                }
+            }
+            double[] root = LifterCore.rootPosition(layout, kpts, scores, minScore, joints, k);
+            double[] rootExpected = GoldenTest.vector(c.get("root_mm"));
+            for (int d = 0; d < 3; d++) {
+                if (!(Math.abs(rootExpected[d] - root[d]) <= ROOT_TOL_MM)) {
+                    fail(name + " root[" + d + "]: expected " + rootExpected[d] + ", got " + root[d]);
+                }
+            }
             // null intrinsics = the screen normalization (backwards compatible)
             float[][] screen = LifterCore.prepareFloatInput(layout, kpts, scores, minScore, size[0], size[1], null);
             float[][] old = LifterCore.prepareFloatInput(layout, kpts, scores, minScore, size[0], size[1]);
