@@ -161,6 +161,11 @@ public class PhoneGoldenTest {
         for (Map<String, Object> c : list(file("smoothing.json"), "cases")) {
             String name = (String) c.get("name");
             OneEuro f = new OneEuro((Double) c.get("min_cutoff"), (Double) c.get("beta"), (Double) c.get("d_cutoff"));
+            if (name.startsWith("defaults")) {  // Python's defaults = Java's
+                assertEquals(OneEuro.DEFAULT_MIN_CUTOFF, (Double) c.get("min_cutoff"), 0.0);
+                assertEquals(OneEuro.DEFAULT_BETA, (Double) c.get("beta"), 0.0);
+                assertEquals(OneEuro.DEFAULT_D_CUTOFF, (Double) c.get("d_cutoff"), 0.0);
+            }
             double[] t = GoldenTest.vector(c.get("timestamps"));
             double[][] in = GoldenTest.matrix(c.get("input"));
             double[][] expected = GoldenTest.matrix(c.get("output"));
