@@ -82,3 +82,19 @@ def test_downsample_and_to_16_identity():
     data = load_data("synthetic", downsample=4, train_poses_per_subject=200, test_poses_per_subject=100)
     assert len(data.train) == 5 * 4 * 50 and len(data.test) == 2 * 4 * 25
     assert data.to_16_joints() is data
+
+
+def test_phone_cameras_option():
+    """cameras='phone': the 2D is the intrinsics normalization of phone views (wide FOV: smaller than through the
+    Human3.6M cameras at similar distances), rows with a joint outside the image dropped, deterministic."""
+    from graphsh_tf.data.synthetic import load_synthetic
+
+    phone = load_synthetic(seed=0, train_poses_per_subject=200, test_poses_per_subject=100, cameras="phone")
+    again = load_synthetic(seed=0, train_poses_per_subject=200, test_poses_per_subject=100, cameras="phone")
+    h36m = load_synthetic(seed=0, train_poses_per_subject=200, test_poses_per_subject=100)
+    np.testing.assert_array_equal(phone.train.poses_2d, again.train.poses_2d)
+    assert 0 < len(phone.train) <= len(h36m.train) and phone.info["cameras"] == "phone"
+    assert set(map(tuple, phone.train.image_size.tolist())) <= {(1080.0, 1920.0), (1920.0, 1080.0)}
+    assert np.all(phone.train.poses_3d[:, 0] == 0)
+    with pytest.raises(ValueError, match="cameras"):
+        load_synthetic(cameras="virtual")

@@ -34,8 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     d.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D detection suffix (cpn_ft_h36m_dbb, ...)")
     d.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
     d.add_argument("--cameras", default=None, choices=["h36m", "virtual", "phone"],
-                   help="bvh: render through the Human3.6M cameras (default), random virtual ones, or random handheld "
-                   "phone cameras (FOV 55-80 deg; 2D normalized through their intrinsics, as Lifter(intrinsics=...))")
+                   help="bvh/synthetic: render through the Human3.6M cameras (default), random virtual ones (bvh), or "
+                   "random handheld phone cameras (FOV 55-80 deg; 2D normalized through their intrinsics, as "
+                   "Lifter(intrinsics=...))")
     d.add_argument("--test-styles", default=None,
                    help="bvh: comma-separated Bandai-Namco styles held out as test clips (default: 10%% by name hash)")
     m = p.add_argument_group("model")
@@ -117,10 +118,13 @@ def configs(args: argparse.Namespace):
         options["cameras"] = args.cameras
     if args.test_styles:
         options["test_styles"] = [t.strip() for t in args.test_styles.split(",") if t.strip()]
-    if options and not args.data.strip().lower().startswith("bvh:"):
+    spec = args.data.strip().lower()
+    if (options.get("test_styles") or options.get("cameras") == "virtual") and not spec.startswith("bvh:") or \
+            options and not (spec.startswith("bvh:") or spec == "synthetic"):
         from graphsh_tf.config import ConfigError
 
-        raise ConfigError(f"--cameras / --test-styles apply to --data bvh:DIR only (got --data {args.data})")
+        raise ConfigError(f"--cameras applies to --data bvh:DIR and synthetic (virtual: bvh only), --test-styles to "
+                          f"bvh:DIR only (got --data {args.data})")
     data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed,
                       options=options).validate()
     return model, train, data, notes

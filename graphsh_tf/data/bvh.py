@@ -382,17 +382,8 @@ def virtual_cameras(rng: np.random.Generator, target: np.ndarray, num: int,
     return out
 
 
-def phone_cameras(rng: np.random.Generator, target: np.ndarray, num: int, hfov=(55.0, 80.0),
-                  distance=(2000.0, 4500.0), height=(1000.0, 1700.0), roll=(-5.0, 5.0)) -> List[cam.Camera]:
-    """``num`` random handheld phone cameras around ``target`` (world mm): horizontal field of view ``hfov``
-    (degrees), portrait 1080x1920 or landscape 1920x1080, ``distance`` and ``height`` in mm, any azimuth."""
-    out = []
-    for k in range(num):
-        w, h = (1080, 1920) if rng.uniform() < 0.5 else (1920, 1080)
-        a, d = rng.uniform(0, 2 * np.pi), rng.uniform(*distance)
-        position = np.array([target[0] + d * np.cos(a), target[1] + d * np.sin(a), rng.uniform(*height)])
-        out.append(cam.phone_camera(position, target, rng.uniform(*hfov), w, h, rng.uniform(*roll), f"phone{k}"))
-    return out
+#: Random handheld phone cameras (:func:`graphsh_tf.data.cameras.random_phone_cameras`).
+phone_cameras = cam.random_phone_cameras
 
 
 def render_clip(world_mm: np.ndarray, cameras: Sequence[cam.Camera], clip_name: str, action: str,

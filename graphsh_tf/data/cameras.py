@@ -209,6 +209,19 @@ def phone_camera(position: np.ndarray, target: np.ndarray, hfov_deg: float, res_
                                radial=np.zeros(3), tangential=np.zeros(2), res_w=int(res_w), res_h=int(res_h))
 
 
+def random_phone_cameras(rng: np.random.Generator, target: np.ndarray, num: int, hfov=(55.0, 80.0),
+                         distance=(2000.0, 4500.0), height=(1000.0, 1700.0), roll=(-5.0, 5.0)) -> List[Camera]:
+    """``num`` random handheld phone cameras around ``target`` (world mm): horizontal field of view ``hfov``
+    (degrees), portrait 1080x1920 or landscape 1920x1080, ``distance`` and ``height`` in mm, any azimuth."""
+    out = []
+    for k in range(num):
+        w, h = (1080, 1920) if rng.uniform() < 0.5 else (1920, 1080)
+        a, d = rng.uniform(0, 2 * np.pi), rng.uniform(*distance)
+        position = np.array([target[0] + d * np.cos(a), target[1] + d * np.sin(a), rng.uniform(*height)])
+        out.append(phone_camera(position, target, rng.uniform(*hfov), w, h, rng.uniform(*roll), f"phone{k}"))
+    return out
+
+
 def world_to_camera(points: np.ndarray, camera: Camera) -> np.ndarray:
     """World points ``(..., 3)`` mm → camera space ``(..., 3)`` mm (float64)."""
     points = np.asarray(points, dtype=np.float64)

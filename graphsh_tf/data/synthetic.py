@@ -17,7 +17,7 @@ Rest pose: facing +y, z up, the person's right towards +x. Sizes: 5 train subjec
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -217,15 +217,23 @@ def subject_poses(subject: str, num_poses: int, rng: np.random.Generator, seq_le
     return out
 
 
-def _render_subject(subject: str, sequences, downsample: int) -> PoseSet:
+def _render_subject(subject: str, sequences, downsample: int, cameras: str = "h36m",
+                    rng: Optional[np.random.Generator] = None) -> PoseSet:
+    from graphsh_tf.data.normalize import normalize_with_intrinsics
+
     parts = []
-    cameras = cam.h36m_cameras(CAMERA_SUBJECT[subject])
+    fixed = cam.h36m_cameras(CAMERA_SUBJECT[subject]) if cameras == "h36m" else None
     counters: Dict[str, int] = {}
     for motion, world in sequences:
         counters[motion] = counters.get(motion, 0) + 1
         world = world[::downsample]
-        for k, camera in enumerate(cameras):
-            _, p2d, p3d = cam.render(world, camera)
+        views = fixed or cam.random_phone_cameras(rng, world[:, 0].mean(axis=0), 4)
+        for k, camera in enumerate(views):
+            pixels, p2d, p3d = cam.render(world, camera)
+            if fixed is None:   # phone cameras: intrinsics normalization, frames with a joint outside dropped
+                p2d = normalize_with_intrinsics(pixels, (*camera.focal, *camera.center))
+                keep = cam.in_image(pixels, camera).all(axis=1)
+                pixels, p2d, p3d = pixels[keep], p2d[keep], p3d[keep]
             n = p3d.shape[0]
             parts.append(PoseSet(p2d, p3d, np.full(n, motion).astype(str),
                                  np.full(n, f"{subject}/{motion} {counters[motion]}/cam{k}").astype(str),
@@ -235,10 +243,15 @@ def _render_subject(subject: str, sequences, downsample: int) -> PoseSet:
 
 def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: int = 2000,
                    test_poses_per_subject: int = 1000, seq_len: int = 100, fps: float = 25.0,
-                   train_subjects: Sequence[str] = TRAIN_SUBJECTS, test_subjects: Sequence[str] = TEST_SUBJECTS
-                   ) -> PoseData:
+                   train_subjects: Sequence[str] = TRAIN_SUBJECTS, test_subjects: Sequence[str] = TEST_SUBJECTS,
+                   cameras: str = "h36m") -> PoseData:
     """The synthetic :class:`PoseData` (H36M16). Deterministic in ``seed``; train and test subjects draw from
-    disjoint seed streams. Rows = subjects x poses x 4 cameras (before ``downsample``)."""
+    disjoint seed streams. Rows = subjects x poses x 4 cameras (before ``downsample``). ``cameras``: ``"h36m"`` (the
+    calibrated cameras of the subject's Human3.6M counterpart) or ``"phone"`` (4 random handheld phone cameras per
+    sequence, :func:`graphsh_tf.data.cameras.random_phone_cameras`, 2D through their intrinsics, frames with a joint
+    outside the image dropped)."""
+    if cameras not in ("h36m", "phone"):
+        raise ValueError(f"synthetic: cameras={cameras!r} must be 'h36m' or 'phone'")
     sets = {}
     for split, subjects, num in (("train", train_subjects, train_poses_per_subject),
                                  ("test", test_subjects, test_poses_per_subject)):
@@ -247,8 +260,10 @@ def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: 
             if subject not in CAMERA_SUBJECT:
                 raise ValueError(f"unknown synthetic subject {subject!r}; one of {tuple(CAMERA_SUBJECT)}")
             rng = np.random.default_rng([seed, 1 + list(CAMERA_SUBJECT).index(subject), 0 if split == "train" else 1])
-            parts.append(_render_subject(subject, subject_poses(subject, num, rng, seq_len, fps), downsample))
+            parts.append(_render_subject(subject, subject_poses(subject, num, rng, seq_len, fps), downsample,
+                                         cameras, rng))
         sets[split] = PoseSet.concat(parts, sk.H36M16.num_joints)
     info = {"train_subjects": list(train_subjects), "test_subjects": list(test_subjects), "seed": seed,
+            "cameras": cameras,
             "motions": list(MOTIONS)}
     return PoseData("synthetic", sk.H36M16, sets["train"], sets["test"], info)
