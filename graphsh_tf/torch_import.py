@@ -22,7 +22,7 @@ from typing import Dict, Optional, Union
 
 import numpy as np
 
-from graphsh_tf.config import ConfigError, ModelConfig
+from graphsh_tf.config import ConfigError, ModelConfig, is_per_joint
 
 
 class StateDictError(ValueError):
@@ -122,7 +122,7 @@ def infer_config(sd: StateDict) -> ModelConfig:
     se = "se_blocks.fc1.weight" in sd
     pooling = True
     key = "gconv_layers.0.gconv2.gconv."
-    if gcn in ("preagg", "dc_preagg") and key + "W" in sd:
+    if is_per_joint(gcn) and key + "W" in sd:
         pooling = sd[key + "W"].shape[1] == 8
     elif gcn == "modulated" and key + "M" in sd:
         pooling = sd[key + "M"].shape[0] == 8

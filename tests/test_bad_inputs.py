@@ -281,6 +281,7 @@ def test_kill_9_during_convert_leaves_only_complete_files_and_a_rerun_finishes(t
     proc.wait(timeout=30)
     for f in (run / "tflite").glob("*.tflite") if (run / "tflite").exists() else []:
         load_interpreter(f, 1)                                   # raises on a truncated file
+        assert f.with_suffix(".json").is_file(), f               # the sidecar is written first
     r = subprocess.run(args[:-4] + ["--qat-steps", "3", "--calib-samples", "64"], env=env, capture_output=True,
                        text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]

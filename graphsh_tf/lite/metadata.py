@@ -142,10 +142,11 @@ def _name(m) -> str:
 
 
 def write_model(path: PathLike, model_bytes: bytes, meta: dict) -> Path:
-    """``path`` ← the flatbuffer with ``meta`` embedded, and its sidecar beside it; both atomically."""
-    path = atomic_write_bytes(path, embed_metadata(model_bytes, meta))
+    """``path`` ← the flatbuffer with ``meta`` embedded, and its sidecar beside it; both atomically, the sidecar
+    first, so a process killed in between never leaves a model without its sidecar."""
+    data = embed_metadata(model_bytes, meta)
     write_json(sidecar_path(path), meta)
-    return path
+    return atomic_write_bytes(path, data)
 
 
 def write_sidecar(tflite_path: PathLike, meta: dict) -> Path:
