@@ -13,7 +13,8 @@ Split (fixed): the styles childish, giant, proud and tired are test clips (44 of
 
 Prints, for the final (last-epoch) weights: MPJPE and P-MPJPE (root-relative, mm), the mean-pose baseline,
 MPJPE with 5 px Gaussian 2D noise and with one limb end (wrist or ankle) missing, filled as the keypoint
-adapters fill it (with its parent joint), the per-epoch validation curve, seconds and training samples/s.
+adapters fill it (with its parent joint), the per-epoch validation curve, seconds and training samples/s (wall time
+of the whole fit, per-epoch validation included; for the train step alone see train_throughput.py).
 Exits 0 with a "skipped" line when ../shared/datasets/bandai-namco-motion-1 is not there.
 """
 from __future__ import annotations

@@ -164,9 +164,17 @@ def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=No
     (:func:`graphsh_tf.data.normalize.normalize_with_intrinsics`), so any camera gives the model what it saw in
     training.
     """
+    xy, _ = adapt(kpts_px, layout, scores=scores, min_score=min_score)
+    return encode_input(xy, w, h, quant, intrinsics, layout)
+
+
+def encode_input(xy, w: float, h: float, quant: Optional[dict] = None, intrinsics=None,
+                 layout: str = "h36m16") -> np.ndarray:
+    """Adapted H36M-16 pixels ``(16, 2)`` / ``(N, 16, 2)`` (the first output of :func:`adapt`) → model input, as
+    :func:`prepare_input` describes; for callers that already adapted (and need the confidences too)."""
     if not (np.isfinite(w) and np.isfinite(h) and w > 0 and h > 0):
         raise KeypointError(f"image_size: width and height must be positive pixels, got ({w}, {h})")
-    xy, _ = adapt(kpts_px, layout, scores=scores, min_score=min_score)
+    xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim == 2:
         xy = xy[None]
     if xy.ndim != 3:

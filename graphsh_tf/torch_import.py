@@ -211,9 +211,10 @@ def main(argv=None) -> int:
     p.add_argument("--gcn", help="override the inferred conv type")
     p.add_argument("--hid-dim", type=int, help="override the inferred hidden size")
     p.add_argument("--stacks", type=int, help="override the inferred number of stacks")
-    p.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
-    args = p.parse_args(argv)
     from graphsh_tf import cli
+
+    cli.add_verbose(p)
+    args = p.parse_args(argv)
 
     def body():
         if not args.dst.endswith(".h5"):

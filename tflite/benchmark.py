@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     ap.add_argument("--parse-benchmark-model", nargs="+", metavar="LOG", default=None)
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/benchmark.json)")
     ap.add_argument("--md", default=None)
-    ap.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
+    cli.add_verbose(ap)
     args = ap.parse_args(argv)
     return cli.run("", lambda: _benchmark(args), verbose=args.verbose)
 

@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     ap.add_argument("--calib-samples", type=cli.positive_int, default=500, help="representative training poses for int8")
     ap.add_argument("--data", default=None, help="override the run's data spec (e.g. synthetic)")
     ap.add_argument("--formulation", default="conv", help="conv (default), bmm, split_fc or keras")
-    ap.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
+    cli.add_verbose(ap)
     args = ap.parse_args(argv)
 
     def body():

@@ -37,7 +37,7 @@ def main(argv=None) -> int:
                     help="flag a variant whose p99.9 per-pose |Δ| vs the float model exceeds MM (default 10)")
     ap.add_argument("--fail-on-tail", action="store_true",
                     help="exit 1 when any variant is flagged (reports are still written)")
-    ap.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
+    cli.add_verbose(ap)
     args = ap.parse_args(argv)
     return cli.run("", lambda: _validate(args), verbose=args.verbose)
 

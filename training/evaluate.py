@@ -40,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--md", default=None, help="write the markdown tables here")
     p.add_argument("--allow-foreign", action="store_true",
                    help="score a .tflite without graphsh-tf metadata (its inputs/units are then assumed to be ours)")
-    p.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
+    cli.add_verbose(p)
     return p.parse_args(argv)
 
 

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graphsh_tf  # noqa: E402,F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
+from graphsh_tf import cli  # noqa: E402  (no TensorFlow import until a command runs)
 from graphsh_tf.config import ARCHS, GCN_TYPES, LR_SCHEDULES, RECIPES, STRATEGIES  # noqa: E402  (no TensorFlow)
 
 
@@ -88,13 +89,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     o.add_argument("--out", default=None, help="run directory (default runs/<arch>_<gcn>_<timestamp>)")
     o.add_argument("--resume", action="store_true", help="continue the run in --out from its last finished epoch")
     o.add_argument("--quiet", action="store_true", help="one log line per epoch instead of progress bars")
-    o.add_argument("--verbose", action="store_true", help="also print TensorFlow's own start-up messages")
+    cli.add_verbose(o)
     return p.parse_args(argv)
 
 
 def configs(args: argparse.Namespace):
     """(ModelConfig, TrainConfig, DataConfig, notes) from the flags; ConfigError on bad values."""
-    from graphsh_tf.config import ModelConfig, TrainConfig
+    from graphsh_tf.config import ConfigError, ModelConfig, TrainConfig
 
     synthetic = args.data.strip().lower() == "synthetic"
     recipe_name = args.recipe or ("synthetic" if synthetic else "paper")
@@ -119,20 +120,18 @@ def configs(args: argparse.Namespace):
     if args.test_styles:
         options["test_styles"] = [t.strip() for t in args.test_styles.split(",") if t.strip()]
     spec = args.data.strip().lower()
-    if (options.get("test_styles") or options.get("cameras") == "virtual") and not spec.startswith("bvh:") or \
-            options and not (spec.startswith("bvh:") or spec == "synthetic"):
-        from graphsh_tf.config import ConfigError
-
-        raise ConfigError(f"--cameras applies to --data bvh:DIR and synthetic (virtual: bvh only), --test-styles to "
-                          f"bvh:DIR only (got --data {args.data})")
+    bvh, synthetic_data = spec.startswith("bvh:"), spec == "synthetic"
+    if options.get("test_styles") and not bvh:
+        raise ConfigError(f"--test-styles applies to --data bvh:DIR only (got --data {args.data})")
+    if options.get("cameras") and not (bvh or synthetic_data and options["cameras"] != "virtual"):
+        raise ConfigError(f"--cameras {options['cameras']} does not apply to --data {args.data}: h36m and phone "
+                          "cameras render bvh:DIR and synthetic data, virtual ones bvh:DIR only")
     data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed,
                       options=options).validate()
     return model, train, data, notes
 
 
 def main(argv=None) -> int:
-    from graphsh_tf import cli
-
     args = parse_args(argv)
 
     def body():

@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt, decode_output, prepare_input
+from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt, decode_output, encode_input
 from graphsh_tf.lite.metadata import lifter_io, read_metadata, sidecar_path
 
 
@@ -35,9 +35,8 @@ class Lifter:
     With ``intrinsics=(fx, fy, cx, cy)`` (pixels; or a 3x3 camera matrix) the keypoints are normalized through the
     camera (its viewing rays in the training cameras' field of view: a phone's wide-angle view then looks to the model
     like the Human3.6M cameras' view it learnt from; measured in benchmarks/README.md), and a call also sets
-    ``last_root_mm``: the
-    pelvis position in camera coordinates (x right, y down, z forward; mm), solved from the keypoints, the lifted
-    pose and the intrinsics (:func:`graphsh_tf.root.solve_root`, weighted by confidence; NaN when fewer than two
+    ``last_root_mm``: the pelvis position in camera coordinates (x right, y down, z forward; mm), solved from the
+    keypoints, the lifted pose and the intrinsics (:func:`graphsh_tf.root.solve_root`, weighted by confidence; NaN when fewer than two
     joints were seen). Add it to the returned joints for the skeleton in camera space.
     """
 
@@ -98,9 +97,8 @@ class Lifter:
                 k = intrinsics_matrix(intrinsics)
             except ValueError as e:
                 raise KeypointError(str(e)) from None
-        x = prepare_input(keypoints_px, w, h, self.layout, scores, self.min_score, self.meta["_input_quant"],
-                          intrinsics=k)
-        xy, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)
+        xy, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)   # once per call
+        x = encode_input(xy, w, h, self.meta["_input_quant"], k, self.layout)
         present = conf > 0
         outside = (xy[..., 0] < -0.5 * w) | (xy[..., 0] > 1.5 * w) | (xy[..., 1] < -0.5 * h) | (xy[..., 1] > 1.5 * h)
         valid = (present.sum(axis=-1) >= self.MIN_PRESENT_JOINTS) & ~(outside & present).any(axis=-1)
