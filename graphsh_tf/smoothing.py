@@ -100,7 +100,13 @@ def smooth_sequence(poses, fps: float, min_cutoff: float = DEFAULT_MIN_CUTOFF, b
 class LifterStream:
     """A lifter with state across frames: each call lifts one frame with ``lifter`` (a
     :class:`graphsh_tf.lite.lifter.Lifter`, or anything with the same call and ``last_root_mm``) and One-Euro filters
-    the joints and, when intrinsics are given, the root position (``last_root_mm``, also filtered)."""
+    the joints and, when intrinsics are given, the root position (``last_root_mm``, also filtered).
+
+    Two filters with the same parameters: one over the ``(16, 3)`` joints, one over the ``(3,)`` root; both keep their
+    state until :meth:`reset` (call it when the person is lost or the stream restarts). ``t`` is the frame's
+    timestamp in seconds (the camera's, not a frame count, so dropped frames do not distort the speed) and must
+    increase. :meth:`step` is the filtering alone (lifted joints and root in, smoothed out), without a model; the
+    Java port ``org.graphsh.lifter.LifterStream`` is checked against it (tests/fixtures/golden/stream.json)."""
 
     def __init__(self, lifter, min_cutoff: float = DEFAULT_MIN_CUTOFF, beta: float = DEFAULT_BETA,
                  d_cutoff: float = DEFAULT_D_CUTOFF):
@@ -117,7 +123,12 @@ class LifterStream:
     def __call__(self, keypoints_px, image_size, t: float, scores=None, intrinsics=None) -> np.ndarray:
         """One pose ``(K, 2|3)`` at time ``t`` seconds → smoothed ``(16, 3)`` mm (float32)."""
         joints = self.lifter(keypoints_px, image_size, scores=scores, intrinsics=intrinsics)
-        out = self._joints(joints, t).astype(np.float32)
-        root = getattr(self.lifter, "last_root_mm", None)
-        self.last_root_mm = None if root is None else self._root(root, t)
+        return self.step(joints, getattr(self.lifter, "last_root_mm", None), t)
+
+    def step(self, joints_mm, root_mm, t: float) -> np.ndarray:
+        """Filter one lifted frame: joints ``(16, 3)`` mm → smoothed float32; ``root_mm`` ``(3,)`` (or None: no
+        intrinsics this frame, the root filter is left alone) → :attr:`last_root_mm` (float64; NaN coordinates pass
+        through without touching the state). ValueError when ``t`` does not increase (nothing is updated then)."""
+        out = self._joints(joints_mm, t).astype(np.float32)
+        self.last_root_mm = None if root_mm is None else self._root(root_mm, t)
         return out

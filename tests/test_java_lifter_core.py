@@ -64,6 +64,8 @@ def test_golden_cases_cover_fallbacks_and_clipping():
     assert any(127 in sum(c["input_int8"], []) or -128 in sum(c["input_int8"], []) for c in cases.values())
     samples = json.loads(SAMPLES.read_text())
     assert samples["layout"] == "coco17" and len(samples["sequences"]) >= 1
+    fx, fy, cx, cy = samples["intrinsics"]  # the camera the samples were projected through (the app uses it)
+    assert fx == fy > 0 and [2 * cx, 2 * cy] == samples["image_size"]
     assert np.asarray(samples["sequences"][0]["frames"]).shape[1:] == (17, 3)
 
 
@@ -104,14 +106,54 @@ def test_missing_junit_fails_in_ci_and_skips_outside(tmp_path, monkeypatch):
 
 
 def test_committed_phone_golden_files_are_current(tmp_path):
-    """intrinsics.json (normalization through intrinsics, prepare_input with intrinsics, solve_root) and
-    smoothing.json (One Euro) regenerate identically; the root cases include zero-weight joints, and the exact
-    projections give back the true root."""
+    """intrinsics.json (normalization through intrinsics, prepare_input with intrinsics, solve_root),
+    smoothing.json (One Euro) and stream.json (LifterStream.step) regenerate identically; the root cases include
+    zero-weight joints, and the exact projections give back the true root."""
     written = _writer().write_phone(tmp_path)
-    assert {p.name for p in written} == {"intrinsics.json", "smoothing.json"}
+    assert {p.name for p in written} == {"intrinsics.json", "smoothing.json", "stream.json"}
     for p in written:
         _assert_same(json.loads((GOLDEN / p.name).read_text()), json.loads(p.read_text()), p.name)
     roots = json.loads((GOLDEN / "intrinsics.json").read_text())["root_cases"]
     assert any(0.0 in c["weights"] for c in roots)
     exact = [c for c in roots if c["name"].endswith("_exact") or "zero_weight" in c["name"]]
     assert exact and all(np.allclose(c["root_mm"], c["true_root_mm"], atol=0.05) for c in exact)
+
+
+def test_stream_golden_covers_nan_and_missing_roots_resets_and_dropped_frames():
+    """stream.json pins LifterStream.step where the Java port could differ: NaN roots (before any root, and one
+    coordinate only), frames without a root, a reset, irregular timestamps with a gap; and it is what the Python
+    LifterStream computes around a lifter."""
+    from graphsh_tf.smoothing import LifterStream
+
+    cases = {c["name"]: c for c in json.loads((GOLDEN / "stream.json").read_text())["cases"]}
+    assert len(cases) >= 3
+    roots = [r for c in cases.values() for r in c["root_mm"]]
+    assert None in roots and [None, None, None] in roots
+    assert any(r is not None and r.count(None) == 1 for r in roots)
+    assert all(c["reset_before"] for c in cases.values() if c["name"] != "no_intrinsics")
+    t = np.asarray(cases["custom_irregular_dropped"]["timestamps"])
+    assert np.diff(t).max() > 3.0 * np.diff(t).min()
+    assert all(np.all(np.diff(c["timestamps"]) > 0) for c in cases.values())
+
+    class Replay:  # a lifter that returns the golden frames
+        def __init__(self, c):
+            self.c, self.i, self.last_root_mm = c, 0, None
+
+        def __call__(self, keypoints_px, image_size, scores=None, intrinsics=None):
+            r = self.c["root_mm"][self.i]
+            self.last_root_mm = None if r is None else np.array([np.nan if v is None else v for v in r])
+            self.i += 1
+            return np.asarray(self.c["joints_mm"][self.i - 1], dtype=np.float32)
+
+    c = cases["defaults_30fps"]
+    stream = LifterStream(Replay(c))
+    for i, t_i in enumerate(c["timestamps"]):
+        if i in c["reset_before"]:
+            stream.reset()
+        out = stream(np.zeros((17, 2)), (640, 480), t_i)
+        np.testing.assert_allclose(out, np.asarray(c["out_joints_mm"][i]), rtol=0, atol=0)
+        want = c["out_root_mm"][i]
+        got = stream.last_root_mm
+        assert (want is None) == (got is None)
+        if want is not None:
+            np.testing.assert_allclose(got, [np.nan if v is None else v for v in want], rtol=0, atol=0)

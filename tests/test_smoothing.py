@@ -88,7 +88,8 @@ class _FakeLifter:
         self.last_root_mm = None if intrinsics is None else np.array([0.0, 0.0, 3000.0]) + self.rng.normal(
             scale=30.0, size=3)
         self.i += 1
-        return out.astype(np.float32)
+        self.last_joints = out.astype(np.float32)
+        return self.last_joints
 
 
 def test_lifter_stream_smooths_joints_and_root():
@@ -106,3 +107,29 @@ def test_lifter_stream_smooths_joints_and_root():
     assert np.abs(np.diff(roots, axis=0)).mean() < 0.5 * 30.0
     stream.reset()
     assert stream.last_root_mm is None
+
+
+def test_lifter_stream_step_is_the_filtering_without_a_model():
+    """step(joints, root, t) is what a call does after lifting: it needs no lifter; a None root leaves the root
+    filter alone, NaN root coordinates pass through, a timestamp that does not increase raises and updates nothing."""
+    clean, _ = _noisy_sequence(n=20)
+    fake = _FakeLifter(clean)
+    with_lifter, without = LifterStream(fake), LifterStream(None)
+    k = (500.0, 500.0, 320.0, 240.0)
+    for i in range(10):
+        out = with_lifter(np.zeros((17, 2)), (640, 480), i / 30.0, intrinsics=k)
+        ref = without.step(fake.last_joints, fake.last_root_mm, i / 30.0)
+        np.testing.assert_array_equal(out, ref)
+        np.testing.assert_array_equal(with_lifter.last_root_mm, without.last_root_mm)
+    root_before = without.last_root_mm.copy()
+    without.step(clean[10], None, 10 / 30.0)
+    assert without.last_root_mm is None
+    r = without.step(clean[11], np.array([np.nan, 1.0, 2900.0]), 11 / 30.0)
+    assert r.dtype == np.float32 and np.isnan(without.last_root_mm[0])
+    z = without.last_root_mm[2]  # filtered from the state kept across the root-less frame, not passed through
+    assert min(root_before[2], 2900.0) < z < max(root_before[2], 2900.0)
+    with pytest.raises(ValueError, match="increase"):
+        without.step(clean[12], np.array([0.0, 0.0, 1.0]), 11 / 30.0)
+    assert np.isnan(without.last_root_mm[0])  # unchanged
+    without.reset()
+    np.testing.assert_array_equal(without.step(clean[12], None, 0.0), clean[12].astype(np.float32))

@@ -11,6 +11,8 @@ can be checked against them:
   prepare_input(..., intrinsics=...) float and int8); keypoints + root-relative pose + intrinsics + weights → root
   position (graphsh_tf.root.solve_root), incl. zero-weight joints.
 * ``smoothing.json``: noisy sequences → One Euro filtered (graphsh_tf.smoothing.smooth_sequence).
+* ``stream.json``: lifted frames (joints, roots incl. NaN / missing ones, timestamps, resets) → the smoothed joints
+  and root of graphsh_tf.smoothing.LifterStream.step.
 
 ``android_demo/app/src/main/assets/samples.json``: short procedural COCO-17 sequences (a walking and an
 arm-waving stick figure, perspective-projected) the demo app lifts.
@@ -194,9 +196,65 @@ def smoothing_cases() -> Dict:
     return {"format": "graphsh-golden/1", "cases": cases}
 
 
+def _nullable(a) -> list:
+    """Array → list with NaN as JSON null (the golden files are strict JSON)."""
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
+
+
+def stream_cases() -> Dict:
+    """graphsh_tf.smoothing.LifterStream.step over lifted frames: joints (float32, as a lifter returns them) and
+    roots (a root of None = a frame lifted without intrinsics; NaN coordinates = too few joints for the solver, as
+    Lifter.last_root_mm), timestamps in seconds (regular, irregular with a dropped frame), resets in between."""
+    rng = np.random.default_rng(13)
+    d = (smoothing.DEFAULT_MIN_CUTOFF, smoothing.DEFAULT_BETA, smoothing.DEFAULT_D_CUTOFF)
+    cases = []
+    for name, fps, params, n in (("defaults_30fps", 30.0, d, 30),
+                                 ("custom_irregular_dropped", 25.0, (0.5, 0.02, 2.0), 26),
+                                 ("no_intrinsics", 30.0, d, 8)):
+        t = np.arange(n) / fps
+        if "irregular" in name:
+            t = np.round(np.cumsum(rng.uniform(0.6, 1.4, size=n)) / fps + 12.5, 6)
+            t[15:] += 3.0 / fps  # three frames dropped
+        pose = np.round(rng.normal(scale=250.0, size=(16, 3)), 3)
+        pose[0] = 0.0
+        sway = 80.0 * np.sin(2 * np.pi * 0.5 * t)[:, None, None] * rng.uniform(0.3, 1.0, size=(1, 16, 3))
+        joints = (pose[None] + sway + rng.normal(scale=8.0, size=(n, 16, 3))).astype(np.float32)
+        joints[:, 0] = 0.0
+        root_true = np.array([rng.uniform(-300, 300), rng.uniform(-200, 200), rng.uniform(2500, 4500)])
+        roots = root_true + np.stack([60.0 * np.sin(2 * np.pi * 0.3 * t), np.zeros(n),
+                                      150.0 * np.cos(2 * np.pi * 0.2 * t)], axis=1)
+        roots = np.round(roots + rng.normal(scale=(5.0, 5.0, 40.0), size=(n, 3)), 3)
+        root_in: List = [r for r in roots]
+        resets: List[int] = []
+        if name == "defaults_30fps":
+            for i in (0, 4, 5):  # the solver saw too few joints: NaN roots (the first one before any root)
+                root_in[i] = np.full(3, np.nan)
+            root_in[10] = np.array([roots[10, 0], np.nan, roots[10, 2]])
+            resets = [20]  # the person was lost: the next frame passes through
+        elif name == "custom_irregular_dropped":
+            for i in (7, 8):  # frames lifted without intrinsics: no root, its filter untouched
+                root_in[i] = None
+            resets = [22]
+        else:
+            root_in = [None] * n
+        stream = smoothing.LifterStream(lifter=None, min_cutoff=params[0], beta=params[1], d_cutoff=params[2])
+        out_j, out_r = [], []
+        for i in range(n):
+            if i in resets:
+                stream.reset()
+            out_j.append(stream.step(joints[i], root_in[i], t[i]))
+            out_r.append(None if stream.last_root_mm is None else _nullable(stream.last_root_mm))
+        cases.append({"name": name, "min_cutoff": params[0], "beta": params[1], "d_cutoff": params[2],
+                      "timestamps": _tolist(t), "reset_before": resets,
+                      "joints_mm": _tolist(joints.astype(np.float64)),
+                      "root_mm": [None if r is None else _nullable(r) for r in root_in],
+                      "out_joints_mm": _tolist(np.asarray(out_j).astype(np.float64)), "out_root_mm": out_r})
+    return {"format": "graphsh-golden/1", "cases": cases}
+
+
 def build_phone() -> Dict[str, Dict]:
-    """The phone-camera golden files, by name: ``intrinsics.json``, ``smoothing.json``."""
-    return {"intrinsics.json": intrinsics_cases(), "smoothing.json": smoothing_cases()}
+    """The phone-camera golden files, by name: ``intrinsics.json``, ``smoothing.json``, ``stream.json``."""
+    return {"intrinsics.json": intrinsics_cases(), "smoothing.json": smoothing_cases(), "stream.json": stream_cases()}
 
 
 def write_phone(golden_dir: Path = GOLDEN_DIR) -> List[Path]:
@@ -251,8 +309,10 @@ def _figure_3d(t: float, motion: str) -> Dict[str, np.ndarray]:
 
 
 def sample_sequences(num_frames: int = 48, w: float = 640.0, h: float = 480.0) -> Dict:
-    """Procedural COCO-17 sequences ``{"layout", "image_size", "fps", "sequences": [{"name", "frames"}]}``,
-    each frame 17 ``[x, y, score]`` pixel rows (camera 4 m away, focal 500 px, figure turned 30 degrees)."""
+    """Procedural COCO-17 sequences ``{"layout", "image_size", "fps", "intrinsics", "sequences": [{"name",
+    "frames"}]}``, each frame 17 ``[x, y, score]`` pixel rows (camera 4 m away, focal 500 px, figure turned 30
+    degrees); ``intrinsics`` ``[fx, fy, cx, cy]`` is that camera's, so the app can normalize through it and solve
+    the root (about 4 m away)."""
     yaw = np.deg2rad(30.0)
     rot = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0], [-np.sin(yaw), 0, np.cos(yaw)]])
     f, cam = 500.0, np.array([0.0, -0.1, 4.0])
@@ -268,7 +328,8 @@ def sample_sequences(num_frames: int = 48, w: float = 640.0, h: float = 480.0) -
                              0.9])
             frames.append(rows)
         seqs.append({"name": motion, "frames": frames})
-    return {"layout": "coco17", "image_size": [w, h], "fps": 24, "sequences": seqs}
+    return {"layout": "coco17", "image_size": [w, h], "fps": 24, "intrinsics": [f, f, w / 2, h / 2],
+            "sequences": seqs}
 
 
 def build_all() -> Dict[str, Dict]:
@@ -301,7 +362,7 @@ def write_all(golden_dir: Path = GOLDEN_DIR, samples_file: Path = SAMPLES_FILE) 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=GOLDEN_DIR,
-                    help="folder for adapters.json / decode.json / intrinsics.json / smoothing.json")
+                    help="folder for adapters.json / decode.json / intrinsics.json / smoothing.json / stream.json")
     ap.add_argument("--samples", type=Path, default=SAMPLES_FILE, help="path of the demo's samples.json")
     args = ap.parse_args(argv)
     try:

@@ -33,12 +33,54 @@ public final class LifterCore {
         if (k == null) {
             return prepareFloatInput(layout, xyPx, scores, minScore, w, h);
         }
+        checkImageSize(w, h);
+        return encodeFloatInput(KeypointAdapter.adapt(layout, xyPx, scores, minScore), w, h, k);
+    }
+
+    /**
+     * Float model input {@code [16][2]} from already adapted keypoints (as graphsh_tf.keypoints.encode_input, for
+     * callers that also need the confidences: adapt once, then encode, solve the root, check {@link #validPose}):
+     * through the intrinsics {@code k}, or the screen normalization when {@code k == null}.
+     */
+    public static float[][] encodeFloatInput(Adapted adapted, double w, double h, Intrinsics k) {
+        checkImageSize(w, h);
+        return k == null ? Normalization.normalize(adapted.xy, w, h)
+            : Normalization.normalizeWithIntrinsics(adapted.xy, k);
+    }
+
+    /** int8 model input {@code [16][2]} from already adapted keypoints ({@link #encodeFloatInput}, quantized). */
+    public static byte[][] encodeInt8Input(Adapted adapted, double w, double h, Quantization quant, Intrinsics k) {
+        return quantize(encodeFloatInput(adapted, w, h, k), quant);
+    }
+
+    /** Lifter.MIN_PRESENT_JOINTS: a pose is worth showing with at least this many of the 16 joints present. */
+    public static final int MIN_PRESENT_JOINTS = 8;
+
+    /**
+     * As graphsh_tf.lite.lifter.Lifter.last_valid: at least {@link #MIN_PRESENT_JOINTS} joints present (confidence
+     * &gt; 0) and no present joint more than half an image outside the {@code w x h} image.
+     */
+    public static boolean validPose(Adapted adapted, double w, double h) {
+        int present = 0;
+        for (int j = 0; j < adapted.confidence.length; j++) {
+            if (!(adapted.confidence[j] > 0)) {
+                continue;
+            }
+            present++;
+            double x = adapted.xy[j][0];
+            double y = adapted.xy[j][1];
+            if (x < -0.5 * w || x > 1.5 * w || y < -0.5 * h || y > 1.5 * h) {
+                return false;
+            }
+        }
+        return present >= MIN_PRESENT_JOINTS;
+    }
+
+    private static void checkImageSize(double w, double h) {
         if (!(w > 0) || !(h > 0) || Double.isInfinite(w) || Double.isInfinite(h)) {
             throw new IllegalArgumentException("image_size: width and height must be positive pixels, got ("
                 + w + ", " + h + ")");
         }
-        Adapted a = KeypointAdapter.adapt(layout, xyPx, scores, minScore);
-        return Normalization.normalizeWithIntrinsics(a.xy, k);
     }
 
     /** int8 model input {@code [16][2]} through the camera's intrinsics. */
