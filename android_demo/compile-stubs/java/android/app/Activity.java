@@ -14,6 +14,7 @@ public class Activity extends ContextThemeWrapper {
     public void setContentView(View view) {}
     public final void runOnUiThread(Runnable action) {}
     public void startActivity(Intent intent) {}
+    public Intent getIntent() { throw new RuntimeException("compile stub"); }
     public final void requestPermissions(String[] permissions, int requestCode) {}
     public void onRequestPermissionsResult(int requestCode, String[] permissions, int[] grantResults) {}
 }

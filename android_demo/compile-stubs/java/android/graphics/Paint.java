@@ -13,4 +13,6 @@ public class Paint {
     public void setStrokeWidth(float width) {}
     public Cap getStrokeCap() { throw new RuntimeException("compile stub"); }
     public void setStrokeCap(Cap cap) {}
+    public float getTextSize() { throw new RuntimeException("compile stub"); }
+    public void setTextSize(float textSize) {}
 }

@@ -2,4 +2,5 @@ package androidx.camera.core;
 
 public interface ImageInfo {
     int getRotationDegrees();
+    long getTimestamp();
 }

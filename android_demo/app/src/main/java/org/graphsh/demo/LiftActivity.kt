@@ -11,10 +11,14 @@ import android.widget.TextView
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicBoolean
+import org.graphsh.lifter.LifterStream
 
 /**
  * Plays the bundled 2D sample sequences through the lifter and draws the 3D result (drag to rotate), with the
- * per-frame latency of pre-processing + inference + decoding.
+ * per-frame latency of pre-processing + inference + decoding. The samples carry the intrinsics of the camera they
+ * were projected through: the input is normalized through them, the root (about 4 m away) is solved with
+ * lifter-core's RootSolver ([PoseLifter]) and joints and root are smoothed by a [LifterStream] timed at the
+ * samples' frame rate (the button switches smoothing off and on; changing the model or sequence resets it).
  *
  * Threads: the interpreter is created, run and closed on one worker thread ([worker]); the UI thread only posts
  * frames to it (skipping a frame while the previous one is still running) and shows the results. Any failure of
@@ -25,12 +29,17 @@ class LiftActivity : Activity() {
     private val handler = Handler(Looper.getMainLooper())
     private val worker: ExecutorService = Executors.newSingleThreadExecutor()
     private val busy = AtomicBoolean(false)
+    private val resetStream = AtomicBoolean(false)
+    @Volatile private var smoothing = true
     private lateinit var samples: Samples
     private lateinit var view: SkeletonView
     private lateinit var status: TextView
 
     // Owned by the worker thread.
     private var lifter: TfliteLifter? = null
+    private var pose: PoseLifter? = null
+    private var stream: LifterStream? = null
+    private var played = 0L  // frames lifted since the stream started: its clock (played / fps seconds)
     private var totalMs = 0.0
     private var count = 0
 
@@ -58,8 +67,19 @@ class LiftActivity : Activity() {
             })
         }
         samples.sequences.forEachIndexed { i, s ->
-            buttons.addView(Button(this).apply { text = s.name; setOnClickListener { sequence = i; frame = 0 } })
+            buttons.addView(Button(this).apply {
+                text = s.name
+                setOnClickListener { sequence = i; frame = 0; resetStream.set(true) }
+            })
         }
+        buttons.addView(Button(this).apply {
+            text = "Smooth: on"
+            setOnClickListener {
+                smoothing = !smoothing
+                text = if (smoothing) "Smooth: on" else "Smooth: off"
+                resetStream.set(true)
+            }
+        })
         val root = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL }
         root.addView(buttons)
         root.addView(status)
@@ -73,10 +93,17 @@ class LiftActivity : Activity() {
         worker.execute {
             lifter?.close()
             lifter = null
+            pose = null
+            stream = null
             totalMs = 0.0
             count = 0
             try {
-                lifter = TfliteLifter(this, model, threads = 2)
+                val l = TfliteLifter(this, model, threads = 2)
+                lifter = l
+                val p = PoseLifter(l, samples.layout, 0.0, InputNormalization.INTRINSICS)
+                pose = p
+                stream = LifterStream(p)  // One-Euro defaults for mm at ~30 fps
+                played = 0
             } catch (e: Exception) {
                 show("Cannot load $model: ${describe(e)}")
             }
@@ -108,12 +135,26 @@ class LiftActivity : Activity() {
     private fun liftOnWorker(seq: SampleSequence, f: Int) {
         try {
             val l = lifter ?: return
+            val p = pose ?: return
+            val s = stream ?: return
+            if (resetStream.getAndSet(false)) s.reset()
+            val t = played++ / samples.fps.coerceAtLeast(1).toDouble()
             val t0 = SystemClock.elapsedRealtimeNanos()
-            val joints = try {
-                l.lift(seq.xy[f], seq.scores[f], samples.width, samples.height, samples.layout)
+            val joints: Array<FloatArray>
+            val root: DoubleArray?
+            try {
+                if (smoothing) {
+                    joints = s.lift(seq.xy[f], samples.width, samples.height, t, seq.scores[f], samples.intrinsics)
+                    root = s.lastRootMm()
+                } else {
+                    joints = p.lift(seq.xy[f], seq.scores[f], samples.width, samples.height, samples.intrinsics)
+                    root = p.lastRootMm()
+                }
             } catch (e: Exception) {
                 l.close()
                 lifter = null
+                pose = null
+                stream = null
                 show("${l.assetName} failed: ${describe(e)}")
                 return
             }
@@ -121,12 +162,13 @@ class LiftActivity : Activity() {
             totalMs += ms
             count++
             val text = String.format(
-                "%s  %s  frame %d/%d  latency %.3f ms (mean %.3f ms)",
+                "%s  %s  frame %d/%d  latency %.3f ms (mean %.3f ms)  %s normalization  smoothing %s",
                 l.sidecar.variant, seq.name, f + 1, seq.xy.size, ms, totalMs / count,
+                if (samples.intrinsics != null) "intrinsics" else "screen", if (smoothing) "on" else "off",
             )
             runOnUiThread {
                 status.text = text
-                view.setJoints(joints)
+                view.setJoints(joints, root)
             }
         } finally {
             busy.set(false)
@@ -152,6 +194,8 @@ class LiftActivity : Activity() {
         worker.execute {
             lifter?.close()
             lifter = null
+            pose = null
+            stream = null
         }
         worker.shutdown()
         super.onDestroy()

@@ -1,14 +1,25 @@
 package org.graphsh.demo
 
 import android.content.Context
+import org.graphsh.lifter.Intrinsics
 import org.graphsh.lifter.Layout
 import org.json.JSONObject
 
 /** One 2D sequence of assets/samples.json: frames[f][k] = (x, y) pixels, scores[f][k]. */
 class SampleSequence(val name: String, val xy: List<Array<DoubleArray>>, val scores: List<DoubleArray>)
 
-/** assets/samples.json, written by tools/write_golden.py. */
-class Samples(val layout: Layout, val width: Double, val height: Double, val fps: Int, val sequences: List<SampleSequence>) {
+/**
+ * assets/samples.json, written by tools/write_golden.py; [intrinsics]: the camera the sequences were projected
+ * through (null in an older file).
+ */
+class Samples(
+    val layout: Layout,
+    val width: Double,
+    val height: Double,
+    val fps: Int,
+    val sequences: List<SampleSequence>,
+    val intrinsics: Intrinsics? = null,
+) {
     companion object {
         fun load(context: Context): Samples {
             val j = JSONObject(context.assets.open("samples.json").bufferedReader().use { it.readText() })
@@ -27,7 +38,8 @@ class Samples(val layout: Layout, val width: Double, val height: Double, val fps
                 }
                 out.add(SampleSequence(seq.getString("name"), xy, sc))
             }
-            return Samples(Layout.fromId(j.getString("layout")), size.getDouble(0), size.getDouble(1), j.optInt("fps", 24), out)
+            val k = j.optJSONArray("intrinsics")?.let { Intrinsics(it.getDouble(0), it.getDouble(1), it.getDouble(2), it.getDouble(3)) }
+            return Samples(Layout.fromId(j.getString("layout")), size.getDouble(0), size.getDouble(1), j.optInt("fps", 24), out, k)
         }
     }
 }

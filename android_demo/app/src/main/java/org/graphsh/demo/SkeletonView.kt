@@ -9,11 +9,13 @@ import android.view.View
 import kotlin.math.cos
 import kotlin.math.min
 import kotlin.math.sin
+import kotlin.math.sqrt
 import org.graphsh.lifter.Skeleton
 
 /**
  * Draws 16 root-relative joints (mm, camera axes: x right, y down, z forward) as a stick figure, orthographic,
- * rotated by yaw/pitch the user changes by dragging. Left limbs blue, right limbs red.
+ * rotated by yaw/pitch the user changes by dragging. Left limbs blue, right limbs red. With a root position (the
+ * pelvis in camera space, mm) it also writes the person's distance from the camera and the root coordinates.
  */
 class SkeletonView(context: Context) : View(context) {
     private var joints: Array<FloatArray>? = null
@@ -27,9 +29,13 @@ class SkeletonView(context: Context) : View(context) {
     private val bone = Paint(Paint.ANTI_ALIAS_FLAG).apply { strokeWidth = 8f; strokeCap = Paint.Cap.ROUND }
     private val dot = Paint(Paint.ANTI_ALIAS_FLAG).apply { color = Color.DKGRAY }
     private val ground = Paint().apply { color = Color.LTGRAY; strokeWidth = 2f }
+    private val label = Paint(Paint.ANTI_ALIAS_FLAG).apply { color = Color.DKGRAY; textSize = 36f }
+    private var root: DoubleArray? = null
 
-    fun setJoints(mm: Array<FloatArray>) {
+    /** Root-relative joints [16][3] mm and, if known, the root {tx, ty, tz} mm in camera space (NaNs: unknown). */
+    fun setJoints(mm: Array<FloatArray>, rootMm: DoubleArray? = null) {
         joints = mm
+        root = rootMm
         invalidate()
     }
 
@@ -73,5 +79,13 @@ class SkeletonView(context: Context) : View(context) {
             canvas.drawLine(pts[e[0]][0], pts[e[0]][1], pts[e[1]][0], pts[e[1]][1], bone)
         }
         for (p in pts) canvas.drawCircle(p[0], p[1], 7f, dot)
+        val r = root ?: return
+        val text = if (r.all { it.isFinite() }) {
+            String.format("%.2f m from the camera  (x %+.2f, y %+.2f, z %.2f m)",
+                sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) / 1000.0, r[0] / 1000.0, r[1] / 1000.0, r[2] / 1000.0)
+        } else {
+            "distance unknown (too few joints)"
+        }
+        canvas.drawText(text, 24f, height - 24f, label)
     }
 }

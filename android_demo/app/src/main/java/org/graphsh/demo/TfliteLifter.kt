@@ -5,22 +5,33 @@ import java.io.Closeable
 import java.io.FileInputStream
 import java.nio.MappedByteBuffer
 import java.nio.channels.FileChannel
+import kotlin.math.max
+import org.graphsh.lifter.Adapted
+import org.graphsh.lifter.Intrinsics
+import org.graphsh.lifter.KeypointAdapter
 import org.graphsh.lifter.Layout
 import org.graphsh.lifter.LifterCore
+import org.graphsh.lifter.LifterStream
 import org.graphsh.lifter.Normalization
 import org.graphsh.lifter.Quantization
+import org.graphsh.lifter.RootSolver
 import org.json.JSONObject
 import org.tensorflow.lite.DataType
 import org.tensorflow.lite.Interpreter
 import org.tensorflow.lite.Tensor
 
-/** The fields of the model's sidecar JSON ("graphsh-tflite/1") the app needs. */
+/**
+ * The fields of the model's sidecar JSON ("graphsh-tflite/1") the app needs. [trainedCameras]: the training data's
+ * cameras ("phone", "h36m", "virtual") when the sidecar carries the run's `data` section as config.json has it
+ * (`data.options.cameras`); sidecars of tflite/convert.py do not yet, so it is usually null.
+ */
 data class Sidecar(
     val variant: String,
     val inputName: String,
     val outputName: String,
     val inputQuant: Quantization?,
     val outputQuant: Quantization?,
+    val trainedCameras: String? = null,
 ) {
     companion object {
         /** Parses and checks a sidecar; throws IllegalArgumentException naming the file and the field. */
@@ -43,6 +54,8 @@ data class Sidecar(
                 outputName = output.optString("name", "joints_3d"),
                 inputQuant = quant(input, "input", source),
                 outputQuant = quant(output, "output", source),
+                trainedCameras = j.optJSONObject("data")?.optJSONObject("options")?.optString("cameras", "")
+                    ?.takeIf { it.isNotEmpty() },
             )
         }
 
@@ -130,7 +143,7 @@ class TfliteLifter(
             sidecar.outputQuant)
     }
 
-    /** One pose: {@code xyPx[K][2]} pixels (+ scores) in [layout] → {@code [16][3]} mm. */
+    /** One pose: {@code xyPx[K][2]} pixels (+ scores) in [layout] → {@code [16][3]} mm (screen normalization). */
     fun lift(
         xyPx: Array<DoubleArray>,
         scores: DoubleArray?,
@@ -138,14 +151,20 @@ class TfliteLifter(
         height: Double,
         layout: Layout,
         minScore: Double = 0.0,
-    ): Array<FloatArray> {
+    ): Array<FloatArray> = run(KeypointAdapter.adapt(layout, xyPx, scores, minScore), width, height, null)
+
+    /**
+     * One adapted pose (H36M-16 pixels, from [KeypointAdapter.adapt]) → {@code [16][3]} mm; normalized through
+     * [normIntrinsics], or the screen normalization when it is null (as graphsh_tf.keypoints.encode_input).
+     */
+    fun run(adapted: Adapted, width: Double, height: Double, normIntrinsics: Intrinsics?): Array<FloatArray> {
         val inputs = HashMap<String, Any>()
         val outputs = HashMap<String, Any>()
         val inQ = sidecar.inputQuant
         inputs[sidecar.inputName] = if (inQ == null) {
-            arrayOf(LifterCore.prepareFloatInput(layout, xyPx, scores, minScore, width, height))
+            arrayOf(LifterCore.encodeFloatInput(adapted, width, height, normIntrinsics))
         } else {
-            arrayOf(LifterCore.prepareInt8Input(layout, xyPx, scores, minScore, width, height, inQ))
+            arrayOf(LifterCore.encodeInt8Input(adapted, width, height, inQ, normIntrinsics))
         }
         val outQ = sidecar.outputQuant
         return if (outQ == null) {
@@ -180,4 +199,89 @@ class TfliteLifter(
                 }
             }
     }
+}
+
+/** How the lifter's input is normalized ([PoseLifter]). */
+enum class InputNormalization(val id: String) {
+    /**
+     * Through the camera's intrinsics (`Lifter(..., intrinsics=k)`): the default. It is how models trained with
+     * `fit.py --cameras phone` were trained, and on phone views it also beats the image normalization for models
+     * trained through the Human3.6M cameras (benchmarks/README.md, "Phone cameras": 54 vs 77 mm).
+     */
+    INTRINSICS("intrinsics"),
+
+    /** `u = 2x/w - 1, v = 2y/w - h/w` (the sidecar's `input.normalization`; what the app did before). */
+    SCREEN("screen");
+
+    companion object {
+        /** "intrinsics" / "screen" (e.g. an intent extra); null or empty = [INTRINSICS]. */
+        fun fromId(id: String?): InputNormalization = when {
+            id.isNullOrEmpty() -> INTRINSICS
+            else -> values().firstOrNull { it.id == id }
+                ?: throw IllegalArgumentException("normalization '$id': expected intrinsics or screen")
+        }
+    }
+}
+
+/** The phone camera's intrinsics: CameraX gives the analysis frames none, so they come from a field of view. */
+object PhoneCamera {
+    /**
+     * Default horizontal field of view, degrees, across the frame's long side (the sensor's width): typical of a
+     * phone's main camera (about 26 mm equivalent focal length gives 65-70 degrees; the training range of
+     * `--cameras phone` is 55-80). Override with the intent extra [EXTRA_HFOV].
+     */
+    const val DEFAULT_HFOV_DEG = 65.0
+
+    /** Intent extra (float, degrees): `adb shell am start -n org.graphsh.demo/.CameraActivity --ef hfov_deg 72`. */
+    const val EXTRA_HFOV = "hfov_deg"
+
+    /** Intent extra (string): `intrinsics` (default) or `screen`; see [InputNormalization]. */
+    const val EXTRA_NORMALIZATION = "normalization"
+
+    /** Square pixels, principal point at the frame centre, focal from [hfovDeg] across the frame's long side. */
+    fun intrinsics(width: Int, height: Int, hfovDeg: Double): Intrinsics {
+        val f = Intrinsics.focalFromFov(max(width, height).toDouble(), hfovDeg)
+        return Intrinsics(f, f, width / 2.0, height / 2.0)
+    }
+}
+
+/**
+ * graphsh_tf.lite.lifter.Lifter on the phone, for one keypoint layout: adapts the detector keypoints once, runs the
+ * model (input normalized through the intrinsics unless [normalization] is SCREEN) and, when intrinsics are given,
+ * solves the root position in camera space with lifter-core's [RootSolver] (weighted by the adapter confidences;
+ * NaNs when fewer than two joints were seen). Wrap it in a [LifterStream] for smoothing. One thread only.
+ */
+class PoseLifter(
+    val model: TfliteLifter,
+    val layout: Layout,
+    val minScore: Double,
+    val normalization: InputNormalization = InputNormalization.INTRINSICS,
+) : LifterStream.Lifter {
+    /** As Lifter.last_valid: enough joints present and none far outside the image (else: the person is lost). */
+    var lastValid = false
+        private set
+
+    /** How many of the 16 H36M joints came from present keypoints in the last lift. */
+    var lastPresentJoints = 0
+        private set
+
+    private var lastRoot: DoubleArray? = null
+
+    override fun lift(
+        keypointsPx: Array<DoubleArray>,
+        scores: DoubleArray?,
+        width: Double,
+        height: Double,
+        intrinsics: Intrinsics?,
+    ): Array<FloatArray> {
+        val adapted = KeypointAdapter.adapt(layout, keypointsPx, scores, minScore)
+        lastPresentJoints = adapted.confidence.count { it > 0 }
+        lastValid = LifterCore.validPose(adapted, width, height)
+        val normK = if (normalization == InputNormalization.INTRINSICS) intrinsics else null
+        val joints = model.run(adapted, width, height, normK)
+        lastRoot = intrinsics?.let { RootSolver.solve(adapted, joints, it) }
+        return joints
+    }
+
+    override fun lastRootMm(): DoubleArray? = lastRoot
 }
