@@ -1,0 +1,328 @@
+// The pure steps around the .tflite call, in JavaScript: detector pixels -> H36M-16 -> normalized model input
+// (-> int8), and raw model output -> millimetres. One to one with graphsh_tf/keypoints.py,
+// graphsh_tf/data/normalize.py and android_demo/lifter-core (KeypointAdapter, Normalization, Quantization,
+// LifterCore); checked against the same golden vectors (tests/fixtures/golden) by web_demo/test/golden.mjs.
+//
+// Numbers are computed in double precision and rounded to float32 (Math.fround) where Python casts to float32.
+// No DOM, no imports: this file runs unchanged in the browser and in Node.
+
+/** H36M-16 joint names, in the model's order (graphsh_tf.skeleton.H36M16). */
+export const JOINT_NAMES = [
+  "Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine", "Thorax", "Head",
+  "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist"];
+export const NUM_JOINTS = 16;
+/** Parent of each joint (-1 for the root); every parent index is smaller than its child's. */
+export const PARENTS = [-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 8, 10, 11, 8, 13, 14];
+export const HIP = 0;
+export const SPINE = 7;
+export const THORAX = 8;
+
+/** Bones as [child, parent] pairs, for drawing. */
+export function edges() {
+  const out = [];
+  for (let j = 1; j < NUM_JOINTS; j++) out.push([j, PARENTS[j]]);
+  return out;
+}
+
+/** Keypoint count of each layout (graphsh_tf.keypoints.ADAPTERS). */
+export const LAYOUTS = { coco17: 17, mediapipe33: 33, h36m16: 16 };
+
+/** Per H36M-16 joint: source keypoint indices averaged into it (null for Spine, derived from Hip and Thorax).
+ *  graphsh_tf.keypoints.COCO17_SOURCES / MEDIAPIPE33_SOURCES. */
+export const SOURCES = {
+  coco17: [[11, 12], [12], [14], [16], [11], [13], [15], null, [5, 6], [0, 3, 4],
+    [5], [7], [9], [6], [8], [10]],
+  mediapipe33: [[23, 24], [24], [26], [28], [23], [25], [27], null, [11, 12], [0, 7, 8],
+    [11], [13], [15], [12], [14], [16]],
+};
+/** Present sources needed for a nonzero confidence: both hips, both shoulders, else one. */
+export const REQUIRED = [2, 1, 1, 1, 1, 1, 1, 0, 2, 1, 1, 1, 1, 1, 1, 1];
+
+/** The only input normalization a sidecar may name (graphsh_tf.lite.metadata.NORMALIZATION). */
+export const NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w";
+/** Models trained with input_norm="pose" name this one (graphsh_tf.lite.metadata.POSE_NORMALIZATION). */
+export const POSE_NORMALIZATION = NORMALIZATION + "; then pose: p = (p - p_hip) / max|p - p_hip|";
+/** The smallest pose scale poseNormalize divides by (graphsh_tf.data.normalize.POSE_NORM_EPS). */
+export const POSE_NORM_EPS = 1e-6;
+/** Normalized focal length of the Human3.6M training cameras (graphsh_tf.data.normalize.H36M_FOCAL_NORM). */
+export const H36M_FOCAL_NORM = 2.0 * 1147.0 / 1000.0;
+/** A pose is worth showing with at least this many joints from present keypoints (Lifter.MIN_PRESENT_JOINTS). */
+export const MIN_PRESENT_JOINTS = 8;
+
+export class KeypointError extends Error {}
+
+const isFiniteNumber = (v) => typeof v === "number" && Number.isFinite(v);
+
+/**
+ * Split the accepted input forms into pixels [K][2] and scores [K]: rows [x, y] with `scores` (or null = all 1),
+ * or rows [x, y, score] with `scores` null (graphsh_tf.keypoints.split_keypoints for one pose).
+ */
+export function splitKeypoints(kpts, scores, layout) {
+  const k = LAYOUTS[layout];
+  if (k === undefined) {
+    throw new KeypointError(`unknown keypoint layout '${layout}'; use one of ${Object.keys(LAYOUTS).sort().join(", ")}`);
+  }
+  if (!Array.isArray(kpts) || kpts.length !== k) {
+    throw new KeypointError(`${layout} keypoints: expected ${k} rows of (x, y) or (x, y, score), got ` +
+      (Array.isArray(kpts) ? `${kpts.length} rows` : String(kpts)));
+  }
+  const c = kpts[0] && kpts[0].length;
+  if (!(c === 2 || c === 3) || kpts.some((r) => !r || r.length !== c)) {
+    throw new KeypointError(`${layout} keypoints: every row needs 2 values (x, y) or 3 (x, y, score)`);
+  }
+  const xy = kpts.map((r) => [Number(r[0]), Number(r[1])]);
+  if (c === 3) {
+    if (scores != null) {
+      throw new KeypointError(`${layout} keypoints: rows already carry scores in their third value; pass scores=null`);
+    }
+    return { xy, scores: kpts.map((r) => Number(r[2])) };
+  }
+  if (scores == null) return { xy, scores: new Array(k).fill(1.0) };
+  if (scores.length !== k) {
+    throw new KeypointError(`${layout} scores: expected ${k} values, got ${scores.length}`);
+  }
+  return { xy, scores: scores.map(Number) };
+}
+
+/**
+ * Detector keypoints (pixels) -> H36M-16 pixels [16][2] and confidences [16] (graphsh_tf.keypoints.adapt; Java
+ * KeypointAdapter.adapt). A keypoint is present when its coordinates are finite and its score is > 0 and
+ * >= minScore. Returns {xy, confidence}.
+ */
+export function adapt(kpts, layout, scores = null, minScore = 0.0) {
+  const s = splitKeypoints(kpts, scores, layout);
+  const k = LAYOUTS[layout];
+  const present = new Array(k);
+  for (let i = 0; i < k; i++) {
+    const sc = s.scores[i];
+    present[i] = isFiniteNumber(s.xy[i][0]) && isFiniteNumber(s.xy[i][1]) && isFiniteNumber(sc) && sc > 0 &&
+      sc >= minScore;
+  }
+  if (layout === "h36m16") return identity(s.xy, s.scores, present);
+  const src = SOURCES[layout];
+  const out = Array.from({ length: NUM_JOINTS }, () => [0.0, 0.0]);
+  const conf = new Array(NUM_JOINTS).fill(0.0);
+  const count = new Array(NUM_JOINTS).fill(0);
+  for (let j = 0; j < NUM_JOINTS; j++) {
+    if (src[j] === null) continue;
+    let sx = 0.0, sy = 0.0, smin = Infinity, c = 0;
+    for (const i of src[j]) {
+      if (present[i]) {
+        sx += s.xy[i][0];
+        sy += s.xy[i][1];
+        smin = Math.min(smin, s.scores[i]);
+        c++;
+      }
+    }
+    const d = Math.max(c, 1);
+    out[j] = [sx / d, sy / d];
+    conf[j] = c >= REQUIRED[j] ? smin : 0.0;
+    count[j] = c;
+  }
+  // fills, in joint order (parents come first)
+  if (count[HIP] === 0) {
+    let cx = 0.0, cy = 0.0, c = 0;
+    for (let i = 0; i < k; i++) {
+      if (present[i]) {
+        cx += s.xy[i][0];
+        cy += s.xy[i][1];
+        c++;
+      }
+    }
+    const d = Math.max(c, 1);
+    out[HIP] = [cx / d, cy / d];
+  }
+  for (let j = 1; j < NUM_JOINTS; j++) {
+    if (j === SPINE) {
+      const hip = out[HIP];
+      const thorax = count[THORAX] > 0 ? out[THORAX] : hip;
+      out[j] = [0.5 * (hip[0] + thorax[0]), 0.5 * (hip[1] + thorax[1])];
+      conf[j] = Math.min(conf[HIP], conf[THORAX]);
+    } else if (count[j] === 0) {
+      out[j] = out[PARENTS[j]].slice();
+    }
+  }
+  return { xy: out, confidence: conf };
+}
+
+function identity(xy, scores, present) {
+  const out = [];
+  const conf = [];
+  for (let j = 0; j < NUM_JOINTS; j++) {
+    if (!isFiniteNumber(xy[j][0]) || !isFiniteNumber(xy[j][1])) {
+      throw new KeypointError(`h36m16 keypoints: non-finite coordinates at joint ${j}; the identity layout has no ` +
+        "fallbacks, pass finite pixels for all 16 joints");
+    }
+    out.push([xy[j][0], xy[j][1]]);
+    conf.push(present[j] ? scores[j] : 0.0);
+  }
+  return { xy: out, confidence: conf };
+}
+
+function checkImageSize(w, h) {
+  if (!(w > 0) || !(h > 0) || !Number.isFinite(w) || !Number.isFinite(h)) {
+    throw new KeypointError(`image_size: width and height must be positive pixels, got (${w}, ${h})`);
+  }
+}
+
+/** Pixels [J][2] -> normalized screen coordinates (float32 values): u = 2x/w - 1, v = 2y/w - h/w. */
+export function normalize(xy, w, h) {
+  checkImageSize(w, h);
+  return xy.map(([x, y]) => [Math.fround(x / w * 2.0 - 1.0), Math.fround(y / w * 2.0 - h / w)]);
+}
+
+/** Check camera intrinsics [fx, fy, cx, cy] (pixels; fx, fy > 0); returns them as numbers. */
+export function checkIntrinsics(k) {
+  const a = Array.isArray(k) || ArrayBuffer.isView(k) ? Array.from(k, Number) : [];
+  if (a.length !== 4 || !a.every(Number.isFinite) || !(a[0] > 0) || !(a[1] > 0)) {
+    throw new KeypointError(`intrinsics: expected (fx, fy, cx, cy) in pixels with fx, fy > 0; got ${JSON.stringify(k)}`);
+  }
+  return a;
+}
+
+/** Focal length in pixels of a camera whose image `imageWidth` pixels wide spans `hfovDeg` degrees. */
+export function focalFromFov(imageWidth, hfovDeg) {
+  if (!(hfovDeg > 1.0 && hfovDeg < 179.0)) {
+    throw new KeypointError(`horizontal_fov_deg=${hfovDeg}: must be between 1 and 179 degrees`);
+  }
+  return 0.5 * imageWidth / Math.tan((hfovDeg * Math.PI / 180.0) / 2.0);
+}
+
+/** Pixels [J][2] of a camera with intrinsics (fx, fy, cx, cy) -> the training cameras' normalized frame:
+ *  u = f (x - cx) / fx, v = f (y - cy) / fy (graphsh_tf.data.normalize.normalize_with_intrinsics). */
+export function normalizeWithIntrinsics(xy, intrinsics, focalNorm = H36M_FOCAL_NORM) {
+  const [fx, fy, cx, cy] = checkIntrinsics(intrinsics);
+  return xy.map(([x, y]) => [Math.fround(focalNorm * (x - cx) / fx), Math.fround(focalNorm * (y - cy) / fy)]);
+}
+
+/** Normalized coordinates [16][2] -> hip-centred, divided by the largest absolute hip offset over joints and both
+ *  axes (graphsh_tf.data.normalize.pose_normalize), for models whose sidecar names POSE_NORMALIZATION. */
+export function poseNormalize(u) {
+  const [hx, hy] = u[HIP];
+  const d = u.map(([x, y]) => [x - hx, y - hy]);
+  const s = Math.max(Math.max(...d.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))), POSE_NORM_EPS);
+  return d.map(([x, y]) => [Math.fround(x / s), Math.fround(y / s)]);
+}
+
+/** int8 q = clip(round(x / scale) + zero_point, -128, 127), ties away from zero (as TFLite). */
+export function quantize(x, quant) {
+  const v = x / quant.scale;
+  const r = Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
+  return Math.min(127, Math.max(-128, r + quant.zero_point));
+}
+
+/** (q - zero_point) * scale, in double, rounded to float32. */
+export function dequantize(q, quant) {
+  return Math.fround((q - quant.zero_point) * quant.scale);
+}
+
+/**
+ * Adapted H36M-16 pixels [16][2] -> model input [16][2] (graphsh_tf.keypoints.encode_input): float32 values, or
+ * int8 values when `quant` is {scale, zero_point}. With `intrinsics` (fx, fy, cx, cy) the coordinates are the
+ * camera's viewing rays in the training cameras' field of view; `inputNorm` "pose" then centres and scales them
+ * (poseNormalize).
+ */
+export function encodeInput(xy, w, h, quant = null, intrinsics = null, inputNorm = "screen") {
+  checkImageSize(w, h);
+  let u = intrinsics == null ? normalize(xy, w, h) : normalizeWithIntrinsics(xy, intrinsics);
+  if (inputNorm === "pose") u = poseNormalize(u);
+  return quant == null ? u : u.map((row) => row.map((x) => quantize(x, quant)));
+}
+
+/** Detector pixels -> model input [16][2] (graphsh_tf.keypoints.prepare_input for one pose). */
+export function prepareInput(kpts, w, h, layout = "coco17", scores = null, minScore = 0.0, quant = null,
+  intrinsics = null, inputNorm = "screen") {
+  return encodeInput(adapt(kpts, layout, scores, minScore).xy, w, h, quant, intrinsics, inputNorm);
+}
+
+/** Model output (48 values, or [16][3]) -> joints in mm [16][3], float32 values; int8 output dequantized. */
+export function decodeOutput(raw, quant = null) {
+  const flat = Array.isArray(raw) && Array.isArray(raw[0]) ? raw.flat() : Array.from(raw);
+  if (flat.length !== NUM_JOINTS * 3 || (Array.isArray(raw) && Array.isArray(raw[0]) &&
+      (raw.length !== NUM_JOINTS || raw.some((r) => r.length !== 3)))) {
+    throw new KeypointError(`model output: expected shape (16, 3), got ${flat.length} values`);
+  }
+  const out = [];
+  for (let j = 0; j < NUM_JOINTS; j++) {
+    const row = [];
+    for (let c = 0; c < 3; c++) {
+      const v = flat[3 * j + c];
+      row.push(quant == null ? Math.fround(v) : dequantize(v, quant));
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+/** Lifter.last_valid for one pose: enough joints from present keypoints, none far outside the image. */
+export function isValidPose(adapted, w, h) {
+  let present = 0;
+  for (let j = 0; j < NUM_JOINTS; j++) {
+    if (adapted.confidence[j] > 0) {
+      present++;
+      const [x, y] = adapted.xy[j];
+      if (x < -0.5 * w || x > 1.5 * w || y < -0.5 * h || y > 1.5 * h) return false;
+    }
+  }
+  return present >= MIN_PRESENT_JOINTS;
+}
+
+function tensorQuant(meta, key, shape, source) {
+  const spec = meta[key];
+  if (!spec || typeof spec !== "object") {
+    throw new KeypointError(`${source}: field '${key}' missing; re-export the model with tflite/convert.py`);
+  }
+  if (JSON.stringify(spec.shape || []) !== JSON.stringify(shape)) {
+    throw new KeypointError(`${source}: field '${key}.shape' is ${JSON.stringify(spec.shape)}, expected ` +
+      JSON.stringify(shape));
+  }
+  if (spec.dtype !== "float32" && spec.dtype !== "int8") {
+    throw new KeypointError(`${source}: field '${key}.dtype' is '${spec.dtype}', expected 'float32' or 'int8'`);
+  }
+  if (spec.dtype === "float32") return null;
+  const q = spec.quantization;
+  if (!q || !(Number(q.scale) > 0) || !Number.isInteger(Number(q.zero_point))) {
+    throw new KeypointError(`${source}: field '${key}.quantization' must be {scale: >0, zero_point: int} for an ` +
+      `int8 tensor, got ${JSON.stringify(q)}`);
+  }
+  return { scale: Number(q.scale), zero_point: Number(q.zero_point) };
+}
+
+/**
+ * What a lifter needs from a sidecar (graphsh_tf.lite.metadata.lifter_io): checks format, layout, shapes, dtypes,
+ * normalization and unit; returns {inputQuant, outputQuant, inputNorm ("screen" | "pose"), inputName, outputName}
+ * (quant null for float32).
+ */
+export function lifterIO(meta, source = "sidecar") {
+  if (!meta || meta.format !== "graphsh-tflite/1") {
+    throw new KeypointError(`${source}: field 'format' is ${JSON.stringify(meta && meta.format)}, expected ` +
+      "'graphsh-tflite/1'; re-export with tflite/convert.py");
+  }
+  if (meta.layout !== "h36m16") {
+    throw new KeypointError(`${source}: field 'layout' is ${JSON.stringify(meta.layout)}, expected 'h36m16'`);
+  }
+  const inputQuant = tensorQuant(meta, "input", [1, NUM_JOINTS, 2], source);
+  const outputQuant = tensorQuant(meta, "output", [1, NUM_JOINTS, 3], source);
+  const norm = String(meta.input.normalization ?? NORMALIZATION).replace(/ /g, "");
+  const inputNorm = norm === NORMALIZATION.replace(/ /g, "") ? "screen"
+    : norm === POSE_NORMALIZATION.replace(/ /g, "") ? "pose" : null;
+  if (inputNorm === null) {
+    throw new KeypointError(`${source}: field 'input.normalization' is '${meta.input.normalization}'; this runtime ` +
+      `implements '${NORMALIZATION}' and '${POSE_NORMALIZATION}'`);
+  }
+  if ((meta.output.unit ?? "mm") !== "mm") {
+    throw new KeypointError(`${source}: field 'output.unit' is '${meta.output.unit}', expected 'mm'`);
+  }
+  return { inputQuant, outputQuant, inputNorm, inputName: meta.input.name || "keypoints_2d",
+    outputName: meta.output.name || "joints_3d" };
+}
+
+/** p-th percentile (0..100) of a list of numbers, linear interpolation (numpy's default). */
+export function percentile(values, p) {
+  const a = Array.from(values).sort((x, y) => x - y);
+  if (a.length === 0) return NaN;
+  const pos = (a.length - 1) * p / 100;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, a.length - 1);
+  return a[lo] + (a[hi] - a[lo]) * (pos - lo);
+}

@@ -1,0 +1,127 @@
+// Checks web_demo/src/lifter_core.js against the Python golden vectors (tests/fixtures/golden: adapters.json,
+// decode.json, intrinsics.json), the same files android_demo/lifter-core is tested on.
+//
+//   node web_demo/test/golden.mjs [GOLDEN_DIR]      (default: ../../tests/fixtures/golden)
+//   node web_demo/test/golden.mjs --tables          (prints the JS joint/source tables as JSON)
+//   node web_demo/test/golden.mjs --calls FILE      (cases written at test time: [{name, fn, args, expected}];
+//                                                    core[fn](...args) must equal expected to 1e-5)
+//
+// Prints one JSON line {"checked": n, "max_abs_err": e, "failures": [...]} and exits 1 on any failure.
+// Tolerance: 1e-5 absolute on floats, exact on int8 values and confidences' presence.
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as core from "../src/lifter_core.js";
+
+const TOL = 1e-5;
+const here = dirname(fileURLToPath(import.meta.url));
+
+if (process.argv[2] === "--tables") {
+  console.log(JSON.stringify({ JOINT_NAMES: core.JOINT_NAMES, PARENTS: core.PARENTS, SOURCES: core.SOURCES,
+    REQUIRED: core.REQUIRED, LAYOUTS: core.LAYOUTS, NORMALIZATION: core.NORMALIZATION,
+    H36M_FOCAL_NORM: core.H36M_FOCAL_NORM, MIN_PRESENT_JOINTS: core.MIN_PRESENT_JOINTS }));
+  process.exit(0);
+}
+
+let checked = 0;
+let maxErr = 0;
+const failures = [];
+
+if (process.argv[2] === "--calls") {
+  for (const c of JSON.parse(readFileSync(process.argv[3], "utf8"))) {
+    guard(`calls/${c.name}`, () => close(`calls/${c.name}`, core[c.fn](...c.args), c.expected));
+  }
+  console.log(JSON.stringify({ checked, max_abs_err: maxErr, failures }));
+  process.exit(failures.length ? 1 : 0);
+}
+
+const goldenDir = resolve(process.argv[2] || join(here, "..", "..", "tests", "fixtures", "golden"));
+const load = (name) => JSON.parse(readFileSync(join(goldenDir, name), "utf8"));
+
+function close(where, got, want, tol = TOL) {
+  const g = Array.isArray(got) ? got.flat(3) : [got];
+  const w = Array.isArray(want) ? want.flat(3) : [want];
+  if (g.length !== w.length) {
+    failures.push(`${where}: ${g.length} values, expected ${w.length}`);
+    return;
+  }
+  for (let i = 0; i < w.length; i++) {
+    const e = Math.abs(g[i] - w[i]);
+    checked++;
+    if (!(e <= tol)) failures.push(`${where}[${i}]: got ${g[i]}, expected ${w[i]} (|d| = ${e})`);
+    else maxErr = Math.max(maxErr, e);
+  }
+}
+
+function exact(where, got, want) {
+  close(where, got, want, 0);
+}
+
+function guard(where, fn) {
+  try {
+    fn();
+  } catch (e) {
+    failures.push(`${where}: threw ${e.name}: ${e.message}`);
+  }
+}
+
+for (const c of load("adapters.json").cases) {
+  guard(`adapters/${c.name}`, () => {
+    const [w, h] = c.image_size;
+    const a = core.adapt(c.keypoints, c.layout, c.scores, c.min_score);
+    close(`adapters/${c.name}/h36m16_xy`, a.xy, c.h36m16_xy);
+    close(`adapters/${c.name}/confidence`, a.confidence, c.confidence);
+    close(`adapters/${c.name}/input_float`, core.prepareInput(c.keypoints, w, h, c.layout, c.scores, c.min_score),
+      c.input_float);
+    exact(`adapters/${c.name}/input_int8`, core.prepareInput(c.keypoints, w, h, c.layout, c.scores, c.min_score,
+      c.input_quantization), c.input_int8);
+    // the [x, y, score] row form gives the same input
+    const rows = c.keypoints.map((r, i) => [r[0], r[1], c.scores[i]]);
+    close(`adapters/${c.name}/input_float_rows`, core.prepareInput(rows, w, h, c.layout, null, c.min_score),
+      c.input_float);
+  });
+}
+
+for (const c of load("decode.json").cases) {
+  guard(`decode/${c.name}`, () => {
+    close(`decode/${c.name}/joints_mm`, core.decodeOutput(c.raw, c.quantization), c.joints_mm);
+    close(`decode/${c.name}/joints_mm_flat`, core.decodeOutput(c.raw.flat(), c.quantization), c.joints_mm);
+  });
+}
+
+const intr = load("intrinsics.json");
+close("intrinsics/h36m_focal_norm", core.H36M_FOCAL_NORM, intr.h36m_focal_norm, 1e-12);
+for (const c of intr.cases) {
+  guard(`intrinsics/${c.name}`, () => close(`intrinsics/${c.name}/uv`, core.normalizeWithIntrinsics(c.xy, c.intrinsics),
+    c.uv));
+}
+for (const c of intr.prepare_cases) {
+  guard(`intrinsics/${c.name}`, () => {
+    const [w, h] = c.image_size;
+    close(`intrinsics/${c.name}/input_float`, core.prepareInput(c.keypoints, w, h, c.layout, c.scores, c.min_score,
+      null, c.intrinsics), c.input_float);
+    exact(`intrinsics/${c.name}/input_int8`, core.prepareInput(c.keypoints, w, h, c.layout, c.scores, c.min_score,
+      c.input_quantization, c.intrinsics), c.input_int8);
+  });
+}
+
+// bad inputs fail with a KeypointError naming the problem
+for (const [what, fn, pattern] of [
+  ["wrong keypoint count", () => core.adapt([[1, 2]], "coco17"), /coco17 keypoints: expected 17/],
+  ["unknown layout", () => core.adapt([], "openpose"), /unknown keypoint layout/],
+  ["bad image size", () => core.encodeInput(new Array(16).fill([1, 2]), 0, 480), /image_size/],
+  ["bad intrinsics", () => core.normalizeWithIntrinsics([[1, 2]], [0, 1, 2, 3]), /intrinsics/],
+  ["bad output", () => core.decodeOutput(new Float32Array(47)), /model output/],
+  ["bad sidecar", () => core.lifterIO({ format: "x" }), /format/],
+]) {
+  checked++;
+  try {
+    fn();
+    failures.push(`${what}: no error`);
+  } catch (e) {
+    if (!(e instanceof core.KeypointError) || !pattern.test(e.message)) failures.push(`${what}: ${e.message}`);
+  }
+}
+
+console.log(JSON.stringify({ golden_dir: goldenDir, checked, max_abs_err: maxErr, failures }));
+process.exit(failures.length ? 1 : 0);
