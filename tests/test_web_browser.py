@@ -4,9 +4,11 @@ trained model's ``.tflite`` with LiteRT.js (WebAssembly) and draws it with three
 
 Fails when: the page's numbers drift from Python's (the golden keypoints of tests/fixtures/golden lifted in the
 page — adapters, normalization with and without intrinsics, LiteRT.js, decoding — against
-graphsh_tf.lite.lifter.Lifter on the same fp32 file, <= 1e-4 mm + 1e-6 relative, i.e. within a float32 step or two at ~1 m; and against the Keras float model), the model
-fails to load, or nothing is drawn (the canvas screenshot must hold skeleton-coloured pixels). The screenshots are
-kept in the test's tmp dir (``page.png``, ``page_canvas.png``).
+graphsh_tf.lite.lifter.Lifter on the same fp32 file, <= 1e-4 mm + 1e-6 relative, i.e. within a float32 step or two
+at ~1 m; and against the Keras float model), the model fails to load, or nothing is drawn (the canvas screenshot
+must hold skeleton-coloured pixels). The screenshots are kept in the test's tmp dir (``page.png``,
+``page_canvas.png``, ``page_webcam.png``). The webcam path runs too: Chromium's fake camera -> a MoveNet-shaped
+stand-in model -> the same adapters -> the lifter.
 
 Needs ``node``, ``/usr/bin/chromium`` (or $CHROMIUM) and ``npm ci --prefix web_demo``: without them this skips with
 the reason, except when CI is set (.ci/run sets it): then it fails.
@@ -96,6 +98,36 @@ def train_tiny_model(out_dir: Path, variants=("fp32", "int8")):
     return model, paths
 
 
+MOVENET_SIZE = 192
+
+
+def stand_in_movenet(path: Path) -> np.ndarray:
+    """A MoveNet-shaped .tflite (uint8 [1,192,192,3] -> float32 [1,1,17,3]) for the webcam path: it answers the
+    Android samples' first walking frame (web_demo/samples: COCO-17 at 640x480, letterboxed as for a 640x480 frame),
+    shifted by at most 0.005 with the image's mean brightness (so its output depends on the camera frame). The real
+    MoveNet is fetched by the browser at run time and never committed. Returns the base (y, x, score) rows."""
+    import tensorflow as tf
+
+    walk = json.loads((DEMO / "samples" / "samples.json").read_text())["sequences"][0]
+    xy = np.asarray(walk["frames"][0], np.float64)[:, :2]
+    scale = MOVENET_SIZE / 640.0
+    pad_y = (MOVENET_SIZE - 480 * scale) / 2.0
+    base = np.stack([(xy[:, 1] * scale + pad_y) / MOVENET_SIZE, xy[:, 0] * scale / MOVENET_SIZE,
+                     np.full(17, 0.9)], axis=1).astype(np.float32)
+    const = tf.constant(base.reshape(1, 1, 17, 3))
+
+    class StandIn(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([1, MOVENET_SIZE, MOVENET_SIZE, 3], tf.uint8)])
+        def detect(self, image):
+            mean = tf.reduce_mean(tf.cast(image, tf.float32)) / 255.0
+            return const + tf.constant([1.0, 1.0, 0.0]) * 0.01 * (mean - 0.5)
+
+    module = StandIn()
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([module.detect.get_concrete_function()], module)
+    path.write_bytes(conv.convert())
+    return base
+
+
 def golden_cases() -> list:
     """Every golden keypoint case (COCO-17 / MediaPipe-33, low scores, fallbacks; with and without intrinsics)."""
     cases = []
@@ -119,9 +151,10 @@ def served(tmp_path_factory):
     # a model that cannot load: the page must say so (status "error"), not hang or draw garbage
     (models / "graphsh_broken.tflite").write_bytes(b"\0not a flatbuffer\0" * 64)
     shutil.copyfile(paths["fp32"].with_suffix(".json"), models / "graphsh_broken.json")
+    movenet_base = stand_in_movenet(models / "movenet.tflite")
     server = web.make_server(models_dir=models, port=0)
     web.serve_in_thread(server)
-    yield {"url": web.url_of(server), "model": model, "paths": paths}
+    yield {"url": web.url_of(server), "model": model, "paths": paths, "movenet_base": movenet_base}
     server.shutdown()
     server.server_close()
 
@@ -133,7 +166,8 @@ def page_run(served, tmp_path_factory):
     rng = np.random.default_rng(0)
     inputs = rng.uniform(-0.8, 0.8, (8, 16, 2)).astype(np.float32)
     res = drive({"url": served["url"], "variants": ["fp32", "int8", "broken"], "sample": "walk", "cases": cases,
-                 "inputs": inputs.tolist(), "screenshot": str(tmp / "page.png"), "timeout_ms": 30000}, tmp)
+                 "inputs": inputs.tolist(), "screenshot": str(tmp / "page.png"), "timeout_ms": 30000,
+                 "webcam": {"movenet": "models/movenet.tflite", "frames": 5}}, tmp)
     return {"res": res, "cases": cases, "inputs": inputs, "tmp": tmp}
 
 
@@ -213,3 +247,29 @@ def test_the_skeleton_is_drawn(page_run):
     counts = skeleton_pixels(shot)
     assert sum(counts.values()) >= 400 and sum(c >= 40 for c in counts.values()) >= 2, \
         f"skeleton pixels per colour (right, left, centre): {counts}; screenshot {shot}"
+
+
+def test_webcam_path_fake_camera_to_lifter(page_run, served):
+    """Chromium's fake camera -> the page's letterbox -> a MoveNet-shaped model (LiteRT.js) -> MoveNet decoding ->
+    the COCO-17 adapter -> the lifter: the decoded keypoints are the stand-in's answer mapped back to frame pixels,
+    and the lifted joints equal Python's Lifter on those keypoints."""
+    from graphsh_tf.lite.lifter import Lifter
+
+    res = page_run["res"]
+    cam = res["variants"]["fp32"].get("webcam") or {}
+    assert cam.get("status") in ("running", "stopped") and cam.get("frames", 0) >= 5, \
+        (cam.get("error"), _why(res, "fp32"))
+    w, h = cam["width"], cam["height"]
+    scale = MOVENET_SIZE / max(w, h)
+    pad_x, pad_y = (MOVENET_SIZE - w * scale) / 2, (MOVENET_SIZE - h * scale) / 2
+    base = served["movenet_base"].astype(np.float64)
+    want_xy = np.stack([(base[:, 1] * MOVENET_SIZE - pad_x) / scale, (base[:, 0] * MOVENET_SIZE - pad_y) / scale], 1)
+    shift_px = 0.005 * MOVENET_SIZE / scale + 1e-3
+    assert np.abs(np.asarray(cam["keypoints"]) - want_xy).max() <= shift_px
+    np.testing.assert_allclose(cam["scores"], base[:, 2], atol=1e-6)
+    lifter = Lifter(served["paths"]["fp32"], layout="coco17", min_score=cam["min_score"])
+    want = lifter(np.asarray(cam["keypoints"]), (w, h), scores=np.asarray(cam["scores"]))
+    assert cam["valid"] == lifter.last_valid
+    diff = np.abs(np.asarray(cam["joints"]) - want)
+    assert (diff <= 1e-4 + 1e-6 * np.abs(want)).all(), f"webcam: page vs Python max |d| = {diff.max()} mm"
+    assert cam["detect_p50_ms"] > 0 and cam["lift_p50_ms"] > 0

@@ -3,8 +3,9 @@
 (a) ``node web_demo/test/golden.mjs`` checks web_demo/src/lifter_core.js on tests/fixtures/golden (adapters.json,
     decode.json, intrinsics.json: adapters, normalization with and without intrinsics, int8 codec, decoding) to
     1e-5, the same files android_demo/lifter-core is checked on; its joint and source tables equal
-    graphsh_tf.keypoints'. Without ``node`` this skips, except when CI is set (then it fails: a cross-check that
-    silently did not run is a hole).
+    graphsh_tf.keypoints'; web_demo/src/camera.js (the webcam path's letterbox and MoveNet decoding) is checked
+    on lifter-core's golden/camera.json. Without ``node`` this skips, except when CI is set (then it fails: a
+    cross-check that silently did not run is a hole).
 (b) ``graphsh_tf.web`` copies a run's models + sidecars into the demo and writes the index the page reads; a missing
     run dir or a run without models is one line on stderr and exit 2.
 """
@@ -48,6 +49,7 @@ def test_js_adapters_match_python_golden_vectors():
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert r.returncode == 0 and not res["failures"], "\n".join(res["failures"][:20]) + r.stderr[-2000:]
     assert res["max_abs_err"] <= 1e-5
+    assert res["camera_file"].endswith("camera.json")      # the webcam path's letterbox + MoveNet decoding too
     cases = sum(len(json.loads((GOLDEN / f).read_text())[k]) for f, k in
                 (("adapters.json", "cases"), ("decode.json", "cases"), ("intrinsics.json", "cases"),
                  ("intrinsics.json", "prepare_cases")))
@@ -80,8 +82,8 @@ def test_bundled_samples_are_small_and_current(tmp_path):
     """web_demo/samples/samples.json regenerates identically with tools/write_web_samples.py and stays small."""
     committed = DEMO / "samples" / "samples.json"
     assert committed.stat().st_size < 200_000
-    r = subprocess.run([sys.executable, str(ROOT / "tools" / "write_web_samples.py"), "--out", str(tmp_path / "s.json")],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "write_web_samples.py"), "--out",
+                        str(tmp_path / "s.json")], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     a, b = json.loads(committed.read_text()), json.loads((tmp_path / "s.json").read_text())
     assert [s["name"] for s in a["sequences"]] == [s["name"] for s in b["sequences"]]
@@ -188,7 +190,8 @@ def test_js_pose_normalization_matches_python(tmp_path):
 
     from graphsh_tf.data import normalize
 
-    if not hasattr(normalize, "pose_normalize") or "input_norm" not in inspect.signature(keypoints.prepare_input).parameters:
+    params = inspect.signature(keypoints.prepare_input).parameters
+    if not hasattr(normalize, "pose_normalize") or "input_norm" not in params:
         pytest.skip("this graphsh_tf has no pose input normalization")
     calls = []
     adapters = json.loads((GOLDEN / "adapters.json").read_text())["cases"]

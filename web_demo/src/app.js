@@ -1,13 +1,19 @@
 // The page: choose a variant and a bundled 2D sequence, lift every frame with LiteRT.js, time it, play the 3D
 // skeleton back. URL parameters: ?variant=fp32|fp16|drq|int8|... &sample=NAME &models=BASE_URL (default models/)
-// &autoplay=0. The page's state and a small API for tests and benchmarks live on window.graphsh.
+// &autoplay=0 &movenet=URL (the webcam's MoveNet .tflite; default: models/movenet.tflite when the server has it,
+// else MOVENET_URL). The page's state and a small API for tests and benchmarks live on window.graphsh.
 import * as core from "./lifter_core.js";
-import { WebLifter } from "./runtime.js";
+import { MoveNetDetector, WebLifter } from "./runtime.js";
 import { SkeletonView } from "./view.js";
 
 const params = new URLSearchParams(location.search);
 const MODELS = (params.get("models") || "models/").replace(/\/?$/, "/");
 const DEFAULT_VARIANTS = ["fp32", "fp16", "drq", "int8"];
+/** MoveNet SinglePose Lightning (float16 weights, uint8 input) as TF Hub serves it; fetched when the webcam starts. */
+const MOVENET_URL =
+  "https://tfhub.dev/google/lite-model/movenet/singlepose/lightning/tflite/float16/4?lite-format=tflite";
+/** Keypoints MoveNet scores below this are treated as missing (as the Android app does). */
+const WEBCAM_MIN_SCORE = 0.2;
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -153,6 +159,81 @@ async function loadVariant(variant) {
   $("meta").textContent = describe(lifter.meta, state.modelBytes);
 }
 
+// --- webcam: MoveNet (LiteRT.js) -> the same adapters -> the lifter ------------------------------------------------
+
+let detector = null;
+let webcamStream = null;
+
+async function movenetUrl() {
+  if (params.get("movenet")) return params.get("movenet");
+  const local = `${MODELS}movenet.tflite`;
+  const r = await fetch(local, { method: "HEAD" }).catch(() => null);
+  return r && r.ok ? local : MOVENET_URL;
+}
+
+/** Start the webcam loop (a second call stops it). state.webcam records frames, timings and the last pose. */
+async function toggleWebcam(url = null) {
+  if (webcamStream) {
+    webcamStream.getTracks().forEach((t) => t.stop());
+    webcamStream = null;
+    $("video").hidden = true;
+    $("webcam").textContent = "Webcam (MoveNet)";
+    return;
+  }
+  const w = (state.webcam = { status: "loading", error: null, frames: 0, detectMs: [], liftMs: [] });
+  try {
+    $("webcam").textContent = "Stop webcam";
+    const src = url || (await movenetUrl());
+    setStatus(`loading MoveNet from ${src}…`);
+    if (!detector || detector.url !== src) detector = await MoveNetDetector.load(src);
+    webcamStream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    const video = $("video");
+    video.srcObject = webcamStream;
+    video.hidden = false;
+    await video.play();
+    playing = false;
+    play();
+    const grab = document.createElement("canvas");
+    const ctx = grab.getContext("2d", { willReadFrequently: true });
+    w.status = "running";
+    setStatus(`webcam: MoveNet ${detector.size}x${detector.size} -> ${state.variant}`);
+    const stream = webcamStream;
+    while (webcamStream === stream) {
+      const vw = video.videoWidth, vh = video.videoHeight;
+      if (vw && vh) {
+        grab.width = vw;
+        grab.height = vh;
+        ctx.drawImage(video, 0, 0, vw, vh);
+        const img = ctx.getImageData(0, 0, vw, vh);
+        const t0 = performance.now();
+        const kp = await detector.detect(img.data, vw, vh);
+        const t1 = performance.now();
+        const joints = await lifter.lift(kp.keypoints, [vw, vh], { layout: "coco17", scores: kp.scores,
+          minScore: WEBCAM_MIN_SCORE });
+        const t2 = performance.now();
+        w.frames++;
+        w.detectMs.push(t1 - t0);
+        w.liftMs.push(t2 - t1);
+        Object.assign(w, { width: vw, height: vh, keypoints: kp.keypoints, scores: kp.scores, joints,
+          valid: lifter.lastValid, minScore: WEBCAM_MIN_SCORE });
+        if (lifter.lastValid && webcamStream === stream) view.show(joints);
+        $("webcamstats").textContent = `${core.percentile(w.detectMs, 50).toFixed(2)} ms / ` +
+          `${core.percentile(w.liftMs, 50).toFixed(2)} ms (${w.frames} frames${lifter.lastValid ? "" : ", no pose"})`;
+      }
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    w.status = "stopped";
+  } catch (e) {
+    w.status = "error";
+    w.error = `${e.name}: ${e.message}`;
+    setStatus(`webcam: ${w.error}; put a MoveNet SinglePose .tflite at web_demo/models/movenet.tflite or pass ` +
+      "?movenet=URL", true);
+    if (webcamStream) webcamStream.getTracks().forEach((t) => t.stop());
+    webcamStream = null;
+    $("webcam").textContent = "Webcam (MoveNet)";
+  }
+}
+
 // --- the API used by the browser test and the latency benchmark ---------------------------------------------------
 
 /** Lift golden cases [{keypoints, image_size, layout, scores, min_score, intrinsics}] -> {inputs, joints, valid}. */
@@ -185,6 +266,11 @@ state.benchmark = async (repeats = 3) => {
   return { frames: total.length, p50_ms: core.percentile(total, 50), model_p50_ms: core.percentile(model, 50),
     p90_ms: core.percentile(total, 90), mean_ms: total.reduce((a, b) => a + b, 0) / total.length };
 };
+/** Start the webcam loop with the MoveNet .tflite at `url` (default as the button). */
+state.startWebcam = (url = null) => {
+  toggleWebcam(url);
+  return true;
+};
 state.showFrame = (i) => {
   playing = false;
   play();
@@ -208,6 +294,7 @@ async function main() {
       play();
     });
     $("frame").addEventListener("input", () => state.showFrame(Number($("frame").value)));
+    $("webcam").addEventListener("click", () => toggleWebcam());
     await loadVariant(wanted);
     await runSample();
   } catch (e) {

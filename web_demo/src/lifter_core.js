@@ -60,7 +60,8 @@ const isFiniteNumber = (v) => typeof v === "number" && Number.isFinite(v);
 export function splitKeypoints(kpts, scores, layout) {
   const k = LAYOUTS[layout];
   if (k === undefined) {
-    throw new KeypointError(`unknown keypoint layout '${layout}'; use one of ${Object.keys(LAYOUTS).sort().join(", ")}`);
+    throw new KeypointError(`unknown keypoint layout '${layout}'; use one of ` +
+      Object.keys(LAYOUTS).sort().join(", "));
   }
   if (!Array.isArray(kpts) || kpts.length !== k) {
     throw new KeypointError(`${layout} keypoints: expected ${k} rows of (x, y) or (x, y, score), got ` +
@@ -175,7 +176,8 @@ export function normalize(xy, w, h) {
 export function checkIntrinsics(k) {
   const a = Array.isArray(k) || ArrayBuffer.isView(k) ? Array.from(k, Number) : [];
   if (a.length !== 4 || !a.every(Number.isFinite) || !(a[0] > 0) || !(a[1] > 0)) {
-    throw new KeypointError(`intrinsics: expected (fx, fy, cx, cy) in pixels with fx, fy > 0; got ${JSON.stringify(k)}`);
+    throw new KeypointError("intrinsics: expected (fx, fy, cx, cy) in pixels with fx, fy > 0; got " +
+      JSON.stringify(k));
   }
   return a;
 }

@@ -2,12 +2,16 @@
 // with the adapters of lifter_core.js around it — the web twin of graphsh_tf.lite.lifter.Lifter and the Android
 // app's LifterCore + Interpreter.
 import { loadAndCompile, loadLiteRt, Tensor } from "@litertjs/core";
+import { decodeMoveNet, Letterbox, MOVENET_KEYPOINTS } from "./camera.js";
 import * as core from "./lifter_core.js";
+
+/** Where the page's server has LiteRT.js's WebAssembly (web_demo/node_modules/@litertjs/core/wasm/). */
+export const WASM_DIR = new URL("../node_modules/@litertjs/core/wasm/", import.meta.url).href;
 
 let liteRtLoading = null;
 
 /** Load LiteRT.js's WebAssembly once; `wasmDir` is where node_modules/@litertjs/core/wasm/ is served. */
-export function initLiteRt(wasmDir) {
+export function initLiteRt(wasmDir = WASM_DIR) {
   if (!liteRtLoading) liteRtLoading = loadLiteRt(wasmDir);
   return liteRtLoading;
 }
@@ -27,7 +31,7 @@ export class WebLifter {
    * Fetch the model and its sidecar (`graphsh_fp32.tflite` -> `graphsh_fp32.json`), check the sidecar as
    * graphsh_tf.lite.metadata.lifter_io does and compile the model for the CPU (wasm).
    */
-  static async load(modelUrl, { wasmDir = "/node_modules/@litertjs/core/wasm/", numThreads = 1 } = {}) {
+  static async load(modelUrl, { wasmDir = WASM_DIR, numThreads = 1 } = {}) {
     const sidecarUrl = modelUrl.replace(/\.tflite$/, ".json");
     const resp = await fetch(sidecarUrl);
     if (!resp.ok) throw new core.KeypointError(`${sidecarUrl}: sidecar JSON not found (HTTP ${resp.status}); export ` +
@@ -94,6 +98,59 @@ export class WebLifter {
     this.lastValid = core.isValidPose(a, w, h);
     this.lastInput = x;
     return this.run(x);
+  }
+
+  delete() {
+    this.model.delete();
+  }
+}
+
+/**
+ * MoveNet SinglePose (.tflite, Lightning 192 or Thunder 256) run by LiteRT.js: an RGBA frame -> letterboxed RGB
+ * input -> COCO-17 keypoints in frame pixels with scores (camera.js: the Letterbox / MoveNet of lifter-core).
+ */
+export class MoveNetDetector {
+  constructor(model, size, dtype, url) {
+    this.model = model;
+    this.size = size;
+    this.dtype = dtype;
+    this.url = url;
+    this.rgb = new Uint8Array(size * size * 3);
+  }
+
+  static async load(url, { wasmDir = WASM_DIR } = {}) {
+    await initLiteRt(wasmDir);
+    const resp = await fetch(url);
+    if (!resp.ok) throw new Error(`${url}: MoveNet model not found (HTTP ${resp.status})`);
+    const model = await loadAndCompile(new Uint8Array(await resp.arrayBuffer()), { accelerator: "wasm" });
+    const [input] = model.getInputDetails();
+    const [output] = model.getOutputDetails();
+    const shape = Array.from(input.shape);
+    const outCount = Array.from(output.shape).reduce((a, b) => a * b, 1);
+    if (shape.length !== 4 || shape[0] !== 1 || shape[1] !== shape[2] || shape[3] !== 3 ||
+        outCount !== MOVENET_KEYPOINTS * 3) {
+      throw new Error(`${url}: not a MoveNet SinglePose model (input ${JSON.stringify(shape)}, output ` +
+        `${JSON.stringify(Array.from(output.shape))}; expected [1, S, S, 3] -> [1, 1, 17, 3])`);
+    }
+    return new MoveNetDetector(model, shape[1], input.dtype, url);
+  }
+
+  /** RGBA pixels (e.g. ImageData.data) of a width x height frame -> {keypoints [17][2] px, scores, width, height}. */
+  async detect(rgba, width, height, rotationDegrees = 0) {
+    const box = new Letterbox(width, height, rotationDegrees, this.size);
+    box.fillRgb(rgba, width * 4, 4, this.rgb);
+    const data = this.dtype === "uint8" ? this.rgb
+      : this.dtype === "int32" ? Int32Array.from(this.rgb) : Float32Array.from(this.rgb);
+    const x = new Tensor(data, [1, this.size, this.size, 3]);
+    let outputs;
+    try {
+      outputs = await this.model.run([x]);
+    } finally {
+      x.delete();
+    }
+    const raw = outputs[0].toTypedArray().slice();
+    for (const t of outputs) t.delete();
+    return decodeMoveNet(raw, box);
   }
 
   delete() {

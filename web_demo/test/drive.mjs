@@ -6,7 +6,8 @@
 // CONFIG: {"url": "http://127.0.0.1:PORT/", "chromium": "/usr/bin/chromium", "variants": ["fp32", ...],
 //          "sample": "walk", "cases": [...] (lifted through the page's adapters + model),
 //          "inputs": [...] (raw normalized model inputs), "benchmark_repeats": 0, "screenshot": "PATH.png"
-//          (of the variant listed first), "out": "RESULT.json", "timeout_ms": 30000}
+//          (of the variant listed first), "webcam": {"movenet": URL, "frames": 5} (with the variant listed first:
+//          Chromium's fake camera -> MoveNet -> lifter), "out": "RESULT.json", "timeout_ms": 30000}
 // RESULT: {"variants": {v: {status, error, meta, p50_ms, model_p50_ms, cases, inputs, benchmark}}, "console": [...]}
 import { readFileSync, writeFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
@@ -21,7 +22,8 @@ const browser = await puppeteer.launch({
   headless: true,
   args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-dev-shm-usage", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-first-run",
-    "--disable-extensions", "--window-size=1200,900"],
+    "--disable-extensions", "--window-size=1200,900",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
   defaultViewport: { width: 1200, height: 900 },
   timeout,
 });
@@ -51,6 +53,21 @@ try {
         if (cfg.inputs) r.inputs = await page.evaluate((x) => window.graphsh.runInputs(x), cfg.inputs);
         if (cfg.benchmark_repeats) {
           r.benchmark = await page.evaluate((n) => window.graphsh.benchmark(n), cfg.benchmark_repeats);
+        }
+        if (i === 0 && cfg.webcam) {
+          const n = cfg.webcam.frames || 5;
+          await page.evaluate((u) => window.graphsh.startWebcam(u), cfg.webcam.movenet || null);
+          await page.waitForFunction((k) => window.graphsh.webcam && (window.graphsh.webcam.frames >= k ||
+            window.graphsh.webcam.status === "error"), { timeout, polling: 100 }, n);
+          r.webcam = await page.evaluate(() => {
+            const w = window.graphsh.webcam;
+            return { status: w.status, error: w.error, frames: w.frames, width: w.width, height: w.height,
+              keypoints: w.keypoints, scores: w.scores, joints: w.joints, valid: w.valid, min_score: w.minScore,
+              detect_p50_ms: window.graphsh.core.percentile(w.detectMs, 50),
+              lift_p50_ms: window.graphsh.core.percentile(w.liftMs, 50) };
+          });
+          await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, "_webcam.png") });
+          await page.evaluate(() => window.graphsh.startWebcam());   // stops it
         }
         if (i === 0 && cfg.screenshot) {
           await page.evaluate(() => window.graphsh.showFrame(0));

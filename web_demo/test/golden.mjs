@@ -1,7 +1,9 @@
 // Checks web_demo/src/lifter_core.js against the Python golden vectors (tests/fixtures/golden: adapters.json,
 // decode.json, intrinsics.json), the same files android_demo/lifter-core is tested on.
 //
-//   node web_demo/test/golden.mjs [GOLDEN_DIR]      (default: ../../tests/fixtures/golden)
+//   node web_demo/test/golden.mjs [GOLDEN_DIR [CAMERA_JSON]]
+//        (defaults: tests/fixtures/golden, and android_demo/lifter-core's test resource golden/camera.json for the
+//         camera path: letterbox + MoveNet decoding, web_demo/src/camera.js)
 //   node web_demo/test/golden.mjs --tables          (prints the JS joint/source tables as JSON)
 //   node web_demo/test/golden.mjs --calls FILE      (cases written at test time: [{name, fn, args, expected}];
 //                                                    core[fn](...args) must equal expected to 1e-5)
@@ -11,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as camera from "../src/camera.js";
 import * as core from "../src/lifter_core.js";
 
 const TOL = 1e-5;
@@ -105,23 +108,55 @@ for (const c of intr.prepare_cases) {
   });
 }
 
+const cameraFile = resolve(process.argv[3] || join(here, "..", "..", "android_demo", "lifter-core", "src", "test",
+  "resources", "golden", "camera.json"));
+const cam = JSON.parse(readFileSync(cameraFile, "utf8"));
+for (const c of cam.letterbox) {
+  guard(`letterbox/${c.name}`, () => {
+    const b = new camera.Letterbox(c.sensor_size[0], c.sensor_size[1], c.rotation, c.size);
+    exact(`letterbox/${c.name}/upright_size`, [b.width, b.height], c.upright_size);
+    close(`letterbox/${c.name}/scale_pad`, [b.scale, b.padX, b.padY], [c.scale, ...c.pad], 1e-12);
+    exact(`letterbox/${c.name}/rgb`, Array.from(b.fillRgb(Uint8Array.from(c.rgba), c.row_stride, c.pixel_stride)),
+      c.rgb);
+    // a view into a larger buffer: reads start at the offset
+    const big = new Uint8Array(c.rgba.length + 5);
+    big.set(c.rgba, 5);
+    exact(`letterbox/${c.name}/rgb_offset`, Array.from(b.fillRgb(big, c.row_stride, c.pixel_stride, undefined, 5)),
+      c.rgb);
+  });
+}
+for (const c of cam.movenet) {
+  guard(`movenet/${c.name}`, () => {
+    const b = new camera.Letterbox(c.sensor_size[0], c.sensor_size[1], c.rotation, c.size);
+    const kp = camera.decodeMoveNet(Float32Array.from(c.raw.flat()), b);
+    exact(`movenet/${c.name}/size`, [kp.width, kp.height], c.upright_size);
+    close(`movenet/${c.name}/xy`, kp.keypoints, c.xy, 1e-9);
+    close(`movenet/${c.name}/scores`, kp.scores, c.scores, 1e-9);
+    close(`movenet/${c.name}/input_float`, core.prepareInput(kp.keypoints, kp.width, kp.height, "coco17", kp.scores,
+      c.min_score), c.input_float);
+  });
+}
+
 // bad inputs fail with a KeypointError naming the problem
-for (const [what, fn, pattern] of [
+for (const [what, fn, pattern, type = core.KeypointError] of [
   ["wrong keypoint count", () => core.adapt([[1, 2]], "coco17"), /coco17 keypoints: expected 17/],
   ["unknown layout", () => core.adapt([], "openpose"), /unknown keypoint layout/],
   ["bad image size", () => core.encodeInput(new Array(16).fill([1, 2]), 0, 480), /image_size/],
   ["bad intrinsics", () => core.normalizeWithIntrinsics([[1, 2]], [0, 1, 2, 3]), /intrinsics/],
   ["bad output", () => core.decodeOutput(new Float32Array(47)), /model output/],
   ["bad sidecar", () => core.lifterIO({ format: "x" }), /format/],
+  ["bad rotation", () => new camera.Letterbox(640, 480, 45, 192), /rotationDegrees/, RangeError],
+  ["bad MoveNet output", () => camera.decodeMoveNet(new Float32Array(50), new camera.Letterbox(640, 480, 0, 192)),
+    /51/, RangeError],
 ]) {
   checked++;
   try {
     fn();
     failures.push(`${what}: no error`);
   } catch (e) {
-    if (!(e instanceof core.KeypointError) || !pattern.test(e.message)) failures.push(`${what}: ${e.message}`);
+    if (!(e instanceof type) || !pattern.test(e.message)) failures.push(`${what}: ${e.message}`);
   }
 }
 
-console.log(JSON.stringify({ golden_dir: goldenDir, checked, max_abs_err: maxErr, failures }));
+console.log(JSON.stringify({ golden_dir: goldenDir, camera_file: cameraFile, checked, max_abs_err: maxErr, failures }));
 process.exit(failures.length ? 1 : 0);
