@@ -154,7 +154,7 @@ def adapt(kpts, layout: str, scores=None, min_score: float = 0.0) -> Tuple[np.nd
 # --- model input / output ----------------------------------------------------------------------------------------
 
 def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=None, min_score: float = 0.0,
-                  quant: Optional[dict] = None, intrinsics=None) -> np.ndarray:
+                  quant: Optional[dict] = None, intrinsics=None, input_norm: str = "screen") -> np.ndarray:
     """Detector pixels → model input.
 
     ``kpts_px``: ``(K, 2|3)`` for one pose or ``(N, K, 2|3)``. Returns ``(1, 16, 2)`` / ``(N, 16, 2)``: float32
@@ -162,16 +162,18 @@ def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=No
     ``{"scale": float, "zero_point": int}``. With ``intrinsics`` ``(fx, fy, cx, cy)`` the coordinates are the
     camera's viewing rays expressed in the training cameras' field of view
     (:func:`graphsh_tf.data.normalize.normalize_with_intrinsics`), so any camera gives the model what it saw in
-    training.
+    training. ``input_norm="pose"`` (a model whose sidecar says ``input.normalization`` ends in "then pose"): the
+    coordinates are then hip-centred and scaled (:func:`graphsh_tf.data.normalize.pose_normalize`).
     """
     xy, _ = adapt(kpts_px, layout, scores=scores, min_score=min_score)
-    return encode_input(xy, w, h, quant, intrinsics, layout)
+    return encode_input(xy, w, h, quant, intrinsics, layout, input_norm)
 
 
 def encode_input(xy, w: float, h: float, quant: Optional[dict] = None, intrinsics=None,
-                 layout: str = "h36m16") -> np.ndarray:
+                 layout: str = "h36m16", input_norm: str = "screen") -> np.ndarray:
     """Adapted H36M-16 pixels ``(16, 2)`` / ``(N, 16, 2)`` (the first output of :func:`adapt`) → model input, as
-    :func:`prepare_input` describes; for callers that already adapted (and need the confidences too)."""
+    :func:`prepare_input` describes; for callers that already adapted (and need the confidences too).
+    ``input_norm="pose"``: then :func:`graphsh_tf.data.normalize.pose_normalize` (models whose sidecar says so)."""
     if not (np.isfinite(w) and np.isfinite(h) and w > 0 and h > 0):
         raise KeypointError(f"image_size: width and height must be positive pixels, got ({w}, {h})")
     xy = np.asarray(xy, dtype=np.float64)
@@ -188,6 +190,10 @@ def encode_input(xy, w: float, h: float, quant: Optional[dict] = None, intrinsic
             raise KeypointError(f"intrinsics: {e}") from None
     else:
         u = normalize_screen_coordinates(xy, w, h)
+    if input_norm == "pose":
+        from graphsh_tf.data.normalize import pose_normalize
+
+        u = pose_normalize(u)
     if quant is None:
         return u.astype(np.float32)
     return quantize(u.astype(np.float64), quant["scale"], quant["zero_point"])

@@ -16,7 +16,7 @@ import tf_keras as keras
 
 from graphsh_tf.config import ConfigError, ModelConfig, RunConfig
 from graphsh_tf.io import atomic_save
-from graphsh_tf.layers import CUSTOM_OBJECTS, graph_conv_block, graph_hourglass, se_block
+from graphsh_tf.layers import CUSTOM_OBJECTS, PoseNormalize, graph_conv_block, graph_hourglass, se_block
 from graphsh_tf.layers.graph_conv import GraphConv
 from graphsh_tf.layers.initializers import torch_dense
 
@@ -27,9 +27,14 @@ class ModelFileError(ValueError):
     """A model file is missing, corrupt or not a GraphSH model; the message names the file and the fix."""
 
 
+def _normalized(inp, cfg: ModelConfig):
+    """The network's view of its input: as is, or pose-normalized (``input_norm="pose"``)."""
+    return PoseNormalize(name="pose_normalize")(inp) if cfg.input_norm == "pose" else inp
+
+
 def _graphsh(cfg: ModelConfig) -> keras.Model:
     inp = keras.Input(shape=(cfg.num_joints, cfg.in_dim), name=INPUT_NAME)
-    out = graph_conv_block(inp, cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, "gconv_input")
+    out = graph_conv_block(_normalized(inp, cfg), cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, "gconv_input")
     per_stack = max(1, cfg.hid_dim // cfg.num_stacks)
     features = []
     for layer in range(cfg.num_stacks):
@@ -50,7 +55,7 @@ def _seqres(cfg: ModelConfig) -> keras.Model:
     """Sequential residual baseline (paper Table 3): input block, ``num_stacks`` residual blocks of two graph
     conv blocks each, graph-conv output layer."""
     inp = keras.Input(shape=(cfg.num_joints, cfg.in_dim), name=INPUT_NAME)
-    out = graph_conv_block(inp, cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, "gconv_input")
+    out = graph_conv_block(_normalized(inp, cfg), cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, "gconv_input")
     for layer in range(cfg.num_stacks):
         y = graph_conv_block(out, cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, f"gconv_layers_{layer}_gconv1")
         y = graph_conv_block(y, cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, f"gconv_layers_{layer}_gconv2")

@@ -48,6 +48,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     m.add_argument("--hid-dim", type=int, default=None, help="channels (default 64; 128 for seqres)")
     m.add_argument("--stacks", type=int, default=4, help="hourglasses (graphsh) or residual blocks (seqres)")
     m.add_argument("--dropout", type=float, default=None, help="dropout rate (default: the recipe's; paper 0.25)")
+    m.add_argument("--input-norm", default=None, choices=["screen", "pose"],
+                   help="pose: the network sees hip-centred, scale-normalized 2D (int8-friendly; default: the "
+                        "recipe's, else screen)")
     m.add_argument("--no-pooling", action="store_true", help="ablation: no skeletal pooling in the hourglass")
     m.add_argument("--no-multi-level", action="store_true", help="ablation: only the last stack feeds the head")
     m.add_argument("--no-se", action="store_true", help="ablation: no squeeze-and-excitation")
@@ -106,9 +109,11 @@ def configs(args: argparse.Namespace):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
     dropout = recipe.pop("dropout", 0.25)
+    input_norm = args.input_norm or recipe.pop("input_norm", "screen")
+    recipe.pop("input_norm", None)
     hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
     model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=dropout,
-                        pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
+                        input_norm=input_norm, pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
     train = TrainConfig(**recipe, steps_per_epoch=args.steps, batch_size=args.batch_size,
                         max_grad_norm=args.max_grad_norm, seed=args.seed, flip_test=args.flip_test,
                         strategy=args.strategy, jit_compile=args.xla, val_every=args.val_every).validate()

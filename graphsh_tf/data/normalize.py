@@ -47,6 +47,25 @@ def normalize_with_intrinsics(xy: np.ndarray, intrinsics, focal_norm: float = H3
     return (focal_norm * (xy - k[2:]) / k[:2]).astype(np.float32)
 
 
+#: The smallest pose scale :func:`pose_normalize` divides by (a pose with every joint on the hip maps to zeros).
+POSE_NORM_EPS = 1e-6
+
+
+def pose_normalize(x: np.ndarray) -> np.ndarray:
+    """Normalized coordinates ``(..., 16, 2)`` → the input of a model with ``input_norm="pose"``: centred on joint 0
+    (the hip) and divided by the pose's largest absolute hip offset over joints and both axes,
+    ``u = (x - x_hip) / max(max |x - x_hip|, POSE_NORM_EPS)``, so every pose spans [-1, 1] (the hip is at 0).
+    Computed in float64, returned as float32. The model's first layer (:class:`graphsh_tf.layers.PoseNormalize`)
+    computes the same in TensorFlow; its ``.tflite`` files start after it, so runtimes apply this function (the
+    Java / JavaScript ports mirror it)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 2 or x.shape[-1] != 2:
+        raise ValueError(f"pose_normalize: expected poses (..., joints, 2), got shape {x.shape}")
+    d = x - x[..., :1, :]
+    s = np.maximum(np.abs(d).max(axis=(-2, -1), keepdims=True), POSE_NORM_EPS)
+    return (d / s).astype(np.float32)
+
+
 def image_coordinates(uv: np.ndarray, w: float, h: float) -> np.ndarray:
     """Inverse of :func:`normalize_screen_coordinates`: normalized coordinates ``(..., 2)`` → pixels."""
     uv = np.asarray(uv, dtype=np.float64)

@@ -16,7 +16,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from graphsh_tf.lite.calibrate import head_scale, representative_dataset
-from graphsh_tf.lite.folded import SIGNATURE, ExportError, Hooks, LiftModule
+from graphsh_tf.lite.folded import SIGNATURE, ExportError, Hooks, LiftModule, graph_input
 from graphsh_tf.lite.metadata import ALL_VARIANTS
 
 #: Full-integer int8 variants (int8 activations and weights).
@@ -77,7 +77,7 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
             conv.optimizations = [tf.lite.Optimize.DEFAULT]
         elif full_int:
             conv.optimizations = [tf.lite.Optimize.DEFAULT]
-            conv.representative_dataset = representative_dataset(representative, batch)
+            conv.representative_dataset = representative_dataset(graph_input(model, representative), batch)
             conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
             conv._experimental_disable_per_channel = not per_channel
             if io == "int8":
@@ -85,7 +85,7 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
                 conv.inference_output_type = tf.int8
         elif variant == "int16x8":
             conv.optimizations = [tf.lite.Optimize.DEFAULT]
-            conv.representative_dataset = representative_dataset(representative, batch)
+            conv.representative_dataset = representative_dataset(graph_input(model, representative), batch)
             conv.target_spec.supported_ops = [
                 tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
             conv._experimental_disable_per_channel = not per_channel

@@ -67,6 +67,10 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
                           "training diverged; nothing was exported. Retrain (a lower --lr) or resume from a finite "
                           "checkpoint")
     out_dir = Path(out_dir) if out_dir else run.tflite_dir
+    if any(v in ("int8", "qat_int8") for v in variants) and (doc.get("model") or {}).get("input_norm",
+                                                                                      "screen") != "pose":
+        log("note: this model sees screen coordinates; full-int8 variants of a model trained with "
+            "fit.py --input-norm pose have about half the per-pose error tail (benchmarks/README.md, int8)")
     rep = qat = None
     if any(v in CALIBRATED for v in variants):
         train = rundir.load_data(run, data_spec).train

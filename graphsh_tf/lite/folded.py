@@ -36,8 +36,8 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
-from graphsh_tf.layers import GraphConv, SkeletalPool, SkeletalUnpool
+from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT, POSE_NORM_EPS, pose_normalize
+from graphsh_tf.layers import GraphConv, PoseNormalize, SkeletalPool, SkeletalUnpool
 
 FORMULATIONS = ("conv", "bmm", "split_fc", "keras")
 SIGNATURE = "lift"
@@ -219,9 +219,26 @@ def _inputs(layer) -> list:
     return list(inp) if isinstance(inp, (list, tuple)) else [inp]
 
 
+def pose_normalized(model: keras.Model) -> bool:
+    """Whether ``model`` starts with :class:`graphsh_tf.layers.PoseNormalize` (``input_norm="pose"``): its exported
+    graphs then take the pose-normalized input (:func:`graph_input`)."""
+    return any(isinstance(layer, PoseNormalize) for layer in model.layers)
+
+
+def graph_input(model: keras.Model, x2d: np.ndarray) -> np.ndarray:
+    """What an exported graph of ``model`` takes for the normalized 2D ``x2d (N, 16, 2)``: ``x2d`` itself, or
+    :func:`graphsh_tf.data.normalize.pose_normalize` of it for ``input_norm="pose"`` models."""
+    x2d = np.asarray(x2d, np.float32)
+    return pose_normalize(x2d) if pose_normalized(model) else x2d
+
+
 def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transform: bool = True,
-                  hooks: Optional[Hooks] = None, head_scale: Optional[np.ndarray] = None) -> Callable:
+                  hooks: Optional[Hooks] = None, head_scale: Optional[np.ndarray] = None,
+                  prenormalized: bool = False) -> Callable:
     """A function ``x (N, 16, 2) → (N, 16, 3) mm`` that rebuilds ``model`` from folded constants.
+
+    ``prenormalized``: for ``input_norm="pose"`` models, ``x`` is already pose-normalized (:func:`graph_input`; the
+    exported graphs); otherwise the function normalizes it first, in float, before the ``input`` activation.
 
     ``hooks``: where constants are read and activations quantized (:class:`Hooks`; default plain constants).
     ``head_scale``: per-channel factors equalizing the multi-level head (:func:`apply_head_scale`) or None.
@@ -242,8 +259,13 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
         apply_head_scale(model, params, head_scale)
     hooks = hooks or _PLAIN
 
+    normalize = pose_normalized(model) and not prenormalized
+
     @tf.autograph.experimental.do_not_convert
     def forward(x):
+        if normalize:
+            d = x - x[:, :1, :]
+            x = d / tf.maximum(tf.reduce_max(tf.abs(d), axis=[1, 2], keepdims=True), POSE_NORM_EPS)
         vals: Dict[int, object] = {id(model.inputs[0]): _Value(jc=hooks.act("input", x))}
 
         def get(t, relu=False):
@@ -276,7 +298,7 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
                 src = vals[id(ins[0])]
                 vals[out_id] = get(ins[0], relu=True) if isinstance(src, _Pending) else _Value(
                     cj=tf.nn.relu(src.cj()))
-            elif isinstance(layer, keras.layers.Dropout):
+            elif isinstance(layer, (keras.layers.Dropout, PoseNormalize)):   # PoseNormalize: done above / by caller
                 vals[out_id] = vals[id(ins[0])]
             elif isinstance(layer, SkeletalPool):
                 xin = get(ins[0]).cj()
@@ -389,12 +411,15 @@ class LiftModule(tf.Module):
         j, c = model.input_shape[1], model.input_shape[2]
         spec = tf.TensorSpec([batch, j, c], tf.float32, name=INPUT_NAME)
         if formulation == "keras":
+            if pose_normalized(model):
+                raise ExportError("formulation 'keras' converts the Keras graph as is, PoseNormalize included; "
+                                  "input_norm='pose' models export with the folded formulations (conv, bmm, split_fc)")
             self.model = model                              # tracked: its variables are captured
 
             def forward(x):
                 return model(x, training=False) * MM_PER_MODEL_UNIT
         else:
-            forward = build_forward(model, formulation, bias_in_transform, hooks, head)
+            forward = build_forward(model, formulation, bias_in_transform, hooks, head, prenormalized=True)
         self._forward = forward
 
         @tf.autograph.experimental.do_not_convert

@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt, decode_output, encode_input
-from graphsh_tf.lite.metadata import lifter_io, read_metadata, sidecar_path
+from graphsh_tf.lite.metadata import input_norm, lifter_io, read_metadata, sidecar_path
 
 
 def read_sidecar(tflite_path) -> dict:
@@ -16,6 +16,7 @@ def read_sidecar(tflite_path) -> dict:
     ``"_output_quant"`` (``{"scale", "zero_point"}`` or None). Raises :class:`graphsh_tf.lite.metadata.MetadataError`."""
     meta = read_metadata(tflite_path, embedded=False)
     meta["_input_quant"], meta["_output_quant"] = lifter_io(meta, str(sidecar_path(tflite_path)))
+    meta["_input_norm"] = input_norm(meta, str(sidecar_path(tflite_path)))
     return meta
 
 
@@ -98,7 +99,7 @@ class Lifter:
             except ValueError as e:
                 raise KeypointError(str(e)) from None
         xy, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)   # once per call
-        x = encode_input(xy, w, h, self.meta["_input_quant"], k, self.layout)
+        x = encode_input(xy, w, h, self.meta["_input_quant"], k, self.layout, self.meta["_input_norm"])
         present = conf > 0
         outside = (xy[..., 0] < -0.5 * w) | (xy[..., 0] > 1.5 * w) | (xy[..., 1] < -0.5 * h) | (xy[..., 1] > 1.5 * h)
         valid = (present.sum(axis=-1) >= self.MIN_PRESENT_JOINTS) & ~(outside & present).any(axis=-1)

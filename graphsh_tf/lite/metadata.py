@@ -19,6 +19,10 @@ from graphsh_tf.io import atomic_write_bytes, atomic_write_text, read_json, writ
 FORMAT = "graphsh-tflite/1"
 METADATA_NAME = "graphsh"
 NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w"
+#: ``input_norm="pose"`` models: the screen (or intrinsics) normalization, then hip-centred and divided by the
+#: pose's largest absolute hip offset (:func:`graphsh_tf.data.normalize.pose_normalize`).
+POSE_NORMALIZATION = NORMALIZATION + "; then pose: p = (p - p_hip) / max|p - p_hip|"
+_NORMS = {NORMALIZATION.replace(" ", ""): "screen", POSE_NORMALIZATION.replace(" ", ""): "pose"}
 #: The variants exported by default, in report order: float32, float16 weights, dynamic-range int8 weights,
 #: full-integer post-training int8, full-integer int8 after quantization-aware fine-tuning.
 VARIANTS = ("fp32", "fp16", "drq", "int8", "qat_int8")
@@ -113,7 +117,8 @@ def build_metadata(model_bytes: bytes, variant: str, model_config: dict) -> dict
         "layout": skeleton.H36M16.name,
         "joint_names": list(skeleton.H36M16.joint_names),
         "input": {"name": in_name, "shape": [int(d) for d in ind["shape"]], "dtype": np.dtype(ind["dtype"]).name,
-                  "quantization": _quant(ind), "normalization": NORMALIZATION},
+                  "quantization": _quant(ind),
+                  "normalization": POSE_NORMALIZATION if model_config.get("input_norm") == "pose" else NORMALIZATION},
         "output": {"name": out_name, "shape": [int(d) for d in outd["shape"]], "dtype": np.dtype(outd["dtype"]).name,
                    "quantization": _quant(outd), "unit": "mm", "root_relative": True,
                    "root_joint": skeleton.H36M16.joint_names[0]},
@@ -219,6 +224,17 @@ def _tensor_quant(meta: dict, key: str, shape: list, source: str) -> Optional[di
     return None
 
 
+def input_norm(meta: dict, source: str) -> str:
+    """``"screen"`` or ``"pose"``: which input normalization ``meta`` 's model takes (field ``input.normalization``,
+    :data:`NORMALIZATION` or :data:`POSE_NORMALIZATION`); anything else is a MetadataError naming ``source``."""
+    spec = meta.get("input") if isinstance(meta.get("input"), dict) else {}
+    norm = _NORMS.get(str(spec.get("normalization", NORMALIZATION)).replace(" ", ""))
+    if norm is None:
+        raise MetadataError(f"{source}: field 'input.normalization' is {spec.get('normalization')!r}; this runtime "
+                            f"implements {NORMALIZATION!r} and {POSE_NORMALIZATION!r}")
+    return norm
+
+
 def lifter_io(meta: dict, source: str) -> tuple:
     """``(input quantization, output quantization)`` (each None for float32) after checking that ``meta`` describes a
     batch-1 H36M16 lifter in mm with this runtime's input normalization."""
@@ -227,10 +243,7 @@ def lifter_io(meta: dict, source: str) -> tuple:
     j = skeleton.NUM_JOINTS
     quant_in = _tensor_quant(meta, "input", [1, j, 2], source)
     quant_out = _tensor_quant(meta, "output", [1, j, 3], source)
-    norm = str(meta["input"].get("normalization", NORMALIZATION)).replace(" ", "")
-    if norm != NORMALIZATION.replace(" ", ""):
-        raise MetadataError(f"{source}: field 'input.normalization' is {meta['input'].get('normalization')!r}; "
-                            f"this runtime implements only {NORMALIZATION!r}")
+    input_norm(meta, source)
     if meta["output"].get("unit", "mm") != "mm":
         raise MetadataError(f"{source}: field 'output.unit' is {meta['output'].get('unit')!r}, expected 'mm'")
     return quant_in, quant_out

@@ -7,11 +7,11 @@ vectors do).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Union
+from typing import List, Optional, Union
 
 import numpy as np
 
-from graphsh_tf.data.normalize import dequantize, quantize
+from graphsh_tf.data.normalize import dequantize, pose_normalize, quantize
 from graphsh_tf.skeleton import NUM_JOINTS
 
 SIGNATURE = "lift"
@@ -76,19 +76,37 @@ def tensor_dtypes_of_ops(interp) -> List[tuple]:
 
 
 class TFLitePredictor:
-    """``predict_mm`` through a ``.tflite`` file (batch fixed by the model; the last partial batch is padded)."""
+    """``predict_mm`` through a ``.tflite`` file (batch fixed by the model; the last partial batch is padded).
 
-    def __init__(self, path: Union[str, Path], num_threads: int = 1):
+    ``input_norm``: ``"screen"`` or ``"pose"`` (the model takes pose-normalized 2D, applied here to the normalized
+    keypoints ``predict_mm`` gets); default: from the file's metadata (sidecar or embedded), ``"screen"`` when it has
+    none."""
+
+    def __init__(self, path: Union[str, Path], num_threads: int = 1, input_norm: Optional[str] = None):
         self.path = Path(path)
         self.interp = load_interpreter(path, num_threads)
         self._in, self._out = check_lifter(self.interp, path)
         self.batch = int(self._in["shape"][0])
+        if input_norm is None:
+            from graphsh_tf.lite.metadata import MetadataError
+            from graphsh_tf.lite.metadata import input_norm as norm_of
+            from graphsh_tf.lite.metadata import read_metadata
+
+            try:
+                input_norm = norm_of(read_metadata(self.path), str(self.path))
+            except MetadataError:
+                input_norm = "screen"
+        if input_norm not in ("screen", "pose"):
+            raise ValueError(f"input_norm={input_norm!r}: use 'screen' or 'pose'")
+        self.input_norm = input_norm
 
     @property
     def ops(self) -> List[str]:
         return op_names(self.interp)
 
     def _encode(self, x: np.ndarray) -> np.ndarray:
+        if self.input_norm == "pose":
+            x = pose_normalize(x)
         if np.dtype(self._in["dtype"]) == np.float32:
             return x
         return quantize(x, *self._in["quantization"])
