@@ -1,6 +1,7 @@
 """Cross-language check: golden vectors are up to date, and the Java lifter-core reproduces them.
 
-(a) tools/write_golden.py regenerates the golden files into a tmp dir; they must equal the committed ones.
+(a) tools/write_golden.py regenerates the golden files into a tmp dir; they must equal the committed ones
+    (pose_norm.json included: the input of input_norm="pose" models).
 (b) With ``javac`` and JUnit 4 (Debian packages ``junit4`` and ``libhamcrest-java``), lifter-core's main and test
     sources are compiled into a tmp dir and ``org.junit.runner.JUnitCore`` runs them against the golden files
     (tests/fixtures/golden, and lifter-core's own test resources). Without the JDK or JUnit this skips, saying what
@@ -50,8 +51,8 @@ def _assert_same(a, b, where="$"):
 
 def test_committed_golden_files_are_current(tmp_path):
     written = _writer().write_all(tmp_path / "golden", tmp_path / "samples.json")
-    assert {p.name for p in written} == {"adapters.json", "decode.json", "samples.json"}
-    for name in ("adapters.json", "decode.json"):
+    assert {p.name for p in written} == {"adapters.json", "decode.json", "pose_norm.json", "samples.json"}
+    for name in ("adapters.json", "decode.json", "pose_norm.json"):
         committed = json.loads((GOLDEN / name).read_text())
         _assert_same(committed, json.loads((tmp_path / "golden" / name).read_text()), name)
     _assert_same(json.loads(SAMPLES.read_text()), json.loads((tmp_path / "samples.json").read_text()), "samples")
@@ -68,6 +69,34 @@ def test_golden_cases_cover_fallbacks_and_clipping():
     assert fx == fy > 0 and [2 * cx, 2 * cy] == samples["image_size"]
     assert np.asarray(samples["sequences"][0]["frames"]).shape[1:] == (17, 3)
 
+
+def test_pose_norm_golden_covers_both_paths_int8_and_degenerate_poses():
+    """pose_norm.json pins what the Java port must mirror for input_norm="pose" models: float and int8 inputs from
+    the screen and from the intrinsics normalization, poses with every joint on the hip (zeros) and one spread
+    below POSE_NORM_EPS, and both sidecar strings plus rejected ones; its inputs are pose_normalize of its
+    screen/intrinsics-normalized ones, hip at 0 and spanning [-1, 1]."""
+    from graphsh_tf.data.normalize import POSE_NORM_EPS, pose_normalize
+    from graphsh_tf.lite.metadata import NORMALIZATION, POSE_NORMALIZATION
+
+    g = json.loads((GOLDEN / "pose_norm.json").read_text())
+    assert g["normalization"] == NORMALIZATION and g["pose_normalization"] == POSE_NORMALIZATION
+    assert g["pose_norm_eps"] == POSE_NORM_EPS
+    pose = {c["name"]: c for c in g["pose_cases"]}
+    assert np.array_equal(pose["all_on_hip"]["p"], np.zeros((16, 2)))
+    u = np.asarray(pose["spread_below_eps"]["u"])
+    assert 0 < np.abs(u - u[:1]).max() < POSE_NORM_EPS and 0 < np.abs(pose["spread_below_eps"]["p"]).max() < 1
+    prep = g["prepare_cases"]
+    assert {c["intrinsics"] is None for c in prep} == {True, False}
+    assert sum("all_on_hip" in c["name"] for c in prep) >= 2
+    for c in prep:
+        x = np.asarray(c["input_float"])
+        np.testing.assert_allclose(x, pose_normalize(np.float32(c["normalized"])), rtol=0, atol=0)
+        assert np.array_equal(x[0], [0.0, 0.0])
+        assert np.abs(x).max() == (0.0 if "all_on_hip" in c["name"] else 1.0)
+        q = c["input_quantization"]
+        assert c["input_int8"][0] == [q["zero_point"]] * 2  # the hip quantizes to the zero point
+    side = {c["name"]: c["input_norm"] for c in g["sidecar_cases"]}
+    assert side["screen"] == side["absent"] == "screen" and side["pose"] == "pose" and None in side.values()
 
 def test_java_lifter_core_matches_golden(tmp_path):
     javac, java = shutil.which("javac"), shutil.which("java")

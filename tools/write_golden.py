@@ -13,6 +13,10 @@ can be checked against them:
 * ``smoothing.json``: noisy sequences → One Euro filtered (graphsh_tf.smoothing.smooth_sequence).
 * ``stream.json``: lifted frames (joints, roots incl. NaN / missing ones, timestamps, resets) → the smoothed joints
   and root of graphsh_tf.smoothing.LifterStream.step.
+* ``pose_norm.json``: the input of ``input_norm="pose"`` models: normalized coordinates → pose_normalize (incl. a
+  pose with every joint on the hip and one smaller than POSE_NORM_EPS); detector keypoints → encode_input(...,
+  input_norm="pose") float and int8, from the screen and from the intrinsics normalization; sidecar
+  ``input.normalization`` strings → graphsh_tf.lite.metadata.input_norm ("screen", "pose", or an error).
 
 ``android_demo/app/src/main/assets/samples.json``: short procedural COCO-17 sequences (a walking and an
 arm-waving stick figure, perspective-projected) the demo app lifts.
@@ -40,7 +44,8 @@ from graphsh_tf import keypoints as kp  # noqa: E402
 from graphsh_tf import skeleton  # noqa: E402
 from graphsh_tf import root as root_mod  # noqa: E402
 from graphsh_tf import smoothing  # noqa: E402
-from graphsh_tf.data.normalize import normalize_with_intrinsics  # noqa: E402
+from graphsh_tf.data.normalize import POSE_NORM_EPS, normalize_with_intrinsics, pose_normalize  # noqa: E402
+from graphsh_tf.lite import metadata as lite_meta  # noqa: E402
 
 GOLDEN_DIR = ROOT / "tests" / "fixtures" / "golden"
 SAMPLES_FILE = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "samples.json"
@@ -252,6 +257,85 @@ def stream_cases() -> Dict:
     return {"format": "graphsh-golden/1", "cases": cases}
 
 
+# --- input_norm="pose" models: pose normalization after the screen / intrinsics normalization --------------------
+
+def pose_norm_cases() -> Dict:
+    """``pose_cases``: normalized coordinates ``u`` → ``pose_normalize(u)`` (random, tiny, all-on-hip, spread below
+    POSE_NORM_EPS). ``prepare_cases``: detector keypoints → ``prepare_input(..., input_norm="pose")`` float and int8
+    (``intrinsics`` null = the screen normalization), with ``normalized`` the input before the pose step (the
+    screen-normalized model's input). ``sidecar_cases``: the sidecar's ``input`` section → ``input_norm`` (null = a
+    MetadataError naming the field)."""
+    rng = np.random.default_rng(4242)
+    poses = []
+    u = np.round(rng.uniform(-1.0, 1.0, size=(16, 2)), 6).astype(np.float32)
+    poses.append(("random", u))
+    small = (np.float32(0.31) + rng.normal(scale=0.01, size=(16, 2))).astype(np.float32)  # a far-away person
+    poses.append(("small_far_away", small))
+    poses.append(("all_on_hip", np.tile(np.float32([0.125, -0.25]), (16, 1))))
+    tiny = np.tile(np.float32([0.5, 0.25]), (16, 1))
+    tiny[1:] += (rng.uniform(-1.0, 1.0, size=(15, 2)) * 2e-7).astype(np.float32)  # spread < POSE_NORM_EPS
+    poses.append(("spread_below_eps", tiny.astype(np.float32)))
+    pose_cases = [{"name": n, "u": _tolist(p.astype(np.float64)), "p": _tolist(pose_normalize(p).astype(np.float64))}
+                  for n, p in poses]
+
+    coco, mp = skeleton.COCO17, skeleton.MEDIAPIPE33
+    q_unit = {"scale": 1.0 / 127.0, "zero_point": 0}
+    q_odd = {"scale": 0.011764705882352941, "zero_point": -3}
+    k_land = [root_mod.focal_from_fov(1280.0, 65.0)] * 2 + [640.0, 360.0]
+    k_port = [1402.5, 1398.0, 541.3, 968.7]
+    prep = []
+
+    def case(name, layout, xy, s, min_score, w, h, k, q):
+        u = kp.prepare_input(xy, w, h, layout, s, min_score, intrinsics=k)
+        x_f = kp.prepare_input(xy, w, h, layout, s, min_score, intrinsics=k, input_norm="pose")
+        x_q = kp.prepare_input(xy, w, h, layout, s, min_score, quant=q, intrinsics=k, input_norm="pose")
+        prep.append({"name": name, "layout": layout, "image_size": [w, h], "min_score": min_score,
+                     "intrinsics": None if k is None else list(map(float, k)), "input_norm": "pose",
+                     "keypoints": _tolist(xy), "scores": _tolist(s),
+                     "normalized": _tolist(u[0].astype(np.float64)),
+                     "input_float": _tolist(x_f[0].astype(np.float64)), "input_quantization": q,
+                     "input_int8": _tolist(x_q[0].astype(np.int64))})
+
+    w, h = 640.0, 480.0
+    case("coco17_screen_full", "coco17", _random_pose(rng, 17, w, h), np.ones(17), 0.0, w, h, None, q_unit)
+    s = np.round(rng.uniform(0.2, 1.0, size=17), 3)
+    s[coco.index("left_ear")] = 0.0
+    s[coco.index("right_knee")] = 0.1
+    case("coco17_screen_low_scores", "coco17", _random_pose(rng, 17, w, h), s, 0.3, w, h, None, q_odd)
+    xy = np.round(rng.uniform([300.0, 200.0], [340.0, 290.0], size=(17, 2)), 2)  # a small person: 40 x 90 px
+    case("coco17_screen_small_person", "coco17", xy, np.ones(17), 0.0, w, h, None, q_unit)
+    case("mediapipe33_screen", "mediapipe33", _random_pose(rng, mp.num_joints, 720.0, 1280.0),
+         np.round(rng.uniform(0.5, 1.0, size=mp.num_joints), 3), 0.0, 720.0, 1280.0, None, q_odd)
+    case("coco17_screen_all_on_hip", "coco17", np.tile([321.5, 244.25], (17, 1)), np.ones(17), 0.0, w, h, None,
+         q_odd)
+    w, h = 1280.0, 720.0
+    case("coco17_intrinsics_landscape", "coco17", _random_pose(rng, 17, w, h), np.ones(17), 0.2, w, h, k_land,
+         q_unit)
+    w, h = 1080.0, 1920.0
+    s = np.round(rng.uniform(0.3, 1.0, size=17), 3)
+    s[coco.index("left_ankle")] = 0.0
+    case("coco17_intrinsics_portrait_low_scores", "coco17", _random_pose(rng, 17, w, h), s, 0.2, w, h, k_port,
+         q_odd)
+    case("coco17_intrinsics_all_on_hip", "coco17", np.tile([777.0, 1001.5], (17, 1)), np.ones(17), 0.0, w, h,
+         k_port, q_unit)
+
+    sidecars = []
+    for name, spec in (("screen", {"normalization": lite_meta.NORMALIZATION}),
+                       ("pose", {"normalization": lite_meta.POSE_NORMALIZATION}),
+                       ("pose_without_spaces", {"normalization": lite_meta.POSE_NORMALIZATION.replace(" ", "")}),
+                       ("absent", {}),
+                       ("pose_only", {"normalization": "p = (p - p_hip) / max|p - p_hip|"}),
+                       ("unknown", {"normalization": "u = x / w, v = y / h"})):
+        try:
+            norm = lite_meta.input_norm({"input": dict(spec)}, "sidecar")
+        except lite_meta.MetadataError:
+            norm = None
+        sidecars.append({"name": name, "input": spec, "input_norm": norm})
+    return {"format": "graphsh-golden/1", "normalization": lite_meta.NORMALIZATION,
+            "pose_normalization": lite_meta.POSE_NORMALIZATION, "pose_norm_eps": POSE_NORM_EPS,
+            "pose_cases": pose_cases, "prepare_cases": prep, "sidecar_cases": sidecars}
+
+
 def build_phone() -> Dict[str, Dict]:
     """The phone-camera golden files, by name: ``intrinsics.json``, ``smoothing.json``, ``stream.json``."""
     return {"intrinsics.json": intrinsics_cases(), "smoothing.json": smoothing_cases(), "stream.json": stream_cases()}
@@ -333,9 +417,11 @@ def sample_sequences(num_frames: int = 48, w: float = 640.0, h: float = 480.0) -
 
 
 def build_all() -> Dict[str, Dict]:
-    """Every generated file, by name: ``adapters.json``, ``decode.json``, ``samples.json``."""
+    """Every generated file but the phone ones (:func:`build_phone`), by name: ``adapters.json``, ``decode.json``,
+    ``pose_norm.json``, ``samples.json``."""
     return {"adapters.json": {"format": "graphsh-golden/1", "cases": adapter_cases()},
             "decode.json": {"format": "graphsh-golden/1", "cases": decode_cases()},
+            "pose_norm.json": pose_norm_cases(),
             "samples.json": sample_sequences()}
 
 
@@ -362,7 +448,8 @@ def write_all(golden_dir: Path = GOLDEN_DIR, samples_file: Path = SAMPLES_FILE) 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=GOLDEN_DIR,
-                    help="folder for adapters.json / decode.json / intrinsics.json / smoothing.json / stream.json")
+                    help="folder for adapters.json / decode.json / pose_norm.json / intrinsics.json / smoothing.json / "
+                         "stream.json")
     ap.add_argument("--samples", type=Path, default=SAMPLES_FILE, help="path of the demo's samples.json")
     args = ap.parse_args(argv)
     try:

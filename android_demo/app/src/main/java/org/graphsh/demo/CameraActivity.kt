@@ -174,7 +174,7 @@ class CameraActivity : ComponentActivity() {
                     "%s normalization, hfov %.0f deg (fx %.0f px)%s  smoothing %s\n" +
                     "detector %.2f ms (mean %.2f)  lifter %.3f ms (mean %.3f)",
                 d.assetName.removeSuffix(".tflite"), l.sidecar.variant, kp.width, kp.height, visible,
-                p.lastPresentJoints, if (p.lastValid) "" else " (no person)", normalization.id, hfovDeg, k.fx,
+                p.lastPresentJoints, if (p.lastValid) "" else " (no person)", p.normalizationLabel, hfovDeg, k.fx,
                 l.sidecar.trainedCameras?.let { ", trained on $it cameras" } ?: "", if (smoothing) "on" else "off",
                 (t1 - t0) / 1e6, detectorMs / frames, (t2 - t1) / 1e6, lifterMs / frames,
             )

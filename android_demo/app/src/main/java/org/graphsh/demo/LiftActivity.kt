@@ -11,6 +11,7 @@ import android.widget.TextView
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicBoolean
+import org.graphsh.lifter.InputNorm
 import org.graphsh.lifter.LifterStream
 
 /**
@@ -164,7 +165,8 @@ class LiftActivity : Activity() {
             val text = String.format(
                 "%s  %s  frame %d/%d  latency %.3f ms (mean %.3f ms)  %s normalization  smoothing %s",
                 l.sidecar.variant, seq.name, f + 1, seq.xy.size, ms, totalMs / count,
-                if (samples.intrinsics != null) "intrinsics" else "screen", if (smoothing) "on" else "off",
+                (if (samples.intrinsics != null) "intrinsics" else "screen") +
+                    (if (l.sidecar.inputNorm == InputNorm.POSE) "+pose" else ""), if (smoothing) "on" else "off",
             )
             runOnUiThread {
                 status.text = text

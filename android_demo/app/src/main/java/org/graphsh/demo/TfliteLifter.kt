@@ -7,12 +7,12 @@ import java.nio.MappedByteBuffer
 import java.nio.channels.FileChannel
 import kotlin.math.max
 import org.graphsh.lifter.Adapted
+import org.graphsh.lifter.InputNorm
 import org.graphsh.lifter.Intrinsics
 import org.graphsh.lifter.KeypointAdapter
 import org.graphsh.lifter.Layout
 import org.graphsh.lifter.LifterCore
 import org.graphsh.lifter.LifterStream
-import org.graphsh.lifter.Normalization
 import org.graphsh.lifter.Quantization
 import org.graphsh.lifter.RootSolver
 import org.json.JSONObject
@@ -23,7 +23,9 @@ import org.tensorflow.lite.Tensor
 /**
  * The fields of the model's sidecar JSON ("graphsh-tflite/1") the app needs. [trainedCameras]: the training data's
  * cameras ("phone", "h36m", "virtual") when the sidecar carries the run's `data` section as config.json has it
- * (`data.options.cameras`); sidecars of tflite/convert.py do not yet, so it is usually null.
+ * (`data.options.cameras`); sidecars of tflite/convert.py do not yet, so it is usually null. [inputNorm]: what
+ * `input.normalization` names, [InputNorm.SCREEN] or [InputNorm.POSE] (a model trained with
+ * `fit.py --input-norm pose` takes its 2D hip-centred and scaled, after the screen or intrinsics normalization).
  */
 data class Sidecar(
     val variant: String,
@@ -32,6 +34,7 @@ data class Sidecar(
     val inputQuant: Quantization?,
     val outputQuant: Quantization?,
     val trainedCameras: String? = null,
+    val inputNorm: InputNorm = InputNorm.SCREEN,
 ) {
     companion object {
         /** Parses and checks a sidecar; throws IllegalArgumentException naming the file and the field. */
@@ -43,10 +46,8 @@ data class Sidecar(
             if (j.optString("layout") != "h36m16") bad("layout", j.opt("layout"), "h36m16")
             val input = j.getJSONObject("input")
             val output = j.getJSONObject("output")
-            val norm = input.optString("normalization", Normalization.FORMULA)
-            if (norm.replace(" ", "") != Normalization.FORMULA.replace(" ", "")) {
-                bad("input.normalization", norm, Normalization.FORMULA)
-            }
+            // the screen or the pose string (absent = screen); anything else throws naming the file and field
+            val inputNorm = InputNorm.fromSidecar(input.opt("normalization")?.toString(), source)
             if (output.optString("unit", "mm") != "mm") bad("output.unit", output.opt("unit"), "mm")
             return Sidecar(
                 variant = j.optString("variant", "?"),
@@ -56,6 +57,7 @@ data class Sidecar(
                 outputQuant = quant(output, "output", source),
                 trainedCameras = j.optJSONObject("data")?.optJSONObject("options")?.optString("cameras", "")
                     ?.takeIf { it.isNotEmpty() },
+                inputNorm = inputNorm,
             )
         }
 
@@ -155,16 +157,17 @@ class TfliteLifter(
 
     /**
      * One adapted pose (H36M-16 pixels, from [KeypointAdapter.adapt]) → {@code [16][3]} mm; normalized through
-     * [normIntrinsics], or the screen normalization when it is null (as graphsh_tf.keypoints.encode_input).
+     * [normIntrinsics], or the screen normalization when it is null, then as the sidecar's [Sidecar.inputNorm] says
+     * (pose models: hip-centred and scaled before int8), as graphsh_tf.keypoints.encode_input.
      */
     fun run(adapted: Adapted, width: Double, height: Double, normIntrinsics: Intrinsics?): Array<FloatArray> {
         val inputs = HashMap<String, Any>()
         val outputs = HashMap<String, Any>()
         val inQ = sidecar.inputQuant
         inputs[sidecar.inputName] = if (inQ == null) {
-            arrayOf(LifterCore.encodeFloatInput(adapted, width, height, normIntrinsics))
+            arrayOf(LifterCore.encodeFloatInput(adapted, width, height, normIntrinsics, sidecar.inputNorm))
         } else {
-            arrayOf(LifterCore.encodeInt8Input(adapted, width, height, inQ, normIntrinsics))
+            arrayOf(LifterCore.encodeInt8Input(adapted, width, height, inQ, normIntrinsics, sidecar.inputNorm))
         }
         val outQ = sidecar.outputQuant
         return if (outQ == null) {
@@ -201,7 +204,10 @@ class TfliteLifter(
     }
 }
 
-/** How the lifter's input is normalized ([PoseLifter]). */
+/**
+ * How the lifter's input is normalized ([PoseLifter]): through the intrinsics or the screen. Independent of the
+ * model's [Sidecar.inputNorm]: a pose model gets the pose step on top of either ([TfliteLifter.run]).
+ */
 enum class InputNormalization(val id: String) {
     /**
      * Through the camera's intrinsics (`Lifter(..., intrinsics=k)`): the default. It is how models trained with
@@ -247,7 +253,8 @@ object PhoneCamera {
 
 /**
  * graphsh_tf.lite.lifter.Lifter on the phone, for one keypoint layout: adapts the detector keypoints once, runs the
- * model (input normalized through the intrinsics unless [normalization] is SCREEN) and, when intrinsics are given,
+ * model (input normalized through the intrinsics unless [normalization] is SCREEN, then pose-normalized when the
+ * model's sidecar says so) and, when intrinsics are given,
  * solves the root position in camera space with lifter-core's [RootSolver] (weighted by the adapter confidences;
  * NaNs when fewer than two joints were seen). Wrap it in a [LifterStream] for smoothing. One thread only.
  */
@@ -266,6 +273,10 @@ class PoseLifter(
         private set
 
     private var lastRoot: DoubleArray? = null
+
+    /** The input normalization as a status-line label: "intrinsics", "screen", "intrinsics+pose", "screen+pose". */
+    val normalizationLabel: String
+        get() = normalization.id + if (model.sidecar.inputNorm == InputNorm.POSE) "+pose" else ""
 
     override fun lift(
         keypointsPx: Array<DoubleArray>,

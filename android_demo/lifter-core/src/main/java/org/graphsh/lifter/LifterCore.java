@@ -2,7 +2,8 @@ package org.graphsh.lifter;
 
 /**
  * The pure steps around the TFLite call, 1:1 with graphsh_tf.keypoints.prepare_input / decode_output:
- * detector pixels -> H36M-16 -> normalized float input (-> int8 input); raw output (float, or int8) -> mm.
+ * detector pixels -> H36M-16 -> normalized float input (-> pose-normalized for {@link InputNorm#POSE} models)
+ * (-> int8 input); raw output (float, or int8) -> mm.
  * The model's "lift" signature takes keypoints_2d [1,16,2] and returns joints_3d [1,16,3], already in mm,
  * root-relative (Hip = origin).
  */
@@ -43,14 +44,30 @@ public final class LifterCore {
      * through the intrinsics {@code k}, or the screen normalization when {@code k == null}.
      */
     public static float[][] encodeFloatInput(Adapted adapted, double w, double h, Intrinsics k) {
+        return encodeFloatInput(adapted, w, h, k, InputNorm.SCREEN);
+    }
+
+    /**
+     * As {@link #encodeFloatInput(Adapted, double, double, Intrinsics)} for a model taking {@code norm} (its
+     * sidecar's, {@link InputNorm#fromSidecar}): {@link InputNorm#POSE} applies {@link Normalization#poseNormalize}
+     * after the screen or intrinsics normalization (as encode_input(..., input_norm="pose")).
+     */
+    public static float[][] encodeFloatInput(Adapted adapted, double w, double h, Intrinsics k, InputNorm norm) {
+        checkNorm(norm);
         checkImageSize(w, h);
-        return k == null ? Normalization.normalize(adapted.xy, w, h)
-            : Normalization.normalizeWithIntrinsics(adapted.xy, k);
+        return norm.apply(k == null ? Normalization.normalize(adapted.xy, w, h)
+            : Normalization.normalizeWithIntrinsics(adapted.xy, k));
     }
 
     /** int8 model input {@code [16][2]} from already adapted keypoints ({@link #encodeFloatInput}, quantized). */
     public static byte[][] encodeInt8Input(Adapted adapted, double w, double h, Quantization quant, Intrinsics k) {
-        return quantize(encodeFloatInput(adapted, w, h, k), quant);
+        return encodeInt8Input(adapted, w, h, quant, k, InputNorm.SCREEN);
+    }
+
+    /** int8 model input {@code [16][2]} for a model taking {@code norm}: the pose normalization comes before int8. */
+    public static byte[][] encodeInt8Input(Adapted adapted, double w, double h, Quantization quant, Intrinsics k,
+                                           InputNorm norm) {
+        return quantize(encodeFloatInput(adapted, w, h, k, norm), quant);
     }
 
     /** Lifter.MIN_PRESENT_JOINTS: a pose is worth showing with at least this many of the 16 joints present. */
@@ -87,6 +104,31 @@ public final class LifterCore {
     public static byte[][] prepareInt8Input(Layout layout, double[][] xyPx, double[] scores, double minScore,
                                             double w, double h, Quantization quant, Intrinsics k) {
         return quantize(prepareFloatInput(layout, xyPx, scores, minScore, w, h, k), quant);
+    }
+
+    /**
+     * Float model input {@code [16][2]} for a model taking {@code norm} (as prepare_input(..., intrinsics=k,
+     * input_norm=...)): through the intrinsics {@code k} (or the screen normalization when null), then for
+     * {@link InputNorm#POSE} hip-centred and scaled ({@link Normalization#poseNormalize}).
+     */
+    public static float[][] prepareFloatInput(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                              double w, double h, Intrinsics k, InputNorm norm) {
+        checkNorm(norm);
+        checkImageSize(w, h);
+        return encodeFloatInput(KeypointAdapter.adapt(layout, xyPx, scores, minScore), w, h, k, norm);
+    }
+
+    /** int8 model input {@code [16][2]} for a model taking {@code norm}: the pose normalization comes before int8. */
+    public static byte[][] prepareInt8Input(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                            double w, double h, Quantization quant, Intrinsics k, InputNorm norm) {
+        return quantize(prepareFloatInput(layout, xyPx, scores, minScore, w, h, k, norm), quant);
+    }
+
+    private static void checkNorm(InputNorm norm) {
+        if (norm == null) {
+            throw new IllegalArgumentException("input normalization: null; pass InputNorm.SCREEN or InputNorm.POSE "
+                + "(InputNorm.fromSidecar reads the model's sidecar)");
+        }
     }
 
     /**
