@@ -10,7 +10,7 @@ public final class Normalization {
     private Normalization() {
     }
 
-    /** The sidecar's {@code input.normalization} of screen-normalized models (graphsh_tf.lite.metadata.NORMALIZATION). */
+    /** The sidecar's {@code input.normalization} of screen-normalized models (metadata.NORMALIZATION). */
     public static final String FORMULA = "u = 2*x/w - 1, v = 2*y/w - h/w";
 
     /**
