@@ -122,3 +122,33 @@ def test_lifter_applies_the_pose_normalization(pose_model, exported):
     got = lifter(px, (w, h))
     ref = pose_model(normalize_screen_coordinates(px, w, h)[None]).numpy()[0] * 1000
     np.testing.assert_allclose(got, ref, atol=1e-3)
+
+
+def test_per_channel_qat_int8_converts_with_per_channel_conv_weights(pose_model):
+    """qat_int8 with per-channel weights: the fine-tuning fake-quantizes the grouped conv filters per channel and
+    the converter keeps those scales (one per output channel)."""
+    from ai_edge_litert.interpreter import Interpreter
+    from graphsh_tf.lite.convert import convert
+    from graphsh_tf.lite.qat import qat_finetune
+
+    rng = np.random.default_rng(0)
+    x = _poses(256, seed=5)
+    y = rng.normal(0, 200, (256, 16, 3)).astype(np.float32)
+    q = qat_finetune(pose_model, x, y, steps=3, batch_size=32, calib_samples=64, per_channel=True)
+    assert q.qat_hooks.per_channel
+    data = convert(q, "qat_int8", x[:64], hooks=q.qat_hooks)
+    interp = Interpreter(model_content=data)
+    scales = [len(d["quantization_parameters"]["scales"]) for d in interp.get_tensor_details()
+              if d["dtype"] == np.int8 and len(d["shape"]) == 4]
+    assert scales and max(scales) > 1, "no per-channel int8 conv filter in the model"
+    interp.allocate_tensors()
+    ref = build_forward(q, prenormalized=True)
+    xin = graph_input(q, x[:8])
+    got = np.concatenate([_run(interp, xin[i:i + 1]) for i in range(8)])
+    want = ref(__import__("tensorflow").constant(xin)).numpy()
+    assert np.abs(got - want).mean() < 0.1 * np.abs(want).mean()
+
+
+def _run(interp, x):
+    runner = interp.get_signature_runner("lift")
+    return runner(keypoints_2d=x.astype(np.float32))["joints_3d"]

@@ -54,16 +54,18 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     if variant == "int16x8" and io != "float":
         raise ExportError("variant int16x8 has float32 input/output only (its activations are int16); "
                           "export it with --io float, or choose int8 for int8 input/output")
-    if hooks is not None and (not full_int or formulation != "conv" or per_channel):
+    if hooks is not None and (not full_int or formulation != "conv"):
         raise ExportError("hooks (fixed int8 ranges from quantization-aware training) apply to the int8 variants of "
-                          "the default graph only (formulation conv, per-tensor)")
+                          "the default graph only (formulation conv)")
+    if hooks is not None:
+        per_channel = bool(getattr(hooks, "per_channel", False))     # as the weights were fake-quantized
     if calibrated and (representative is None or len(representative) < batch):
         raise ExportError(f"variant {variant}: full-integer quantization needs representative inputs "
                           "(a few hundred training poses)")
     if head is None:
         head = calibrated and hooks is None
     head_r = head_scale(model, representative) if head else None
-    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not calibrated or per_channel,
+    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not calibrated or (per_channel and hooks is None),
                         hooks=hooks, head=head_r)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:

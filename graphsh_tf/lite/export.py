@@ -28,9 +28,12 @@ def _config_dict(model: keras.Model) -> dict:
 def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Sequence[str] = VARIANTS,
                     representative: Optional[np.ndarray] = None, io: str = "float", batch: int = 1,
                     qat_model: Optional[keras.Model] = None, config: Optional[dict] = None,
-                    formulation: str = "conv", log: Callable[[str], None] = lambda s: None) -> Dict[str, Path]:
+                    formulation: str = "conv", log: Callable[[str], None] = lambda s: None,
+                    per_channel: bool = False) -> Dict[str, Path]:
     """Convert ``model`` to each variant into ``out_dir`` (``graphsh_<variant>.tflite`` + ``.json`` sidecar, metadata
-    embedded). ``qat_model``: the float model after quantization-aware fine-tuning (for ``qat_int8``)."""
+    embedded). ``qat_model``: the float model after quantization-aware fine-tuning (for ``qat_int8``).
+    ``per_channel``: per-channel int8 weight scales for int8 (and qat_int8, as its fine-tuning used them); int16x8
+    always has them."""
     unknown = [v for v in variants if v not in ALL_VARIANTS]
     if unknown:
         raise ExportError(f"unknown variant(s) {unknown}; choose from {', '.join(ALL_VARIANTS)}")
@@ -42,7 +45,9 @@ def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Seq
                 raise ExportError("variant qat_int8 needs the quantization-aware fine-tuned model (qat_model=)")
             src = qat_model
         hooks = getattr(src, "qat_hooks", None) if variant == "qat_int8" and formulation == "conv" else None
-        data = convert(src, variant, representative, io=io, batch=batch, formulation=formulation, hooks=hooks)
+        pc = True if variant == "int16x8" else (per_channel if variant in ("int8", "qat_int8") else None)
+        data = convert(src, variant, representative, io=io, batch=batch, formulation=formulation, hooks=hooks,
+                       per_channel=pc)
         meta = build_metadata(data, variant, config if config is not None else _config_dict(model))
         path = write_model(Path(out_dir) / variant_filename(variant, batch), data, meta)
         written[variant] = path
@@ -53,11 +58,13 @@ def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Seq
 def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None, variants: Sequence[str] = VARIANTS,
                io: str = "float", batch: int = 1, qat_steps: int = 300, calib_samples: int = 500,
                data_spec: Optional[str] = None, formulation: str = "conv", seed: int = 0,
-               log: Callable[[str], None] = lambda s: None, qat_method: str = "folded") -> Dict[str, Path]:
+               log: Callable[[str], None] = lambda s: None, qat_method: str = "folded",
+               per_channel: bool = False) -> Dict[str, Path]:
     """Export a training run's best model to ``out_dir`` (default ``RUN_DIR/tflite``): the conversions of
     :func:`export_variants`; int8 calibration and QAT fine-tuning use the run's training split. ``qat_method``:
     ``folded`` (fake quantization on the exported graph) or ``tfmot`` (tfmot QuantizeConfigs on the Keras layers),
-    see :func:`graphsh_tf.lite.qat.qat_finetune`."""
+    see :func:`graphsh_tf.lite.qat.qat_finetune`. ``per_channel``: per-channel int8 weights for int8 / qat_int8
+    (~30 % larger files; measured in benchmarks/README.md, int8)."""
     run = rundir.Run(run_dir)
     doc = run.read_document()
     model = rundir.load_model(run)
@@ -81,7 +88,9 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
 
             log(f"quantization-aware fine-tuning ({qat_method}): {qat_steps} steps")
             qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log,
+                               per_channel=per_channel,
                                method=qat_method)
             atomic_save(out_dir / QAT_WEIGHTS, lambda tmp: qat.save_weights(tmp))
     return export_variants(model, out_dir, variants, representative=rep, io=io, batch=batch, qat_model=qat,
-                           config=doc.get("model") or _config_dict(model), formulation=formulation, log=log)
+                           config=doc.get("model") or _config_dict(model), formulation=formulation, log=log,
+                           per_channel=per_channel)

@@ -71,8 +71,14 @@ class Hooks:
 _PLAIN = Hooks()
 
 
-def fake_quant_weight(w, narrow: bool = True):
-    """TFLite's int8 weight scheme on ``w``: per tensor, symmetric, scale ``max|w| / 127`` (straight-through)."""
+def fake_quant_weight(w, narrow: bool = True, per_channel: bool = False):
+    """TFLite's int8 weight scheme on ``w``: symmetric, scale ``max|w| / 127`` per tensor, or with ``per_channel``
+    per output channel for CONV_2D filters (rank 4, channels last: the grouped per-joint transforms, which hold
+    nearly all the weights). FULLY_CONNECTED weights stay per tensor: the converter transposes them to
+    ``(out, in)`` and refuses a per-channel FakeQuant across that transpose. Straight-through gradients."""
+    if per_channel and w.shape.rank == 4:
+        m = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(w), axis=[0, 1, 2]), 1e-8))
+        return tf.quantization.fake_quant_with_min_max_vars_per_channel(w, -m, m, num_bits=8, narrow_range=narrow)
     m = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(w)), 1e-8))
     return tf.quantization.fake_quant_with_min_max_vars(w, -m, m, num_bits=8, narrow_range=narrow)
 
@@ -82,12 +88,13 @@ class RangeHooks(Hooks):
     hi)`` (``FakeQuant`` ops, which the converter uses instead of calibrating). Keys without a range are left to the
     converter's calibration."""
 
-    def __init__(self, ranges: Dict[str, tuple]):
+    def __init__(self, ranges: Dict[str, tuple], per_channel: bool = False):
         self.ranges = {k: (float(min(lo, 0.0)), float(max(hi, 0.0, lo + 1e-6))) for k, (lo, hi) in ranges.items()}
+        self.per_channel = bool(per_channel)
 
     def weight(self, key: str, arr: np.ndarray, kind: str = "w"):
         t = tf.constant(np.asarray(arr, dtype=np.float32))
-        return t if kind == "b" else fake_quant_weight(t)
+        return t if kind == "b" else fake_quant_weight(t, per_channel=self.per_channel)
 
     def act(self, key: str, x):
         if key not in self.ranges:

@@ -141,8 +141,8 @@ class FoldedQATHooks(RangeHooks):
     with the current ranges, ``"float"`` is the float graph. :meth:`fixed` freezes the ranges into :class:`RangeHooks` for the converter.
     """
 
-    def __init__(self, ema: float = 0.99):
-        super().__init__({})
+    def __init__(self, ema: float = 0.99, per_channel: bool = False):
+        super().__init__({}, per_channel=per_channel)
         self.ema = float(ema)
         self.mode = "calibrate"
         self.vars: Dict[str, tf.Variable] = {}
@@ -152,11 +152,11 @@ class FoldedQATHooks(RangeHooks):
     def weight(self, key: str, arr: np.ndarray, kind: str = "w"):
         if kind == "const":
             t = tf.constant(np.asarray(arr, np.float32))
-            return t if self.mode == "float" else fake_quant_weight(t)
+            return t if self.mode == "float" else fake_quant_weight(t, per_channel=self.per_channel)
         if key not in self.vars:
             self.vars[key] = tf.Variable(np.asarray(arr, np.float32), name=key.replace("/", "__"))
         v = self.vars[key]
-        return v if kind == "b" or self.mode == "float" else fake_quant_weight(v)
+        return v if kind == "b" or self.mode == "float" else fake_quant_weight(v, per_channel=self.per_channel)
 
     def act(self, key: str, x):
         if self.mode == "float":
@@ -179,7 +179,8 @@ class FoldedQATHooks(RangeHooks):
         return tf.quantization.fake_quant_with_min_max_vars(x, lo_q, hi_q, num_bits=8, narrow_range=False)
 
     def fixed(self) -> RangeHooks:
-        return RangeHooks({k: (float(self.lo[k].numpy()), float(self.hi[k].numpy())) for k in self.lo})
+        return RangeHooks({k: (float(self.lo[k].numpy()), float(self.hi[k].numpy())) for k in self.lo},
+                          per_channel=self.per_channel)
 
 
 def folded_to_keras(model: keras.Model, values: Dict[str, np.ndarray]) -> keras.Model:
@@ -220,7 +221,7 @@ def folded_to_keras(model: keras.Model, values: Dict[str, np.ndarray]) -> keras.
 def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps: int = 300, batch_size: int = 64,
                  lr: float = 1e-4, seed: int = 0, log: Callable[[str], None] = lambda s: None,
                  method: str = "folded", ema: float = 0.99, calib_samples: int = 500,
-                 equalize_head: bool = True) -> keras.Model:
+                 equalize_head: bool = True, per_channel: bool = False) -> keras.Model:
     """Fine-tune ``model`` with fake quantization for ``steps`` steps on ``(x2d (N,16,2), y3d_mm (N,16,3))`` (MSE
     in metres, Adam ``lr``); returns a new float model holding the fine-tuned weights (``model`` is unchanged).
 
@@ -233,7 +234,7 @@ def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps:
     """
     if method == "folded":
         return _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib_samples,
-                           equalize_head)
+                           equalize_head, per_channel)
     if method != "tfmot":
         raise ValueError(f"qat_finetune: method {method!r}; use 'folded' or 'tfmot'")
     cfg = getattr(model, "graphsh_config", None)
@@ -255,11 +256,11 @@ def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps:
 
 
 def _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib_samples,
-                equalize_head) -> keras.Model:
+                equalize_head, per_channel=False) -> keras.Model:
     x = np.asarray(x2d, np.float32)
     y = np.asarray(y3d_mm, np.float32)
     rng = np.random.default_rng(seed)
-    hooks = FoldedQATHooks(ema=ema)
+    hooks = FoldedQATHooks(ema=ema, per_channel=per_channel)
     calib = representative_poses(x, calib_samples, rng)     # draws from rng: the step batches follow on it
     head = head_scale(model, calib) if equalize_head else None
     forward = build_forward(model, "conv", bias_in_transform=False, hooks=hooks, head_scale=head)
