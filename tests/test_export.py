@@ -253,3 +253,39 @@ def test_int16x8_runs_close_to_float_with_float_io(tiny, tmp_path):
 def test_int16x8_refuses_int8_io(tiny):
     with pytest.raises(export.ExportError, match="int16x8"):
         export.convert(tiny, "int16x8", representative=_inputs(64), io="int8")
+
+
+def test_int8_with_a_dead_squeeze_unit_still_loads_in_xnnpack():
+    """hid 8 gives the SE squeeze one unit; with these weights it is 0 on every calibration pose. Calibrated as is,
+    its int8 scale is ~0 and XNNPACK refused the model ("failed to prepare"); the converter now widens such ranges."""
+    from ai_edge_litert.interpreter import Interpreter
+    from graphsh_tf.lite.calibrate import degenerate_ranges
+
+    keras.utils.set_random_seed(0)
+    model = build_model(gcn="dc_preagg", hid_dim=8, num_stacks=1)
+    rep = np.random.default_rng(0).uniform(-0.6, 0.6, (300, 16, 2)).astype(np.float32)
+    assert "se_blocks_fc1" in degenerate_ranges(model, rep, bias_in_transform=False)
+    data = export.convert(model, "int8", rep)
+    interp = Interpreter(model_content=data)           # XNNPACK is the default delegate
+    interp.allocate_tensors()
+    runner = interp.get_signature_runner("lift")
+    x = rep[:16]
+    got = np.concatenate([runner(keypoints_2d=x[i:i + 1])["joints_3d"] for i in range(16)])
+    ref = model(x).numpy() * 1000
+    assert np.abs(got - ref).mean() < 0.1 * np.abs(ref).mean()
+
+
+def test_qat_int8_with_a_dead_squeeze_unit_still_loads_in_xnnpack():
+    from ai_edge_litert.interpreter import Interpreter
+    from graphsh_tf.lite.qat import qat_finetune
+
+    keras.utils.set_random_seed(0)
+    model = build_model(gcn="dc_preagg", hid_dim=8, num_stacks=1)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-0.6, 0.6, (300, 16, 2)).astype(np.float32)
+    q = qat_finetune(model, x, rng.normal(0, 100, (300, 16, 3)).astype(np.float32), steps=2, calib_samples=100)
+    lo, hi = q.qat_hooks.ranges["se_blocks_fc1"]
+    assert hi - lo > 1e-4
+    interp = Interpreter(model_content=export.convert(q, "qat_int8", x[:100], hooks=q.qat_hooks))
+    interp.allocate_tensors()
+    interp.get_signature_runner("lift")(keypoints_2d=x[:1])

@@ -15,8 +15,8 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf.lite.calibrate import head_scale, representative_dataset
-from graphsh_tf.lite.folded import SIGNATURE, ExportError, Hooks, LiftModule, graph_input
+from graphsh_tf.lite.calibrate import degenerate_ranges, head_scale, representative_dataset
+from graphsh_tf.lite.folded import SIGNATURE, ExportError, Hooks, LiftModule, RangeHooks, graph_input
 from graphsh_tf.lite.metadata import ALL_VARIANTS
 
 #: Full-integer int8 variants (int8 activations and weights).
@@ -65,7 +65,12 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     if head is None:
         head = calibrated and hooks is None
     head_r = head_scale(model, representative) if head else None
-    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=not calibrated or (per_channel and hooks is None),
+    bias_in_transform = not calibrated or (per_channel and hooks is None)
+    if full_int and hooks is None and formulation == "conv":
+        tiny = degenerate_ranges(model, representative, bias_in_transform, head_r)
+        if tiny:      # fixed ranges for those tensors only; the converter calibrates the rest and the weights
+            hooks = RangeHooks(tiny, weights=False)
+    module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=bias_in_transform,
                         hooks=hooks, head=head_r)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:

@@ -88,13 +88,14 @@ class RangeHooks(Hooks):
     hi)`` (``FakeQuant`` ops, which the converter uses instead of calibrating). Keys without a range are left to the
     converter's calibration."""
 
-    def __init__(self, ranges: Dict[str, tuple], per_channel: bool = False):
+    def __init__(self, ranges: Dict[str, tuple], per_channel: bool = False, weights: bool = True):
         self.ranges = {k: (float(min(lo, 0.0)), float(max(hi, 0.0, lo + 1e-6))) for k, (lo, hi) in ranges.items()}
         self.per_channel = bool(per_channel)
+        self.weights = bool(weights)        # False: weights stay plain constants (the converter quantizes them)
 
     def weight(self, key: str, arr: np.ndarray, kind: str = "w"):
         t = tf.constant(np.asarray(arr, dtype=np.float32))
-        return t if kind == "b" else fake_quant_weight(t, per_channel=self.per_channel)
+        return t if kind == "b" or not self.weights else fake_quant_weight(t, per_channel=self.per_channel)
 
     def act(self, key: str, x):
         if key not in self.ranges:
