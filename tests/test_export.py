@@ -175,7 +175,9 @@ def test_preagg64_int8_size_budget(tmp_path):
     params = count_params(model)
     assert params == 3_685_899
     data = export.convert(model, "int8", representative=_inputs(32))
-    assert len(data) <= 1.05 * params, f"int8 PreAggr-64 is {len(data)} bytes > 1.05 x {params}"
+    # ~1 byte per weight + the int32 biases, added in the per-joint transform (one per joint and output channel:
+    # +3.4 % over the bias-after-mixing layout, which was 21 % slower and less accurate in int8)
+    assert len(data) <= 1.06 * params, f"int8 PreAggr-64 is {len(data)} bytes > 1.06 x {params}"
 
 
 def test_bias_after_mixing_graph_is_equivalent(tiny):

@@ -68,9 +68,10 @@ def test_folded_qat_roundtrip_is_the_same_float_function(tiny):
     bn = [layer for layer in tuned.layers if type(layer).__name__ == "BatchNormalization"]
     assert bn and all(np.allclose(layer.gamma.numpy(), 1.0) for layer in bn)      # folded into the graph convs
     keys = set(tuned.qat_hooks.ranges)
-    assert {"input", "gconv_input_gconv/transform", "gconv_input_gconv/mix", "gconv_input_gconv/out"} <= keys
-    lo, hi = tuned.qat_hooks.ranges["gconv_input_gconv/out"]
-    assert lo == 0.0 and hi > 0.0                                                   # a ReLU output
+    assert {"input", "gconv_input_gconv/transform", "gconv_input_gconv/mix"} <= keys
+    assert "gconv_input_gconv/out" not in keys          # the bias is added in the transform: no tensor after the mix
+    lo, hi = tuned.qat_hooks.ranges["gconv_input_gconv/mix"]
+    assert lo == 0.0 and hi > 0.0                                                   # a ReLU output (fused)
 
 
 def test_folded_qat_ranges_reach_the_tflite_file(tiny):
@@ -80,7 +81,7 @@ def test_folded_qat_ranges_reach_the_tflite_file(tiny):
     x, y = _data(64)
     tuned = quantize.qat_finetune(tiny, x, y, steps=2, batch_size=16, calib_samples=64)
     hooks = tuned.qat_hooks
-    hooks.ranges["gconv_input_gconv/out"] = (0.0, 0.51)                          # a range calibration cannot give
+    hooks.ranges["gconv_input_gconv/mix"] = (0.0, 0.51)                          # a range calibration cannot give
     data = export.convert(tuned, "qat_int8", representative=x, hooks=hooks)
     ops = op_tensor_types(data)
     assert all("FLOAT32" not in i + o for name, i, o in ops if name not in ("QUANTIZE", "DEQUANTIZE"))

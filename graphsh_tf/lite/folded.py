@@ -146,7 +146,7 @@ def _matmul_last(x, w: np.ndarray, b: Optional[np.ndarray] = None, relu: bool = 
     shape = x.shape.as_list()
     y = tf.matmul(tf.reshape(x, (-1, shape[-1])), hooks.weight(f"{key}/w", w, w_kind))
     if b is not None:
-        y = tf.nn.bias_add(y, hooks.weight(f"{key}/b", b, "b"))
+        y = tf.nn.bias_add(y, b if isinstance(b, tf.Tensor) else hooks.weight(f"{key}/b", b, "b"))
     if relu:
         y = tf.nn.relu(y)
     return tf.reshape(hooks.act(key, y), shape[:-1] + [w.shape[1]])
@@ -179,15 +179,19 @@ def _transform(p: _Pending, formulation: str, bias_in_transform: bool = True, ho
     b = np.tile(p.bias, k_sets) if fold_bias else None                     # (K*Cout,)
     hooks = hooks or _PLAIN
     key = f"{p.name}/transform"
+    # the one bias variable ``<name>/bias`` (Cout,), tiled in the graph (the converter folds the tile), so QAT
+    # trains one bias per channel as the Keras layer has
+    bias_t = hooks.weight(f"{p.name}/bias", p.bias, "b") if fold_bias else None
     if not p.per_joint:
-        y = _matmul_last(x, np.concatenate(list(p.w), axis=1), b, hooks=hooks, key=key)   # (N, J, K*Cout)
+        tiled = tf.tile(bias_t, [k_sets]) if fold_bias else None
+        y = _matmul_last(x, np.concatenate(list(p.w), axis=1), tiled, hooks=hooks, key=key)   # (N, J, K*Cout)
         y = tf.reshape(y, (n, j, k_sets, cout))
     elif formulation == "conv":
         # filter (1, 1, Cin, J*K*Cout): group g (joint g) owns output channels [g*K*Cout, (g+1)*K*Cout)
         f = np.transpose(p.w, (2, 1, 0, 3)).reshape(cin, j * k_sets * cout)[None, None]
         y = tf.nn.conv2d(tf.reshape(x, (n, 1, 1, j * cin)), hooks.weight(f"{key}/w", f, "w"), 1, "VALID")
-        if b is not None:
-            y = tf.nn.bias_add(y, hooks.weight(f"{key}/b", np.tile(b, j), "b"))
+        if fold_bias:
+            y = tf.nn.bias_add(y, tf.tile(bias_t, [k_sets * j]))
         y = tf.reshape(hooks.act(key, y), (n, j, k_sets, cout))
     elif formulation == "bmm":
         wj = np.transpose(p.w, (1, 2, 0, 3)).reshape(j, cin, k_sets * cout)
@@ -250,8 +254,9 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
 
     ``hooks``: where constants are read and activations quantized (:class:`Hooks`; default plain constants).
     ``head_scale``: per-channel factors equalizing the multi-level head (:func:`apply_head_scale`) or None.
-    ``bias_in_transform``: add the bias in the feature transform where the mixing rows sum to 1 (float graphs;
-    int8 adds it after the mixing, where its int32 scale fits)."""
+    ``bias_in_transform``: add the bias in the feature transform where the mixing rows sum to 1 (every variant;
+    ``False``, the bias after the mixing, cost int8 21 ADDs and quantized tensors: +2.28 vs +1.72 mm ΔMPJPE and
+    80 vs 63 µs on the real-mocap pose-input model)."""
     out_layer = model.layers[-1]
     params = {}
     for layer in model.layers:                    # numpy weights, read eagerly before tracing

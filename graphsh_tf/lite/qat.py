@@ -266,7 +266,7 @@ def _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib
     hooks = FoldedQATHooks(ema=ema, per_channel=per_channel)
     calib = representative_poses(x, calib_samples, rng)     # draws from rng: the step batches follow on it
     head = head_scale(model, calib) if equalize_head else None
-    forward = build_forward(model, "conv", bias_in_transform=False, hooks=hooks, head_scale=head)
+    forward = build_forward(model, "conv", bias_in_transform=True, hooks=hooks, head_scale=head)
     forward(tf.constant(calib))                          # creates the variables, records the calibration ranges
     hooks.mode = "train"
     train_vars = list(hooks.vars.values())
