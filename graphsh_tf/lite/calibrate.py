@@ -44,15 +44,15 @@ class _ChannelProbe(Hooks):
 
 
 class _RangeProbe(Hooks):
-    """Records the calibration ``(min, max)`` of every activation the int8 graph quantizes."""
+    """Records the ``(min, max)`` of every activation the int8 graph quantizes."""
 
     def __init__(self):
         self.value = {}
 
     def act(self, key: str, x):
         lo, hi = float(np.min(x.numpy())), float(np.max(x.numpy()))
-        old = self.value.get(key)
-        self.value[key] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+        old = self.value.get(key, (lo, hi))
+        self.value[key] = (min(old[0], lo), max(old[1], hi))
         return x
 
 
@@ -60,22 +60,26 @@ class _RangeProbe(Hooks):
 MIN_RELATIVE_RANGE = 1e-3
 
 
-def degenerate_ranges(model: keras.Model, samples: np.ndarray, bias_in_transform: bool,
+def _minmax_ranges(model, samples, bias_in_transform, head, batch=100) -> dict:
+    probe = _RangeProbe()
+    forward = build_forward(model, "conv", bias_in_transform=bias_in_transform, hooks=probe, head_scale=head)
+    samples = np.asarray(samples, np.float32)
+    for i in range(0, len(samples), batch):
+        forward(tf.constant(samples[i:i + batch]))
+    return {k: (min(lo, 0.0), max(hi, 0.0)) for k, (lo, hi) in probe.value.items()}
+
+
+def degenerate_ranges(model: keras.Model, samples: np.ndarray, bias_in_transform: bool = True,
                       head: Optional[np.ndarray] = None) -> dict:
     """``{key: (lo, hi)}`` for the activations whose range over ``samples`` is (nearly) empty, widened to
-    :data:`MIN_RELATIVE_RANGE` x the median range. Such a tensor (e.g. a squeeze-and-excitation unit that stays 0 on
-    every calibration pose) gets a near-zero int8 scale, and XNNPACK then refuses the op that produces it (its
-    requantization scale ``input x weight / output`` exceeds 256: "failed to prepare", measured on dc_preagg hid 8 x 1
-    and hid 16 x 4 with random weights). Widening the range keeps the tensor exact (it holds ~0) and the op
+    :data:`MIN_RELATIVE_RANGE` x the median range. Such a tensor (e.g. a squeeze-and-excitation unit that stays 0
+    on every calibration pose) gets a near-zero int8 scale, and XNNPACK then refuses the op that produces it (its
+    requantization scale ``input x weight / output`` exceeds 256: "failed to prepare", measured on dc_preagg hid
+    8 x 1 and hid 16 x 4 with random weights). Widening the range keeps the tensor exact (it holds ~0) and the op
     delegable."""
-    probe = _RangeProbe()
-    build_forward(model, "conv", bias_in_transform=bias_in_transform, hooks=probe, head_scale=head)(
-        tf.constant(np.asarray(samples, np.float32)))
-    spans = {k: hi - lo for k, (lo, hi) in probe.value.items()}
-    if not spans:
-        return {}
-    floor = MIN_RELATIVE_RANGE * float(np.median(list(spans.values())))
-    return {k: (probe.value[k][0], probe.value[k][0] + floor) for k, span in spans.items() if span < floor}
+    raw = _minmax_ranges(model, samples, bias_in_transform, head)
+    floor = MIN_RELATIVE_RANGE * float(np.median([hi - lo for lo, hi in raw.values()])) if raw else 0.0
+    return {k: (lo, lo + floor) for k, (lo, hi) in raw.items() if hi - lo < floor}
 
 
 def head_scale(model: keras.Model, samples: np.ndarray) -> Optional[np.ndarray]:

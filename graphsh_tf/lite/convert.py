@@ -69,8 +69,10 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     #                              the bias followed the joint mixing (21 ADDs and quantized tensors fewer)
     if full_int and hooks is None and formulation == "conv":
         tiny = degenerate_ranges(model, representative, bias_in_transform, head_r)
-        if tiny:      # fixed ranges for those tensors only; the converter calibrates the rest and the weights
-            hooks = RangeHooks(tiny, weights=False)
+        if tiny:      # fixed ranges for those tensors only (the converter calibrates the rest). The weights get
+            # their FakeQuant too, as TFLite quantizes them: with FakeQuant ops in the graph the converter would
+            # otherwise quantize every weight per channel
+            hooks = RangeHooks(tiny, per_channel=per_channel)
     module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=bias_in_transform,
                         hooks=hooks, head=head_r)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
