@@ -31,7 +31,8 @@ from typing import Callable, Dict, Optional, Tuple
 import numpy as np
 
 from graphsh_tf import skeleton
-from graphsh_tf.data.normalize import dequantize, normalize_screen_coordinates, quantize  # noqa: F401 (codec)
+from graphsh_tf.data.normalize import (dequantize, normalize_screen_coordinates, pose_normalize,  # noqa: F401
+                                       quantize)  # (dequantize/quantize: the codec, re-exported)
 
 
 class KeypointError(ValueError):
@@ -191,8 +192,6 @@ def encode_input(xy, w: float, h: float, quant: Optional[dict] = None, intrinsic
     else:
         u = normalize_screen_coordinates(xy, w, h)
     if input_norm == "pose":
-        from graphsh_tf.data.normalize import pose_normalize
-
         u = pose_normalize(u)
     if quant is None:
         return u.astype(np.float32)

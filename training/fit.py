@@ -109,8 +109,8 @@ def configs(args: argparse.Namespace):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
     dropout = recipe.pop("dropout", 0.25)
-    input_norm = args.input_norm or recipe.pop("input_norm", "screen")
-    recipe.pop("input_norm", None)
+    recipe_norm = recipe.pop("input_norm", "screen")      # a ModelConfig field, like dropout
+    input_norm = args.input_norm or recipe_norm
     hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
     model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=dropout,
                         input_norm=input_norm, pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()

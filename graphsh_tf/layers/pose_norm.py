@@ -8,6 +8,12 @@ import tf_keras as keras
 from graphsh_tf.data.normalize import POSE_NORM_EPS
 
 
+def pose_normalize_tf(x):
+    """:func:`graphsh_tf.data.normalize.pose_normalize` in TensorFlow, for ``(B, J, 2)`` tensors."""
+    d = x - x[:, :1, :]
+    return d / tf.maximum(tf.reduce_max(tf.abs(d), axis=[1, 2], keepdims=True), POSE_NORM_EPS)
+
+
 @keras.utils.register_keras_serializable(package="graphsh_tf")
 class PoseNormalize(keras.layers.Layer):
     """``(B, J, 2)`` → ``(x - x_hip) / max(max |x - x_hip|, eps)``: every pose spans [-1, 1], the hip at 0.
@@ -16,6 +22,4 @@ class PoseNormalize(keras.layers.Layer):
     spends its 256 levels on the person rather than on the whole image."""
 
     def call(self, x):
-        d = x - x[:, :1, :]
-        s = tf.maximum(tf.reduce_max(tf.abs(d), axis=[1, 2], keepdims=True), POSE_NORM_EPS)
-        return d / s
+        return pose_normalize_tf(x)

@@ -69,6 +69,15 @@ def _minmax_ranges(model, samples, bias_in_transform, head, batch=100) -> dict:
     return {k: (min(lo, 0.0), max(hi, 0.0)) for k, (lo, hi) in probe.value.items()}
 
 
+def widen_degenerate(ranges: dict) -> dict:
+    """``ranges`` ``{key: (lo, hi)}`` with every range narrower than :data:`MIN_RELATIVE_RANGE` x the median range
+    widened to that (see :func:`degenerate_ranges` for why)."""
+    if not ranges:
+        return {}
+    floor = MIN_RELATIVE_RANGE * float(np.median([hi - lo for lo, hi in ranges.values()]))
+    return {k: (lo, max(hi, lo + floor)) for k, (lo, hi) in ranges.items()}
+
+
 def degenerate_ranges(model: keras.Model, samples: np.ndarray, bias_in_transform: bool = True,
                       head: Optional[np.ndarray] = None) -> dict:
     """``{key: (lo, hi)}`` for the activations whose range over ``samples`` is (nearly) empty, widened to
@@ -78,8 +87,7 @@ def degenerate_ranges(model: keras.Model, samples: np.ndarray, bias_in_transform
     8 x 1 and hid 16 x 4 with random weights). Widening the range keeps the tensor exact (it holds ~0) and the op
     delegable."""
     raw = _minmax_ranges(model, samples, bias_in_transform, head)
-    floor = MIN_RELATIVE_RANGE * float(np.median([hi - lo for lo, hi in raw.values()])) if raw else 0.0
-    return {k: (lo, lo + floor) for k, (lo, hi) in raw.items() if hi - lo < floor}
+    return {k: r for k, r in widen_degenerate(raw).items() if r != raw[k]}
 
 
 def head_scale(model: keras.Model, samples: np.ndarray) -> Optional[np.ndarray]:

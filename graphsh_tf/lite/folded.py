@@ -36,8 +36,9 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT, POSE_NORM_EPS, pose_normalize
+from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT, pose_normalize
 from graphsh_tf.layers import GraphConv, PoseNormalize, SkeletalPool, SkeletalUnpool
+from graphsh_tf.layers.pose_norm import pose_normalize_tf
 
 FORMULATIONS = ("conv", "bmm", "split_fc", "keras")
 SIGNATURE = "lift"
@@ -277,8 +278,7 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
     @tf.autograph.experimental.do_not_convert
     def forward(x):
         if normalize:
-            d = x - x[:, :1, :]
-            x = d / tf.maximum(tf.reduce_max(tf.abs(d), axis=[1, 2], keepdims=True), POSE_NORM_EPS)
+            x = pose_normalize_tf(x)
         vals: Dict[int, object] = {id(model.inputs[0]): _Value(jc=hooks.act("input", x))}
 
         def get(t, relu=False):

@@ -38,7 +38,7 @@ import tensorflow_model_optimization as tfmot
 
 from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT, mm_to_model
 from graphsh_tf.layers import CUSTOM_OBJECTS, GraphConv, SkeletalPool, SkeletalUnpool
-from graphsh_tf.lite.calibrate import MIN_RELATIVE_RANGE, head_scale, representative_poses
+from graphsh_tf.lite.calibrate import head_scale, representative_poses, widen_degenerate
 from graphsh_tf.lite.folded import RangeHooks, build_forward, fake_quant_weight
 from graphsh_tf.models import build_model
 
@@ -180,10 +180,7 @@ class FoldedQATHooks(RangeHooks):
 
     def fixed(self) -> RangeHooks:
         ranges = {k: (float(self.lo[k].numpy()), float(self.hi[k].numpy())) for k in self.lo}
-        if ranges:      # a (nearly) empty range gets MIN_RELATIVE_RANGE x the median (see degenerate_ranges)
-            floor = MIN_RELATIVE_RANGE * float(np.median([hi - lo for lo, hi in ranges.values()]))
-            ranges = {k: (lo, max(hi, lo + floor)) for k, (lo, hi) in ranges.items()}
-        return RangeHooks(ranges, per_channel=self.per_channel)
+        return RangeHooks(widen_degenerate(ranges), per_channel=self.per_channel)
 
 
 def folded_to_keras(model: keras.Model, values: Dict[str, np.ndarray]) -> keras.Model:
