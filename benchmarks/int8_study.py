@@ -172,6 +172,12 @@ def main(argv=None) -> int:
     q.add_argument("--steps", type=int, default=300)
     q.add_argument("--per-channel", action="store_true")
     args = p.parse_args(argv)
+    from graphsh_tf import cli
+
+    return cli.run("int8_study.py", lambda: _report(args, argv))
+
+
+def _report(args, argv) -> int:
     print("command: python benchmarks/int8_study.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     if args.what == "budget":
         res = budget(args.run_dir, args.poses)

@@ -50,3 +50,13 @@ def test_qat_vs_ptq_structure(run_dir):
         assert np.isfinite([r["own_float_mm"], r["int8_mm"], r["delta_mm"]]).all()
         assert abs(r["delta_mm"] - (r["int8_mm"] - r["own_float_mm"])) < 1e-9
         assert set(r["tail"]) == {"p50", "p99", "p99_9", "max"} and r["tail"]["max"] >= r["tail"]["p50"] >= 0
+
+
+def test_missing_run_is_one_line_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "int8_study.py"), "budget", str(tmp_path / "no")],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert str(tmp_path / "no") in res.stderr.strip().splitlines()[-1]
