@@ -207,18 +207,3 @@ def decode_output(raw, quant: Optional[dict] = None) -> np.ndarray:
         return a.astype(np.float32)
     return dequantize(a, quant["scale"], quant["zero_point"])
 
-
-# --- moved: the phone runtime is graphsh_tf.lite.lifter (kept importable from here) --------------------------------
-
-_MOVED = {"Lifter": "graphsh_tf.lite.lifter", "read_sidecar": "graphsh_tf.lite.lifter",
-          "sidecar_path": "graphsh_tf.lite.metadata", "SIDECAR_FORMAT": "graphsh_tf.lite.metadata",
-          "NORMALIZATION": "graphsh_tf.lite.metadata"}
-
-
-def __getattr__(name):  # lazy: graphsh_tf.lite.lifter imports this module (the adapters), not the other way round
-    if name in _MOVED:
-        import importlib
-
-        module = importlib.import_module(_MOVED[name])
-        return getattr(module, "FORMAT" if name == "SIDECAR_FORMAT" else name)
-    raise AttributeError(f"module 'graphsh_tf.keypoints' has no attribute {name!r}")

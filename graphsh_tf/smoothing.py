@@ -19,7 +19,9 @@ The Java port is ``org.graphsh.lifter.OneEuro`` in android_demo/lifter-core (che
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import dataclasses
+
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -99,8 +101,9 @@ def smooth_sequence(poses, fps: float, min_cutoff: float = DEFAULT_MIN_CUTOFF, b
 
 class LifterStream:
     """A lifter with state across frames: each call lifts one frame with ``lifter`` (a
-    :class:`graphsh_tf.lite.lifter.Lifter`, or anything with the same call and ``last_root_mm``) and One-Euro filters
-    the joints and, when intrinsics are given, the root position (``last_root_mm``, also filtered).
+    :class:`graphsh_tf.lite.lifter.Lifter`, or anything whose call returns a
+    :class:`graphsh_tf.lite.lifter.LiftResult`) and One-Euro filters its ``joints_mm`` and, when intrinsics are given,
+    its ``root_mm``; it returns the same result with those two smoothed.
 
     Two filters with the same parameters: one over the ``(16, 3)`` joints, one over the ``(3,)`` root; both keep their
     state until :meth:`reset` (call it when the person is lost or the stream restarts). ``t`` is the frame's
@@ -113,22 +116,22 @@ class LifterStream:
         self.lifter = lifter
         self._joints = OneEuroFilter(min_cutoff, beta, d_cutoff)
         self._root = OneEuroFilter(min_cutoff, beta, d_cutoff)
-        self.last_root_mm = None
 
     def reset(self) -> None:
         self._joints.reset()
         self._root.reset()
-        self.last_root_mm = None
 
-    def __call__(self, keypoints_px, image_size, t: float, scores=None, intrinsics=None) -> np.ndarray:
-        """One pose ``(K, 2|3)`` at time ``t`` seconds → smoothed ``(16, 3)`` mm (float32)."""
-        joints = self.lifter(keypoints_px, image_size, scores=scores, intrinsics=intrinsics)
-        return self.step(joints, getattr(self.lifter, "last_root_mm", None), t)
+    def __call__(self, keypoints_px, image_size, t: float, scores=None, intrinsics=None):
+        """One pose ``(K, 2|3)`` at time ``t`` seconds → the lifter's result with ``joints_mm`` (float32) and
+        ``root_mm`` smoothed."""
+        result = self.lifter(keypoints_px, image_size, scores=scores, intrinsics=intrinsics)
+        joints, root = self.step(result.joints_mm, result.root_mm, t)
+        return dataclasses.replace(result, joints_mm=joints, root_mm=root)
 
-    def step(self, joints_mm, root_mm, t: float) -> np.ndarray:
-        """Filter one lifted frame: joints ``(16, 3)`` mm → smoothed float32; ``root_mm`` ``(3,)`` (or None: no
-        intrinsics this frame, the root filter is left alone) → :attr:`last_root_mm` (float64; NaN coordinates pass
-        through without touching the state). ValueError when ``t`` does not increase (nothing is updated then)."""
+    def step(self, joints_mm, root_mm, t: float) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """Filter one lifted frame: joints ``(16, 3)`` mm and ``root_mm`` ``(3,)`` → ``(smoothed joints float32,
+        smoothed root float64)``. A None root (no intrinsics this frame) leaves the root filter alone and comes back
+        None; NaN root coordinates pass through without touching the state. ValueError when ``t`` does not increase
+        (nothing is updated then)."""
         out = self._joints(joints_mm, t).astype(np.float32)
-        self.last_root_mm = None if root_mm is None else self._root(root_mm, t)
-        return out
+        return out, (None if root_mm is None else self._root(root_mm, t))

@@ -149,7 +149,7 @@ def test_metadata_embedded_and_sidecar_agree(exported):
 
 
 def test_sidecar_readable_by_keypoints_runtime(exported):
-    from graphsh_tf.keypoints import read_sidecar
+    from graphsh_tf.lite.lifter import read_sidecar
 
     paths, _ = exported
     for path in paths.values():

@@ -6,9 +6,9 @@
 
 An edge A -> B is an ``import``/``from ... import`` statement in A naming module B (``from pkg import name`` names
 the module ``pkg.name`` when that is a module, else ``pkg``). A package's ``__init__`` runs when one of its modules
-is imported, but it is not counted as an edge of the importer: a package face only hands names on. The lazy
-re-exports of moved names (a module ``__getattr__`` that looks the name up on first access, e.g.
-``graphsh_tf.keypoints.Lifter``) are no import statements and so no edges.
+is imported, but it is not counted as an edge of the importer: a package face only hands names on. Only a
+package face (``__init__.py``) may hand names on lazily (a module ``__getattr__``); no other module does, so every
+name has one home that an import statement reaches.
 """
 from __future__ import annotations
 
@@ -137,3 +137,15 @@ def test_only_the_export_orchestration_imports_both_qat_and_the_converter():
     _, edges, _ = _graph()
     both = [m for m, e in edges.items() if {"graphsh_tf.lite.qat", "graphsh_tf.lite.convert"} <= e]
     assert both == ["graphsh_tf.lite.export"], both
+
+
+def test_no_lazy_re_exports_outside_package_faces():
+    """A module-level ``__getattr__`` hands names on without an import statement (an edge this walk cannot see);
+    only package faces may have one."""
+    found = []
+    for module, path in _modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        if path.name != "__init__.py" and any(isinstance(n, ast.FunctionDef) and n.name == "__getattr__"
+                                          for n in tree.body):
+            found.append(module)
+    assert not found, f"module-level __getattr__ in {found}: import the names from their home instead"

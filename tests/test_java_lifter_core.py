@@ -152,6 +152,7 @@ def test_stream_golden_covers_nan_and_missing_roots_resets_and_dropped_frames():
     """stream.json pins LifterStream.step where the Java port could differ: NaN roots (before any root, and one
     coordinate only), frames without a root, a reset, irregular timestamps with a gap; and it is what the Python
     LifterStream computes around a lifter."""
+    from graphsh_tf.lite.lifter import LiftResult
     from graphsh_tf.smoothing import LifterStream
 
     cases = {c["name"]: c for c in json.loads((GOLDEN / "stream.json").read_text())["cases"]}
@@ -166,13 +167,14 @@ def test_stream_golden_covers_nan_and_missing_roots_resets_and_dropped_frames():
 
     class Replay:  # a lifter that returns the golden frames
         def __init__(self, c):
-            self.c, self.i, self.last_root_mm = c, 0, None
+            self.c, self.i = c, 0
 
         def __call__(self, keypoints_px, image_size, scores=None, intrinsics=None):
             r = self.c["root_mm"][self.i]
-            self.last_root_mm = None if r is None else np.array([np.nan if v is None else v for v in r])
+            root = None if r is None else np.array([np.nan if v is None else v for v in r])
             self.i += 1
-            return np.asarray(self.c["joints_mm"][self.i - 1], dtype=np.float32)
+            return LiftResult(np.asarray(self.c["joints_mm"][self.i - 1], dtype=np.float32), np.ones(16), True,
+                              root, np.zeros((16, 2)))
 
     c = cases["defaults_30fps"]
     stream = LifterStream(Replay(c))
@@ -180,9 +182,9 @@ def test_stream_golden_covers_nan_and_missing_roots_resets_and_dropped_frames():
         if i in c["reset_before"]:
             stream.reset()
         out = stream(np.zeros((17, 2)), (640, 480), t_i)
-        np.testing.assert_allclose(out, np.asarray(c["out_joints_mm"][i]), rtol=0, atol=0)
+        np.testing.assert_allclose(out.joints_mm, np.asarray(c["out_joints_mm"][i]), rtol=0, atol=0)
         want = c["out_root_mm"][i]
-        got = stream.last_root_mm
+        got = out.root_mm
         assert (want is None) == (got is None)
         if want is not None:
             np.testing.assert_allclose(got, [np.nan if v is None else v for v in want], rtol=0, atol=0)

@@ -7,6 +7,7 @@ import pytest
 from graphsh_tf import keypoints as kp
 from graphsh_tf import skeleton
 from graphsh_tf.data.normalize import normalize_screen_coordinates
+from graphsh_tf.lite.lifter import LiftResult, Lifter
 
 H = skeleton.H36M16
 
@@ -212,23 +213,35 @@ def _expected_mm(c, w, h):
 
 def test_lifter_fp32_single_and_batch(tiny_models):
     fp32, _, _ = tiny_models
-    lifter = kp.Lifter(fp32, layout="coco17")
+    lifter = Lifter(fp32, layout="coco17")
     c = _coco_pose(7)
-    out = lifter(c, image_size=(640, 480))
-    assert out.shape == (16, 3) and out.dtype == np.float32
-    np.testing.assert_allclose(out, _expected_mm(c, 640, 480), rtol=1e-5, atol=1e-3)
+    res = lifter(c, image_size=(640, 480))
+    assert isinstance(res, LiftResult) and not hasattr(lifter, "last_valid")
+    assert res.joints_mm.shape == (16, 3) and res.joints_mm.dtype == np.float32
+    np.testing.assert_allclose(res.joints_mm, _expected_mm(c, 640, 480), rtol=1e-5, atol=1e-3)
+    xy, conf = kp.coco17_to_h36m16(c)
+    np.testing.assert_array_equal(res.keypoints_px, xy)
+    np.testing.assert_array_equal(res.confidence, conf)
+    assert res.valid is True and res.root_mm is None
+    with pytest.raises(ValueError, match="read-only"):
+        res.joints_mm[0, 0] = 1.0
+    with pytest.raises(AttributeError):
+        res.valid = False
     batch = np.stack([_coco_pose(k) for k in range(3)])
-    outs = lifter(batch, image_size=(640, 480), scores=np.ones((3, 17)))
-    assert outs.shape == (3, 16, 3)
-    np.testing.assert_allclose(outs[2], _expected_mm(batch[2], 640, 480), rtol=1e-5, atol=1e-3)
-    assert lifter.last_confidence.shape == (3, 16)
+    scores = np.ones((3, 17))
+    scores[1, 5] = 0.25
+    outs = lifter(batch, image_size=(640, 480), scores=scores)
+    assert outs.joints_mm.shape == (3, 16, 3) and outs.keypoints_px.shape == (3, 16, 2)
+    np.testing.assert_allclose(outs.joints_mm[2], _expected_mm(batch[2], 640, 480), rtol=1e-5, atol=1e-3)
+    assert outs.confidence.shape == (3, 16) and outs.valid.shape == (3,) and outs.valid.all()
+    assert outs.confidence[1].min() == 0.25 and outs.confidence[0].min() == 1.0
 
 
 def test_lifter_int8_io(tiny_models):
     _, int8, s_out = tiny_models
-    lifter = kp.Lifter(int8, layout="coco17")
+    lifter = Lifter(int8, layout="coco17")
     c = np.random.default_rng(9).uniform(50, 450, size=(17, 2))  # u, v within the calibrated [-1, 1]
-    out = lifter(c, image_size=(500, 500))
+    out = lifter(c, image_size=(500, 500)).joints_mm
     assert out.dtype == np.float32
     # int8 I/O: input step ~0.008 (error <= 0.004 * |W| ~ 1 mm per coordinate) plus output steps
     np.testing.assert_allclose(out, _expected_mm(c, 500, 500), atol=3 * s_out + 2.0)
@@ -239,21 +252,21 @@ def test_lifter_sidecar_errors(tiny_models, tmp_path):
     model = tmp_path / "m.tflite"
     model.write_bytes(fp32.read_bytes())
     with pytest.raises(ValueError, match="sidecar JSON not found"):
-        kp.Lifter(model)
+        Lifter(model)
     bad = _sidecar("fp32", "int8", {"scale": 0.1, "zero_point": 0}, "float32", None)
     (tmp_path / "m.json").write_text(json.dumps(bad))
     with pytest.raises(ValueError, match=r"input\.dtype"):
-        kp.Lifter(model)
+        Lifter(model)
     bad = _sidecar("fp32", "float32", None, "float32", None)
     bad["format"] = "other/2"
     (tmp_path / "m.json").write_text(json.dumps(bad))
     with pytest.raises(ValueError, match="format"):
-        kp.Lifter(model)
+        Lifter(model)
     bad["format"] = "graphsh-tflite/1"
     bad["output"]["shape"] = [1, 17, 3]
     (tmp_path / "m.json").write_text(json.dumps(bad))
     with pytest.raises(ValueError, match=r"output\.shape"):
-        kp.Lifter(model)
+        Lifter(model)
 
 
 @pytest.mark.parametrize("content", [b"", b"TFL3" + b"\0" * 40, b"hello, not a model\n"])
@@ -263,21 +276,20 @@ def test_lifter_corrupt_model_names_the_file(tiny_models, tmp_path, content):
     bad.write_bytes(content)
     (tmp_path / "m.json").write_text(fp32.with_suffix(".json").read_text())
     with pytest.raises(kp.KeypointError, match="m.tflite"):
-        kp.Lifter(bad)
+        Lifter(bad)
 
 
 def test_lifter_flags_instead_of_inventing_a_pose(tiny_models):
     """All-NaN keypoints, all-zero scores and far-outside pixels give a finite pose marked not valid."""
     fp32, _, _ = tiny_models
-    lifter = kp.Lifter(fp32, layout="coco17")
+    lifter = Lifter(fp32, layout="coco17")
     c = _coco_pose(3)
-    lifter(c, image_size=(640, 480))
-    assert lifter.last_valid is True
+    assert lifter(c, image_size=(640, 480)).valid is True
     for kpts, scores in ((np.full((17, 2), np.nan), None), (c, np.zeros(17)), (c + 5000.0, None)):
-        out = lifter(kpts, image_size=(640, 480), scores=scores)
-        assert np.isfinite(out).all() and lifter.last_valid is False
+        res = lifter(kpts, image_size=(640, 480), scores=scores)
+        assert np.isfinite(res.joints_mm).all() and res.valid is False
     outs = lifter(np.stack([c, np.full((17, 2), np.nan)]), image_size=(640, 480))
-    assert outs.shape == (2, 16, 3) and list(lifter.last_valid) == [True, False]
+    assert outs.joints_mm.shape == (2, 16, 3) and list(outs.valid) == [True, False]
     for size in (None, (640,), ("a", "b"), (0, 480)):
         with pytest.raises(kp.KeypointError, match="image_size"):
             lifter(c, image_size=size)
@@ -285,14 +297,14 @@ def test_lifter_flags_instead_of_inventing_a_pose(tiny_models):
 
 def test_lifter_root_with_intrinsics(tiny_models):
     fp32, _, _ = tiny_models
-    lifter = kp.Lifter(fp32, layout="coco17")
+    lifter = Lifter(fp32, layout="coco17")
     c = _coco_pose(3)
-    lifter(c, image_size=(640, 480))
-    assert lifter.last_root_mm is None
-    out = lifter(c, image_size=(640, 480), intrinsics=(500.0, 500.0, 320.0, 240.0))
+    assert lifter(c, image_size=(640, 480)).root_mm is None
+    res = lifter(c, image_size=(640, 480), intrinsics=(500.0, 500.0, 320.0, 240.0))
     from graphsh_tf.root import solve_root
 
     xy, conf = kp.adapt(c, "coco17")
-    np.testing.assert_allclose(lifter.last_root_mm, solve_root(xy, out, (500.0, 500.0, 320.0, 240.0), conf))
-    lifter(np.stack([c, np.full((17, 2), np.nan)]), image_size=(640, 480), intrinsics=(500.0, 500.0, 320.0, 240.0))
-    assert np.isfinite(lifter.last_root_mm[0]).all() and np.isnan(lifter.last_root_mm[1]).all()
+    np.testing.assert_allclose(res.root_mm, solve_root(xy, res.joints_mm, (500.0, 500.0, 320.0, 240.0), conf))
+    res = lifter(np.stack([c, np.full((17, 2), np.nan)]), image_size=(640, 480),
+                 intrinsics=(500.0, 500.0, 320.0, 240.0))
+    assert res.root_mm.shape == (2, 3) and np.isfinite(res.root_mm[0]).all() and np.isnan(res.root_mm[1]).all()

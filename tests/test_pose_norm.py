@@ -119,7 +119,7 @@ def test_lifter_applies_the_pose_normalization(pose_model, exported):
     w, h = 640.0, 480.0
     px = np.column_stack([rng.uniform(200, 440, 16), rng.uniform(100, 380, 16)])
     lifter = Lifter(str(exported["fp32"]), layout="h36m16")
-    got = lifter(px, (w, h))
+    got = lifter(px, (w, h)).joints_mm
     ref = pose_model(normalize_screen_coordinates(px, w, h)[None]).numpy()[0] * 1000
     np.testing.assert_allclose(got, ref, atol=1e-3)
 

@@ -3,6 +3,7 @@ LifterStream wrapper smooths joints and root."""
 import numpy as np
 import pytest
 
+from graphsh_tf.lite.lifter import LiftResult
 from graphsh_tf.smoothing import LifterStream, OneEuroFilter, smooth_sequence
 
 
@@ -77,36 +78,39 @@ def test_irregular_timestamps_match_fps_when_regular():
 
 
 class _FakeLifter:
-    """Stands in for graphsh_tf.lite.lifter.Lifter: returns noisy joints and a noisy root."""
+    """Stands in for graphsh_tf.lite.lifter.Lifter: returns a LiftResult of noisy joints and a noisy root."""
 
     def __init__(self, clean):
         self.clean, self.i, self.rng = clean, 0, np.random.default_rng(5)
-        self.last_root_mm = None
 
     def __call__(self, keypoints_px, image_size, scores=None, intrinsics=None):
-        out = self.clean[self.i] + self.rng.normal(scale=10.0, size=(16, 3))
-        self.last_root_mm = None if intrinsics is None else np.array([0.0, 0.0, 3000.0]) + self.rng.normal(
-            scale=30.0, size=3)
+        out = (self.clean[self.i] + self.rng.normal(scale=10.0, size=(16, 3))).astype(np.float32)
+        root = None if intrinsics is None else np.array([0.0, 0.0, 3000.0]) + self.rng.normal(scale=30.0, size=3)
         self.i += 1
-        self.last_joints = out.astype(np.float32)
-        return self.last_joints
+        self.last = LiftResult(out, np.ones(16), True, root, np.zeros((16, 2)))
+        return self.last
 
 
 def test_lifter_stream_smooths_joints_and_root():
-    clean, _ = _noisy_sequence(n=120)
+    clean, _ = _noisy_sequence(n=121)
     fake = _FakeLifter(clean)
     stream = LifterStream(fake)
     outs, roots = [], []
     for i in range(120):
-        outs.append(stream(np.zeros((17, 2)), (640, 480), i / 30.0, intrinsics=(500.0, 500.0, 320.0, 240.0)))
-        roots.append(stream.last_root_mm)
+        res = stream(np.zeros((17, 2)), (640, 480), i / 30.0, intrinsics=(500.0, 500.0, 320.0, 240.0))
+        assert isinstance(res, LiftResult) and res.valid is True and res.confidence.shape == (16,)
+        outs.append(res.joints_mm)
+        roots.append(res.root_mm)
     outs, roots = np.asarray(outs), np.asarray(roots)
     assert outs.shape == (120, 16, 3) and outs.dtype == np.float32 and roots.shape == (120, 3)
+    clean = clean[:120]
     raw = clean + np.random.default_rng(5).normal(scale=10.0, size=clean.shape)  # not the same draws: scale only
     assert _jitter(raw) > 2.0 * _jitter(outs)
     assert np.abs(np.diff(roots, axis=0)).mean() < 0.5 * 30.0
-    stream.reset()
-    assert stream.last_root_mm is None
+    stream.reset()  # the next frame passes through unfiltered
+    res = stream(np.zeros((17, 2)), (640, 480), 0.0)
+    assert res.root_mm is None
+    np.testing.assert_array_equal(res.joints_mm, fake.last.joints_mm)
 
 
 def test_lifter_stream_step_is_the_filtering_without_a_model():
@@ -117,19 +121,22 @@ def test_lifter_stream_step_is_the_filtering_without_a_model():
     with_lifter, without = LifterStream(fake), LifterStream(None)
     k = (500.0, 500.0, 320.0, 240.0)
     for i in range(10):
-        out = with_lifter(np.zeros((17, 2)), (640, 480), i / 30.0, intrinsics=k)
-        ref = without.step(fake.last_joints, fake.last_root_mm, i / 30.0)
-        np.testing.assert_array_equal(out, ref)
-        np.testing.assert_array_equal(with_lifter.last_root_mm, without.last_root_mm)
-    root_before = without.last_root_mm.copy()
-    without.step(clean[10], None, 10 / 30.0)
-    assert without.last_root_mm is None
-    r = without.step(clean[11], np.array([np.nan, 1.0, 2900.0]), 11 / 30.0)
-    assert r.dtype == np.float32 and np.isnan(without.last_root_mm[0])
-    z = without.last_root_mm[2]  # filtered from the state kept across the root-less frame, not passed through
+        res = with_lifter(np.zeros((17, 2)), (640, 480), i / 30.0, intrinsics=k)
+        ref, ref_root = without.step(fake.last.joints_mm, fake.last.root_mm, i / 30.0)
+        np.testing.assert_array_equal(res.joints_mm, ref)
+        np.testing.assert_array_equal(res.root_mm, ref_root)
+        assert not np.array_equal(res.joints_mm, fake.last.joints_mm) or i == 0
+    root_before = ref_root.copy()
+    assert without.step(clean[10], None, 10 / 30.0)[1] is None
+    j, r = without.step(clean[11], np.array([np.nan, 1.0, 2900.0]), 11 / 30.0)
+    assert j.dtype == np.float32 and np.isnan(r[0])
+    z = r[2]  # filtered from the state kept across the root-less frame, not passed through
     assert min(root_before[2], 2900.0) < z < max(root_before[2], 2900.0)
     with pytest.raises(ValueError, match="increase"):
         without.step(clean[12], np.array([0.0, 0.0, 1.0]), 11 / 30.0)
-    assert np.isnan(without.last_root_mm[0])  # unchanged
+    j, r = without.step(clean[12], np.array([0.0, 0.0, 2900.0]), 12 / 30.0)  # the failed step changed nothing
+    assert min(z, 2900.0) < r[2] < max(z, 2900.0)
     without.reset()
-    np.testing.assert_array_equal(without.step(clean[12], None, 0.0), clean[12].astype(np.float32))
+    j, r = without.step(clean[12], None, 0.0)
+    np.testing.assert_array_equal(j, clean[12].astype(np.float32))
+    assert r is None

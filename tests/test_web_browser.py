@@ -208,10 +208,11 @@ def test_page_numbers_equal_python(page_run, served):
         lifter = lifters.setdefault(case["layout"], Lifter(served["paths"]["fp32"], layout=case["layout"],
                                                            min_score=case["min_score"]))
         lifter.min_score = case["min_score"]
-        want = lifter(np.asarray(case["keypoints"]), case["image_size"], scores=np.asarray(case["scores"]),
-                      intrinsics=case.get("intrinsics"))
-        np.testing.assert_allclose(got["confidence"], lifter.last_confidence, atol=1e-12, err_msg=case["name"])
-        assert got["valid"] == lifter.last_valid, case["name"]
+        result = lifter(np.asarray(case["keypoints"]), case["image_size"], scores=np.asarray(case["scores"]),
+                        intrinsics=case.get("intrinsics"))
+        want = result.joints_mm
+        np.testing.assert_allclose(got["confidence"], result.confidence, atol=1e-12, err_msg=case["name"])
+        assert got["valid"] == result.valid, case["name"]
         diff = np.abs(np.asarray(got["joints"]) - want)
         worst = max(worst, float(diff.max()))
         # 1e-4 mm, plus 1e-6 relative: joints reach ~1 m, where one float32 step is 1.2e-4 mm, and XNNPack in
@@ -235,7 +236,7 @@ def test_int8_page_numbers_close_to_python_int8(page_run, served):
     assert got.get("status") == "ready", _why(res, "int8")
     case = cases[0]
     want = Lifter(served["paths"]["int8"], layout=case["layout"])(np.asarray(case["keypoints"]), case["image_size"],
-                                                                   scores=np.asarray(case["scores"]))
+                                                                   scores=np.asarray(case["scores"])).joints_mm
     # same quantized kernels family (XNNPack), but rounding may differ by a quantization step
     step = np.abs(want).max() / 64
     assert np.abs(np.asarray(got["cases"][0]["joints"]) - want).max() <= step
@@ -268,8 +269,9 @@ def test_webcam_path_fake_camera_to_lifter(page_run, served):
     assert np.abs(np.asarray(cam["keypoints"]) - want_xy).max() <= shift_px
     np.testing.assert_allclose(cam["scores"], base[:, 2], atol=1e-6)
     lifter = Lifter(served["paths"]["fp32"], layout="coco17", min_score=cam["min_score"])
-    want = lifter(np.asarray(cam["keypoints"]), (w, h), scores=np.asarray(cam["scores"]))
-    assert cam["valid"] == lifter.last_valid
+    result = lifter(np.asarray(cam["keypoints"]), (w, h), scores=np.asarray(cam["scores"]))
+    want = result.joints_mm
+    assert cam["valid"] == result.valid
     diff = np.abs(np.asarray(cam["joints"]) - want)
     assert (diff <= 1e-4 + 1e-6 * np.abs(want)).all(), f"webcam: page vs Python max |d| = {diff.max()} mm"
     assert cam["detect_p50_ms"] > 0 and cam["lift_p50_ms"] > 0

@@ -146,7 +146,7 @@ def intrinsics_cases() -> Dict:
             s[coco.index("right_ear")] = 0.1
         x_f = kp.prepare_input(xy, w, h, "coco17", s, 0.2, intrinsics=k)
         x_q = kp.prepare_input(xy, w, h, "coco17", s, 0.2, quant=q, intrinsics=k)
-        # the root as Lifter(..., intrinsics=k) sets last_root_mm: adapted H36M-16 pixels, confidences as weights
+        # the root as LiftResult.root_mm of Lifter(..., intrinsics=k): adapted H36M-16 pixels, confidences as weights
         joints = np.round(rng.normal(scale=250.0, size=(16, 3)), 3).astype(np.float32)
         joints[0] = 0.0
         a_xy, a_conf = kp.adapt(xy, "coco17", scores=s, min_score=0.2)
@@ -209,7 +209,7 @@ def _nullable(a) -> list:
 def stream_cases() -> Dict:
     """graphsh_tf.smoothing.LifterStream.step over lifted frames: joints (float32, as a lifter returns them) and
     roots (a root of None = a frame lifted without intrinsics; NaN coordinates = too few joints for the solver, as
-    Lifter.last_root_mm), timestamps in seconds (regular, irregular with a dropped frame), resets in between."""
+    LiftResult.root_mm), timestamps in seconds (regular, irregular with a dropped frame), resets in between."""
     rng = np.random.default_rng(13)
     d = (smoothing.DEFAULT_MIN_CUTOFF, smoothing.DEFAULT_BETA, smoothing.DEFAULT_D_CUTOFF)
     cases = []
@@ -247,8 +247,9 @@ def stream_cases() -> Dict:
         for i in range(n):
             if i in resets:
                 stream.reset()
-            out_j.append(stream.step(joints[i], root_in[i], t[i]))
-            out_r.append(None if stream.last_root_mm is None else _nullable(stream.last_root_mm))
+            j, r = stream.step(joints[i], root_in[i], t[i])
+            out_j.append(j)
+            out_r.append(None if r is None else _nullable(r))
         cases.append({"name": name, "min_cutoff": params[0], "beta": params[1], "d_cutoff": params[2],
                       "timestamps": _tolist(t), "reset_before": resets,
                       "joints_mm": _tolist(joints.astype(np.float64)),

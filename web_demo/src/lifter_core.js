@@ -256,7 +256,7 @@ export function decodeOutput(raw, quant = null) {
   return out;
 }
 
-/** Lifter.last_valid for one pose: enough joints from present keypoints, none far outside the image. */
+/** LiftResult.valid for one pose: enough joints from present keypoints, none far outside the image. */
 export function isValidPose(adapted, w, h) {
   let present = 0;
   for (let j = 0; j < NUM_JOINTS; j++) {

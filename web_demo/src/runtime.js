@@ -88,7 +88,7 @@ export class WebLifter {
   }
 
   /**
-   * Detector pixels (one pose: K rows [x, y] or [x, y, score]) -> root-relative joints in mm [16][3], as
+   * Detector pixels (one pose: K rows [x, y] or [x, y, score]) -> root-relative joints in mm [16][3], the joints_mm of
    * Lifter(...)(keypoints, image_size, scores, intrinsics). Sets lastConfidence / lastValid / lastInput.
    */
   async lift(keypoints, [w, h], { layout = "coco17", scores = null, minScore = 0.0, intrinsics = null } = {}) {

@@ -77,7 +77,7 @@ data class Sidecar(
 
 /**
  * Detector pixels to root-relative 3D joints in mm with a bundled .tflite (signature "lift") and its sidecar.
- * Pre/post-processing is lifter-core's, identical to graphsh_tf.keypoints.Lifter.
+ * Pre/post-processing is lifter-core's, identical to graphsh_tf.lite.lifter.Lifter.
  */
 class TfliteLifter(
     context: Context,
@@ -264,7 +264,7 @@ class PoseLifter(
     val minScore: Double,
     val normalization: InputNormalization = InputNormalization.INTRINSICS,
 ) : LifterStream.Lifter {
-    /** As Lifter.last_valid: enough joints present and none far outside the image (else: the person is lost). */
+    /** As LiftResult.valid: enough joints present and none far outside the image (else: the person is lost). */
     var lastValid = false
         private set
 

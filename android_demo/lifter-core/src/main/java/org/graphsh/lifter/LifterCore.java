@@ -74,7 +74,7 @@ public final class LifterCore {
     public static final int MIN_PRESENT_JOINTS = 8;
 
     /**
-     * As graphsh_tf.lite.lifter.Lifter.last_valid: at least {@link #MIN_PRESENT_JOINTS} joints present (confidence
+     * As graphsh_tf.lite.lifter.LiftResult.valid: at least {@link #MIN_PRESENT_JOINTS} joints present (confidence
      * &gt; 0) and no present joint more than half an image outside the {@code w x h} image.
      */
     public static boolean validPose(Adapted adapted, double w, double h) {
@@ -132,7 +132,7 @@ public final class LifterCore {
     }
 
     /**
-     * Root (pelvis) position in camera space, mm, for one lift (as Lifter.last_root_mm): the detector keypoints
+     * Root (pelvis) position in camera space, mm, for one lift (as LiftResult.root_mm): the detector keypoints
      * are adapted to H36M-16 and weighted by their confidences; {@code jointsMm} is the decoded output. NaNs when
      * fewer than two joints are present.
      */

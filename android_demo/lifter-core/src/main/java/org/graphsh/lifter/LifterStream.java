@@ -16,7 +16,7 @@ package org.graphsh.lifter;
  * <p>Not thread-safe: use one instance per stream, from one thread.
  */
 public final class LifterStream {
-    /** What {@link LifterStream} wraps: graphsh_tf.lite.lifter.Lifter's call and {@code last_root_mm}. */
+    /** What {@link LifterStream} wraps: graphsh_tf.lite.lifter.Lifter's call and the {@code root_mm} of its LiftResult. */
     public interface Lifter {
         /**
          * One pose: detector keypoints {@code [K][2]} pixels (+ scores, may be null) in an image of

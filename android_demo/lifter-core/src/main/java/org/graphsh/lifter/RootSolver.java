@@ -94,7 +94,7 @@ public final class RootSolver {
 
     /**
      * Root for a lift: adapted keypoints (H36M-16 pixels and confidences, from {@link KeypointAdapter#adapt}) and
-     * the decoded joints; NaNs when fewer than two joints are present (as Lifter.last_root_mm).
+     * the decoded joints; NaNs when fewer than two joints are present (as LiftResult.root_mm).
      */
     public static double[] solve(Adapted adapted, float[][] jointsMm, Intrinsics k) {
         if (usableJoints(adapted.xy, adapted.confidence) < 2) {

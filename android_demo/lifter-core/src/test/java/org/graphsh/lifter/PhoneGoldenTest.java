@@ -82,7 +82,7 @@ public class PhoneGoldenTest {
                     assertEquals(name + " int8 input[" + j + "][" + d + "]", (int) qExpected[j][d], q[j][d]);
                 }
             }
-            // the root as Lifter(..., intrinsics=...) sets last_root_mm (adapter confidences as weights)
+            // the root as Lifter(..., intrinsics=...) returns it as LiftResult.root_mm (adapter confidences as weights)
             double[][] j64 = GoldenTest.matrix(c.get("joints_mm"));
             float[][] joints = new float[j64.length][3];
             for (int j = 0; j < j64.length; j++) {
