@@ -1,0 +1,395 @@
+"""The detector-like corruption model: what a phone 2D detector does to keypoints, seeded, in one place.
+
+Clean H36M-16 pixels ``(N, 16, 2)`` in, corrupted pixels ``(N, 16, 2)`` and per-joint confidences ``(N, 16)`` in
+[0, 1] out (:class:`DetectorCorruption`), plus the single corruptions of the robustness table
+(:func:`gaussian_noise`, :func:`drop_limb_joints`, :func:`swap_limb_pairs`).
+
+Scale
+-----
+Jitter and gross errors are in pixels proportional to the PERSON's size, not the image's: ``s = sqrt(w_box *
+h_box)`` of the clean keypoints' bounding box (in pixels, at least 1). This is the scale COCO's keypoint similarity
+uses (``s^2`` = the person's area), so a far person gets proportionally small errors, as detectors make them. For a
+Human3.6M subject in a 1000 px frame ``s`` is about 250-300 px. The single-corruption :func:`gaussian_noise` of the
+robustness table is in plain pixels instead (its "5 px" row), as ``training/evaluate.py --noise-px`` always was.
+
+The detector mix, per pose (:meth:`DetectorCorruption.apply`), in this order
+-----------------------------------------------------------------------------
+1. **Scores.** Each detector joint (all but the derived Hip, Thorax, Spine) draws a score from a Beta distribution
+   with mean ``1 - score_spread * (1 - SCORE_MEAN[j])`` and concentration ``score_concentration``. Hip and Thorax
+   take the min of the two hips' / shoulders' scores and Spine the min of those, as :mod:`graphsh_tf.keypoints`
+   computes their confidences.
+2. **Jitter.** Gaussian, per coordinate, std ``jitter * JITTER_SIGMA[j] * s * (1 + score_gain * (1 - score))``:
+   larger at wrists and ankles than at hips and shoulders, and growing as the score falls.
+3. **Gross errors.** Each detector joint with probability ``gross_rate`` is displaced in a uniform direction by
+   ``U(1, 3)`` times its miss radius (the distance at which its COCO keypoint similarity drops to 0.5, the "miss"
+   boundary of Ronchi & Perona 2017: ``2 * COCO_OKS_SIGMA[j] * sqrt(2 ln 2) * s``), kept inside the image when the
+   image size is given; its score is multiplied by ``gross_score``.
+4. **Left/right swaps.** With probability ``swap_rate`` one pair of :data:`SWAP_PAIRS` (knees, ankles, elbows or
+   wrists) trades positions; both scores are multiplied by ``swap_score``.
+5. **Misses.** Each detector joint is missed with probability ``miss * MISS_RATE[j]``, and with probability
+   ``occlusion_rate`` one whole limb of :data:`LIMB_CHAINS` (knee + ankle or elbow + wrist) is. A missed joint
+   gets score 0.
+6. **Adapter fill.** Missed joints are filled exactly as the keypoint adapters fill a joint without a present input
+   (the adapters' own code, :func:`fill_missing`): each limb joint with its parent (parents first), a half-missing
+   Hip / Thorax on the present hip / shoulder with confidence 0, a wholly missing Hip with the centroid of the
+   present joints, a missing Thorax (via Spine) with the Hip, Spine as the midpoint of the two when either is
+   unconfident. The confidence output is the adapters' confidence of each joint.
+
+Where the numbers come from (every default below; anything not cited is an assumption, said so)
+-------------------------------------------------------------------------------------------------
+* ``COCO_OKS_SIGMA``: the COCO keypoint evaluation's per-keypoint sigmas (pycocotools ``cocoeval.py``: nose .026,
+  ears .035, shoulders .079, elbows .072, wrists .062, hips .107, knees .087, ankles .089). They measure the spread
+  of human ANNOTATORS per keypoint relative to ``s``; used here only for the gross-error distance.
+* Gross errors and swaps: the error taxonomy of Ronchi & Perona, "Benchmarking and Error Diagnosis in
+  Multi-Instance Pose Estimation", ICCV 2017 (coco-analyze): jitter = keypoint similarity in [0.5, 0.85), miss =
+  below 0.5 (far from any body part), inversion = near the same part of the other side (our swap). The distance
+  boundaries are theirs; the RATES ``gross_rate = 0.01`` per joint (the training pipeline's existing gross-error
+  rate), ``swap_rate = 0.02`` per pose and ``occlusion_rate = 0.03`` per pose are ASSUMPTIONS of the order the
+  paper reports (inversions and misses a small minority of keypoints, jitter the bulk); the paper's per-method
+  frequencies were not reproduced here.
+* ``JITTER_SIGMA`` (fraction of ``s``): ASSUMPTION. Its ordering (wrists, ankles > elbows, knees > head > hips,
+  shoulders) follows the per-joint accuracy pattern of single-person detectors on MPII (PCKh per joint, e.g.
+  Newell et al., "Stacked Hourglass Networks", ECCV 2016: wrists and ankles the least accurate joints, head and
+  shoulders the most); the exact values were not fitted to any detector. Magnitude: 0.008 s to 0.018 s at score 1
+  (2-5 px per coordinate at s = 300 px), so most keypoints stay inside Ronchi & Perona's "good" radius
+  (similarity > 0.85) and the low-score tail reaches their "jitter" band. Hips are set low although COCO's
+  annotator sigma is largest there (an assumption: the spread of human labels is not the detector's).
+* ``SCORE_MEAN``, ``score_concentration = 10``, ``score_gain = 2``, ``MISS_RATE``, ``gross_score = 0.5``,
+  ``swap_score = 0.6``: ASSUMPTIONS (not measured on a detector): scores of seen joints mostly in 0.6-1,
+  extremities lower and missed more often, errors carrying lower scores. They are the knobs to refit once real
+  detector output on mocap frames is measured.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Dict, Tuple, Union
+
+import numpy as np
+
+from graphsh_tf import skeleton as sk
+
+H36M = sk.H36M16
+_J = H36M.index
+NUM_JOINTS = H36M.num_joints
+
+#: Joints a detector reports itself (the others are derived from them by the adapters).
+DERIVED_JOINTS = (_J("Hip"), _J("Spine"), _J("Thorax"))
+DETECTOR_JOINTS = tuple(j for j in range(NUM_JOINTS) if j not in DERIVED_JOINTS)
+
+
+def _table(values: Dict[str, float], default: float = 0.0) -> np.ndarray:
+    """Per-joint table in H36M-16 order from names ("L"/"R" prefixed names may be given once without prefix)."""
+    out = np.full(NUM_JOINTS, default, np.float64)
+    for j, name in enumerate(H36M.joint_names):
+        side_free = name[1:] if name[:1] in "LR" and name[1:] in values else name
+        if side_free in values:
+            out[j] = values[side_free]
+    return out
+
+
+#: Jitter std per coordinate at score 1, as a fraction of the person scale ``s`` (ASSUMPTION, see module doc).
+JITTER_SIGMA = _table({"Hip": 0.008, "Spine": 0.008, "Thorax": 0.008, "Head": 0.010, "Shoulder": 0.008,
+                       "Elbow": 0.012, "Wrist": 0.018, "Knee": 0.012, "Foot": 0.016})   # RHip/LHip as Hip
+#: COCO keypoint-similarity sigmas (pycocotools), mapped to H36M-16 (Head = nose; derived joints unused).
+COCO_OKS_SIGMA = _table({"Head": 0.026, "Shoulder": 0.079, "Elbow": 0.072, "Wrist": 0.062, "Knee": 0.087,
+                         "Foot": 0.089})
+COCO_OKS_SIGMA[[_J("RHip"), _J("LHip")]] = 0.107
+#: Mean detector score per joint (ASSUMPTION: extremities lower).
+SCORE_MEAN = _table({"Head": 0.85, "Shoulder": 0.9, "Elbow": 0.8, "Wrist": 0.7, "Knee": 0.8, "Foot": 0.7}, 1.0)
+SCORE_MEAN[[_J("RHip"), _J("LHip")]] = 0.9
+#: Probability per joint and pose that the detector misses it (ASSUMPTION: extremities most often).
+MISS_RATE = _table({"Head": 0.005, "Shoulder": 0.005, "Elbow": 0.01, "Wrist": 0.03, "Knee": 0.01, "Foot": 0.03})
+MISS_RATE[[_J("RHip"), _J("LHip")]] = 0.005
+
+#: Left/right pairs a swap exchanges (the limbs below hips and shoulders).
+SWAP_PAIRS: Tuple[Tuple[int, int], ...] = ((_J("RKnee"), _J("LKnee")), (_J("RFoot"), _J("LFoot")),
+                                           (_J("LElbow"), _J("RElbow")), (_J("LWrist"), _J("RWrist")))
+#: Whole limbs an occlusion removes.
+LIMB_CHAINS: Tuple[Tuple[int, ...], ...] = ((_J("RKnee"), _J("RFoot")), (_J("LKnee"), _J("LFoot")),
+                                            (_J("LElbow"), _J("LWrist")), (_J("RElbow"), _J("RWrist")))
+#: Joints a single-corruption drop may remove (the limbs below the hips and shoulders).
+DROPPABLE_JOINTS: Tuple[int, ...] = (2, 3, 5, 6, 11, 12, 14, 15)
+
+_MISS_RADIUS = 2.0 * np.sqrt(2.0 * np.log(2.0))   # similarity exp(-d^2 / (2 s^2 (2 sigma)^2)) = 0.5
+
+
+class CorruptionError(ValueError):
+    """A corruption spec or its input is malformed; the message names the field and the accepted values."""
+
+
+@dataclass(frozen=True)
+class CorruptionParams:
+    """The detector mix's knobs (see the module doc for each one's meaning and source). Presets: :data:`PRESETS`;
+    from a CLI string: :meth:`parse`."""
+
+    jitter: float = 1.0              # multiplier on JITTER_SIGMA
+    score_gain: float = 2.0          # jitter std x (1 + score_gain * (1 - score))
+    score_spread: float = 1.0        # multiplier on 1 - SCORE_MEAN (0: every score is 1)
+    score_concentration: float = 10.0
+    miss: float = 1.0                # multiplier on MISS_RATE
+    occlusion_rate: float = 0.03     # per pose: one whole limb missing
+    gross_rate: float = 0.01         # per detector joint
+    gross_score: float = 0.5         # score factor of a grossly displaced joint
+    swap_rate: float = 0.02          # per pose: one left/right limb pair swapped
+    swap_score: float = 0.6          # score factor of both swapped joints
+
+    def validate(self) -> "CorruptionParams":
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if not (isinstance(v, (int, float)) and np.isfinite(v) and v >= 0):
+                raise CorruptionError(f"corruption parameter {f.name}={v!r}: must be a finite number >= 0")
+        for name in ("occlusion_rate", "gross_rate", "swap_rate", "gross_score", "swap_score", "score_spread"):
+            if getattr(self, name) > 1:
+                raise CorruptionError(f"corruption parameter {name}={getattr(self, name)}: must be in [0, 1]")
+        if self.miss * MISS_RATE.max() > 1:
+            raise CorruptionError(f"corruption parameter miss={self.miss}: makes a miss rate above 1 "
+                                  f"(at most {1 / MISS_RATE.max():g})")
+        if self.score_concentration <= 0:
+            raise CorruptionError("corruption parameter score_concentration: must be > 0")
+        return self
+
+    @staticmethod
+    def parse(text: str) -> "CorruptionParams":
+        """``PRESET`` or ``PRESET:key=value,key=value`` (e.g. ``detector:swap_rate=0.05,jitter=2``)."""
+        preset, _, rest = str(text).strip().partition(":")
+        if preset not in PRESETS:
+            raise CorruptionError(f"corruption {text!r}: unknown preset {preset!r}; use one of {sorted(PRESETS)}, "
+                                  "optionally followed by ':key=value,...'")
+        params = PRESETS[preset]
+        names = [f.name for f in dataclasses.fields(CorruptionParams)]
+        changes = {}
+        for item in filter(None, (s.strip() for s in rest.split(","))):
+            key, eq, value = item.partition("=")
+            key = key.strip()
+            if key not in names or not eq:
+                raise CorruptionError(f"corruption {text!r}: {item!r} is not key=value with a key among {names}")
+            try:
+                changes[key] = float(value)
+            except ValueError:
+                raise CorruptionError(f"corruption {text!r}: {key}={value!r} is not a number") from None
+        return dataclasses.replace(params, **changes).validate()
+
+    def to_dict(self) -> Dict[str, float]:
+        return dataclasses.asdict(self)
+
+
+#: Named presets: ``none`` (identity, every confidence 1), ``jitter`` (scores and score-dependent jitter only),
+#: ``detector`` (the realistic mix: every component at its default).
+PRESETS: Dict[str, CorruptionParams] = {
+    "none": CorruptionParams(jitter=0.0, score_spread=0.0, miss=0.0, occlusion_rate=0.0, gross_rate=0.0,
+                             swap_rate=0.0),
+    "jitter": CorruptionParams(miss=0.0, occlusion_rate=0.0, gross_rate=0.0, swap_rate=0.0),
+    "detector": CorruptionParams(),
+}
+
+
+def _rng(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _check_xy(xy) -> np.ndarray:
+    a = np.asarray(xy, dtype=np.float64)
+    if a.ndim != 3 or a.shape[1:] != (NUM_JOINTS, 2):
+        raise CorruptionError(f"keypoints: expected H36M-16 pixels of shape (N, {NUM_JOINTS}, 2), got {a.shape}")
+    if not np.isfinite(a).all():
+        raise CorruptionError("keypoints: non-finite coordinates; the corruption model takes clean keypoints")
+    return a
+
+
+def person_scale(xy) -> np.ndarray:
+    """``(N,)`` ``sqrt(w * h)`` of each pose's keypoint bounding box, in the keypoints' units (at least 1)."""
+    a = np.asarray(xy, dtype=np.float64)
+    extent = a.max(axis=-2) - a.min(axis=-2)
+    return np.maximum(np.sqrt(extent[..., 0] * extent[..., 1]), 1.0)
+
+
+# --- the adapters' fill ----------------------------------------------------------------------------------------
+
+_HIP, _SPINE, _THORAX = _J("Hip"), _J("Spine"), _J("Thorax")
+_SIDES = ((_HIP, _J("LHip"), _J("RHip")), (_THORAX, _J("LShoulder"), _J("RShoulder")))
+# Input rows of the adapters' core: the 16 joints, then a left and a right stand-in for Hip and for Thorax.
+_SOURCES = {j: ((j,), 1) for j in DETECTOR_JOINTS}
+_SOURCES[_HIP] = ((NUM_JOINTS, NUM_JOINTS + 1), 2)
+_SOURCES[_THORAX] = ((NUM_JOINTS + 2, NUM_JOINTS + 3), 2)
+
+
+def fill_missing(xy, scores) -> Tuple[np.ndarray, np.ndarray]:
+    """H36M-16 pixels ``(N, 16, 2)`` and detector scores ``(N, 16)`` (0 = missed; the Hip, Spine and Thorax entries
+    are ignored: they are derived) → the adapters' ``(xy, confidence)``.
+
+    Runs :mod:`graphsh_tf.keypoints`' own core with H36M-16 as the detector layout: a present joint keeps its
+    position (Hip, Thorax and Spine keep theirs while both hips / shoulders are present), its confidence is its
+    score (Hip / Thorax: min of the two sides, Spine: min of those); a missed joint is filled as the adapters fill
+    it (see the module doc)."""
+    from graphsh_tf.keypoints import _adapt   # the adapters' core, called (not copied) so both fill alike
+
+    a = np.asarray(xy, dtype=np.float64)
+    s = np.asarray(scores, dtype=np.float64)
+    present = s > 0
+    rows = [a]
+    row_scores = [np.where(np.isin(np.arange(NUM_JOINTS), DERIVED_JOINTS), 0.0, s)]
+    for mid, left, right in _SIDES:
+        both = (present[:, left] & present[:, right])[:, None]
+        # both sides present: each stand-in sits on the clean mid joint (their mean is it); one side: on that side
+        rows.append(np.stack([np.where(both, a[:, mid], a[:, left]), np.where(both, a[:, mid], a[:, right])], 1))
+        row_scores.append(s[:, [left, right]])
+    out, conf = _adapt(np.concatenate(rows, 1), np.concatenate(row_scores, 1), 0.0, _SOURCES)
+    keep_spine = conf[:, _SPINE] > 0
+    out[keep_spine, _SPINE] = a[keep_spine, _SPINE]
+    return out, conf
+
+
+# --- the detector mix --------------------------------------------------------------------------------------------
+
+class DetectorCorruption:
+    """``DetectorCorruption(params).apply(xy_px (N, 16, 2), rng) -> (xy (N, 16, 2) float64, conf (N, 16))``."""
+
+    def __init__(self, params: Union[CorruptionParams, str, None] = None):
+        if params is None:
+            params = PRESETS["detector"]
+        elif isinstance(params, str):
+            params = CorruptionParams.parse(params)
+        self.params = params.validate()
+
+    def apply(self, xy_px, rng=0, image_size=None) -> Tuple[np.ndarray, np.ndarray]:
+        """Corrupt clean pixels; ``rng``: a ``numpy.random.Generator`` or a seed; ``image_size``: ``(w, h)`` or
+        ``(N, 2)`` pixels (keeps gross errors inside the image; optional)."""
+        xy, conf, _ = self.apply_with_events(xy_px, rng, image_size)
+        return xy, conf
+
+    def apply_with_events(self, xy_px, rng=0, image_size=None) -> Tuple[np.ndarray, np.ndarray, Dict]:
+        """:meth:`apply` plus the drawn events (``scores`` before misses, boolean ``gross``, ``swapped``,
+        ``missed`` ``(N, 16)``, and the jitter std ``sigma`` ``(N, 16)`` in pixels) for inspection and tests."""
+        p, rng = self.params, _rng(rng)
+        clean = _check_xy(xy_px)
+        n = len(clean)
+        s = person_scale(clean)
+        det = np.zeros(NUM_JOINTS, bool)
+        det[list(DETECTOR_JOINTS)] = True
+        # 1. scores
+        mean = 1.0 - p.score_spread * (1.0 - SCORE_MEAN)
+        scores = np.ones((n, NUM_JOINTS))
+        spread = mean < 1.0
+        if spread.any():
+            c = p.score_concentration
+            scores[:, spread] = rng.beta(mean[spread] * c, (1.0 - mean[spread]) * c, size=(n, int(spread.sum())))
+        scores = _derive_scores(scores)
+        # 2. jitter
+        sigma = p.jitter * JITTER_SIGMA[None] * s[:, None] * (1.0 + p.score_gain * (1.0 - scores))
+        xy = clean + rng.standard_normal(clean.shape) * sigma[..., None]
+        # 3. gross errors
+        gross = (rng.random((n, NUM_JOINTS)) < p.gross_rate) & det
+        angle = rng.uniform(0.0, 2.0 * np.pi, (n, NUM_JOINTS))
+        dist = rng.uniform(1.0, 3.0, (n, NUM_JOINTS)) * _MISS_RADIUS * COCO_OKS_SIGMA[None] * s[:, None]
+        jump = np.stack([np.cos(angle), np.sin(angle)], -1) * dist[..., None]
+        xy = np.where(gross[..., None], xy + jump, xy)
+        if image_size is not None:
+            size = np.broadcast_to(np.asarray(image_size, np.float64).reshape(-1, 2), (n, 2))
+            xy = np.where(gross[..., None], np.clip(xy, 0.0, size[:, None, :] - 1.0), xy)
+        scores = np.where(gross, scores * p.gross_score, scores)
+        # 4. left/right swaps
+        do_swap = rng.random(n) < p.swap_rate
+        pair = np.asarray(SWAP_PAIRS)[rng.integers(0, len(SWAP_PAIRS), n)]
+        rows = np.nonzero(do_swap)[0]
+        a, b = pair[rows, 0], pair[rows, 1]
+        xy[rows, a], xy[rows, b] = xy[rows, b].copy(), xy[rows, a].copy()
+        swapped = np.zeros((n, NUM_JOINTS), bool)
+        swapped[rows, a] = swapped[rows, b] = True
+        scores = np.where(swapped, scores * p.swap_score, scores)
+        # 5. misses: single joints and whole limbs
+        missed = (rng.random((n, NUM_JOINTS)) < p.miss * MISS_RATE[None]) & det
+        occluded = rng.random(n) < p.occlusion_rate
+        chain = rng.integers(0, len(LIMB_CHAINS), n)
+        for k, joints in enumerate(LIMB_CHAINS):
+            missed[np.ix_(occluded & (chain == k), joints)] = True
+        scores_before = scores
+        scores = _derive_scores(np.where(missed, 0.0, scores))
+        # 6. the adapters' fill and confidence
+        out, conf = fill_missing(xy, scores)
+        events = {"scores": scores_before, "gross": gross, "swapped": swapped, "missed": missed, "sigma": sigma,
+                  "person_scale": s}
+        return out, conf, events
+
+
+def _derive_scores(scores: np.ndarray) -> np.ndarray:
+    """Hip / Thorax = min of the two hips / shoulders, Spine = min of those (the adapters' confidence rule)."""
+    out = scores.copy()
+    for mid, left, right in _SIDES:
+        out[:, mid] = np.minimum(scores[:, left], scores[:, right])
+    out[:, _SPINE] = np.minimum(out[:, _HIP], out[:, _THORAX])
+    return out
+
+
+def corrupt_detector(xy_px, params: Union[CorruptionParams, str, None] = None, seed=0,
+                     image_size=None) -> Tuple[np.ndarray, np.ndarray]:
+    """One-call form of :class:`DetectorCorruption` (``params``: a :class:`CorruptionParams` or a spec string)."""
+    return DetectorCorruption(params).apply(xy_px, seed, image_size)
+
+
+# --- single corruptions (the robustness table's rows); any units, the skeleton's joint order ---------------------
+
+def gaussian_noise(x, sigma, rng) -> np.ndarray:
+    """``x (N, J, 2)`` plus Gaussian noise of std ``sigma`` per coordinate (one number or one per row), float64."""
+    x = np.asarray(x, dtype=np.float64)
+    sig = np.broadcast_to(np.asarray(sigma, np.float64).reshape(-1), (len(x),))
+    return x + _rng(rng).normal(0.0, 1.0, size=x.shape) * sig[:, None, None]
+
+
+def drop_limb_joints(x, k: int, rng, skeleton: sk.Skeleton = H36M) -> Tuple[np.ndarray, np.ndarray]:
+    """``k`` distinct joints of :data:`DROPPABLE_JOINTS` per pose missing and filled as the keypoint adapters fill a
+    missed limb joint: with its parent's position, parents first (a limb joint's parent is a detector joint, so this
+    is the adapters' rule exactly). Returns ``(x float64, missing (N, J) bool)``."""
+    if not 0 <= k <= len(DROPPABLE_JOINTS):
+        raise CorruptionError(f"drop_joints={k}: choose 0..{len(DROPPABLE_JOINTS)}")
+    x = np.array(x, dtype=np.float64)
+    n = len(x)
+    missing = np.zeros((n, skeleton.num_joints), dtype=bool)
+    if k:
+        chosen = np.argsort(_rng(rng).random((n, len(DROPPABLE_JOINTS))), axis=1)[:, :k]
+        missing[np.arange(n)[:, None], np.asarray(DROPPABLE_JOINTS)[chosen]] = True
+        for j in range(skeleton.num_joints):    # parents come before children in H36M-16
+            p = skeleton.parents[j]
+            if p >= 0:
+                x[missing[:, j], j] = x[missing[:, j], p]
+    return x, missing
+
+
+def swap_limb_pairs(x, k: int, rng) -> Tuple[np.ndarray, np.ndarray]:
+    """``k`` distinct left/right pairs of :data:`SWAP_PAIRS` per pose trade positions (a detector's left/right
+    inversion). Returns ``(x float64, swapped (N, 16) bool)``."""
+    if not 0 <= k <= len(SWAP_PAIRS):
+        raise CorruptionError(f"swap_limbs={k}: choose 0..{len(SWAP_PAIRS)}")
+    x = np.array(x, dtype=np.float64)
+    n = len(x)
+    swapped = np.zeros((n, NUM_JOINTS), dtype=bool)
+    if k:
+        pairs = np.asarray(SWAP_PAIRS)[np.argsort(_rng(rng).random((n, len(SWAP_PAIRS))), axis=1)[:, :k]]
+        rows = np.arange(n)[:, None]
+        a, b = pairs[..., 0], pairs[..., 1]
+        xa, xb = x[rows, a].copy(), x[rows, b].copy()
+        x[rows, a], x[rows, b] = xb, xa
+        swapped[rows, a] = swapped[rows, b] = True
+    return x, swapped
+
+
+# --- normalized coordinates <-> pixels, per row ----------------------------------------------------------------
+
+def _sizes(n: int, image_size) -> Tuple[np.ndarray, np.ndarray]:
+    wh = np.broadcast_to(np.asarray(image_size, np.float64).reshape(-1, 2), (n, 2))
+    return wh[:, 0, None], wh[:, 1, None]
+
+
+def to_pixels(x2d, image_size) -> np.ndarray:
+    """Normalized screen coordinates ``(N, J, 2)`` → pixels (float64), each row with its own ``image_size``
+    ``(N, 2)`` or one ``(w, h)`` (the inverse of :func:`graphsh_tf.data.normalize.normalize_screen_coordinates`)."""
+    x = np.asarray(x2d, np.float64)
+    w, h = _sizes(len(x), image_size)
+    return np.stack([(x[..., 0] + 1.0) * w / 2.0, (x[..., 1] + h / w) * w / 2.0], -1)
+
+
+def to_normalized(xy_px, image_size) -> np.ndarray:
+    """Pixels ``(N, J, 2)`` → normalized screen coordinates (float32), per row as :func:`to_pixels`."""
+    a = np.asarray(xy_px, np.float64)
+    w, h = _sizes(len(a), image_size)
+    return np.stack([a[..., 0] / w * 2.0 - 1.0, a[..., 1] / w * 2.0 - h / w], -1).astype(np.float32)
