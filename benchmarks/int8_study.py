@@ -46,10 +46,11 @@ def budget(run_dir: str, poses: int = 4000) -> dict:
     """``{"rows": [(group, n_tensors, mean, p99.9)], "size_corr": float}`` (mm) for ``run_dir``'s test split."""
     import tensorflow as tf
 
-    from graphsh_tf import run as rundir
     from graphsh_tf.lite.calibrate import head_scale, representative_poses
     from graphsh_tf.lite.folded import build_forward
     from graphsh_tf.lite.qat import FoldedQATHooks
+    from graphsh_tf.model_io import load_model
+    from graphsh_tf.run import Run
     from graphsh_tf.validate import pose_delta_mm
 
     class Only(FoldedQATHooks):
@@ -70,8 +71,8 @@ def budget(run_dir: str, poses: int = 4000) -> dict:
                     self.mode = "quant"
             return super().weight(key, arr, kind)
 
-    model = rundir.load_model(run_dir)
-    data = rundir.load_data(run_dir)
+    model = load_model(run_dir)
+    data = Run(run_dir).load_data()
     calib = representative_poses(data.train.poses_2d, 500, 0)
     x = data.test.poses_2d[:poses].astype(np.float32)
     hooks = Only()
@@ -107,8 +108,7 @@ def qat_vs_ptq(run_dir: str, steps: int = 300, per_channel: bool = False) -> dic
     import tensorflow as tf
     import tf_keras as keras
 
-    from graphsh_tf import run as rundir
-    from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
+    from graphsh_tf.contract import MM_PER_MODEL_UNIT
     from graphsh_tf.evaluate import keras_predictor, score
     from graphsh_tf.lite.calibrate import head_scale, representative_poses
     from graphsh_tf.lite.convert import convert
@@ -116,11 +116,13 @@ def qat_vs_ptq(run_dir: str, steps: int = 300, per_channel: bool = False) -> dic
     from graphsh_tf.lite.metadata import build_metadata, write_model
     from graphsh_tf.lite.qat import FoldedQATHooks, folded_to_keras, qat_finetune
     from graphsh_tf.lite.runtime import TFLitePredictor
+    from graphsh_tf.model_io import load_model
+    from graphsh_tf.run import Run
     from graphsh_tf.validate import pose_delta_mm, tail_stats
 
-    model = rundir.load_model(run_dir)
-    data = rundir.load_data(run_dir)
-    doc = rundir.Run(run_dir).read_document()
+    model = load_model(run_dir)
+    data = Run(run_dir).load_data()
+    doc = Run(run_dir).read_document()
     xt, yt = data.train.poses_2d.astype(np.float32), data.train.poses_3d.astype(np.float32)
     x, y = data.test.poses_2d.astype(np.float32), data.test.poses_3d
     rep = representative_poses(xt, 500, 0)
@@ -149,7 +151,7 @@ def qat_vs_ptq(run_dir: str, steps: int = 300, per_channel: bool = False) -> dic
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, float_model, kw in (("ptq", tuned, {"per_channel": per_channel}),
-                                      ("qat", qat, {"hooks": qat.qat_hooks})):
+                                      ("qat", qat.model, {"hooks": qat.hooks})):
             variant = "int8" if name == "ptq" else "qat_int8"
             blob = convert(float_model, variant, rep, **kw)
             path = write_model(Path(tmp) / f"{name}.tflite", blob, build_metadata(blob, variant, doc["model"]))
@@ -181,7 +183,8 @@ def _report(args, argv) -> int:
     print("command: python benchmarks/int8_study.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     if args.what == "budget":
         res = budget(args.run_dir, args.poses)
-        print("| quantized (everything else float) | tensors | per-pose |Δ| mean (mm) | p99.9 (mm) |\n|---|---:|---:|---:|")
+        print("| quantized (everything else float) | tensors | per-pose |Δ| mean (mm) | p99.9 (mm) |\n"
+              "|---|---:|---:|---:|")
         for name, n, mean, p999 in res["rows"]:
             print(f"| {name} | {n} | {mean:.2f} | {p999:.2f} |")
         print(f"\ncorrelation of the per-pose error with the pose's 2D size: {res['size_corr']:.3f}")

@@ -10,7 +10,9 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf.lite.folded import INPUT_NAME, Hooks, build_forward, head_layers
+from graphsh_tf.lite.folded import INPUT_NAME, build_forward
+from graphsh_tf.lite.head import head_layers
+from graphsh_tf.lite.hooks import Hooks
 
 
 def representative_poses(x2d: np.ndarray, count: int = 500, seed=0) -> np.ndarray:

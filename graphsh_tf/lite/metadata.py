@@ -1,6 +1,6 @@
-"""What a ``.tflite`` file says about itself: the variant list and file names, and the ``graphsh-tflite/1``
-metadata — built from the converted model, embedded in the flatbuffer and written as a JSON sidecar
-(``graphsh_fp32.tflite`` → ``graphsh_fp32.json``), read back by ONE reader (:func:`read_metadata`).
+"""What a ``.tflite`` file says about itself: its variant (from the metadata or the file name), and the
+``graphsh-tflite/1`` metadata — built from the converted model, embedded in the flatbuffer and written as a JSON
+sidecar (``graphsh_fp32.tflite`` → ``graphsh_fp32.json``), read back by ONE reader (:func:`read_metadata`).
 
 The Android/keypoint code reads the sidecar (:func:`lifter_io` checks what a lifter needs); the same JSON is stored
 in the flatbuffer's ``metadata`` list under the name ``graphsh`` so a lone ``.tflite`` still describes itself.
@@ -15,23 +15,15 @@ import numpy as np
 
 from graphsh_tf import __version__, skeleton
 from graphsh_tf.io import atomic_write_bytes, atomic_write_text, read_json, write_json
+from graphsh_tf.lite.variants import FILE_PREFIX, report_order
 
 FORMAT = "graphsh-tflite/1"
 METADATA_NAME = "graphsh"
 NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w"
 #: ``input_norm="pose"`` models: the screen (or intrinsics) normalization, then hip-centred and divided by the
-#: pose's largest absolute hip offset (:func:`graphsh_tf.data.normalize.pose_normalize`).
+#: pose's largest absolute hip offset (:func:`graphsh_tf.contract.pose_normalize`).
 POSE_NORMALIZATION = NORMALIZATION + "; then pose: p = (p - p_hip) / max|p - p_hip|"
 _NORMS = {NORMALIZATION.replace(" ", ""): "screen", POSE_NORMALIZATION.replace(" ", ""): "pose"}
-#: The variants exported by default, in report order: float32, float16 weights, dynamic-range int8 weights,
-#: full-integer post-training int8, full-integer int8 after quantization-aware fine-tuning.
-VARIANTS = ("fp32", "fp16", "drq", "int8", "qat_int8")
-#: Variants exported only on request (``tflite/convert.py --variants int16x8``): ``int16x8`` = int16 activations,
-#: int8 weights (TFLite's 16x8 quantization, calibrated like int8; float32 input/output).
-OPTIONAL_VARIANTS = ("int16x8",)
-#: Every variant the converter knows, in report order.
-ALL_VARIANTS = VARIANTS + OPTIONAL_VARIANTS
-FILE_PREFIX = "graphsh_"
 #: The QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite (validation measures against them).
 QAT_WEIGHTS = "qat_float.weights.h5"
 
@@ -44,13 +36,9 @@ class MetadataError(ValueError):
 
 # --- names ----------------------------------------------------------------------------------------------------------
 
-def variant_filename(variant: str, batch: int = 1) -> str:
-    """``graphsh_<variant>.tflite`` (``_b<batch>`` added for a batch other than 1)."""
-    return f"{FILE_PREFIX}{variant}.tflite" if batch == 1 else f"{FILE_PREFIX}{variant}_b{batch}.tflite"
-
-
 def variant_from_filename(path: PathLike) -> str:
-    """``graphsh_int8.tflite`` → ``int8`` (other names: the stem)."""
+    """``graphsh_int8.tflite`` → ``int8`` (other names: the stem; the inverse of
+    :meth:`graphsh_tf.lite.variants.Variant.filename` for batch 1)."""
     stem = Path(path).stem
     return stem[len(FILE_PREFIX):] if stem.startswith(FILE_PREFIX) else stem
 
@@ -64,9 +52,9 @@ def variant_of(path: PathLike) -> str:
 
 
 def variant_order(path: PathLike) -> tuple:
-    """Sort key: known variants in :data:`ALL_VARIANTS` order, then the others by name."""
-    v = variant_from_filename(path)
-    return (ALL_VARIANTS.index(v) if v in ALL_VARIANTS else len(ALL_VARIANTS), Path(path).name)
+    """Sort key: known variants in report order (:func:`graphsh_tf.lite.variants.report_order`), then the others by
+    name."""
+    return (report_order(variant_from_filename(path)), Path(path).name)
 
 
 def find_tflite(folder: PathLike, names=(), what: str = "validate") -> list:
@@ -181,7 +169,8 @@ def read_embedded(path: PathLike) -> Optional[dict]:
                 return json.loads(bytes(raw).decode())
     except Exception as e:  # noqa: BLE001 - any parse failure means a corrupt file
         raise MetadataError(f"{path}: cannot read the flatbuffer metadata ({type(e).__name__}: {e}); "
-                            "the file is corrupt or not a .tflite model — re-export it with tflite/convert.py") from None
+                            "the file is corrupt or not a .tflite model — re-export it with tflite/convert.py"
+                            ) from None
     return None
 
 

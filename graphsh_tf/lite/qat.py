@@ -1,34 +1,29 @@
 """Quantization-aware training (QAT) for GraphSH: fine-tune a float model so its int8 export loses less.
 
-Default (:func:`qat_finetune` ``method="folded"``): QAT on the exported int8 graph itself. The folded inference
-graph of :mod:`graphsh_tf.lite.folded` (BN folded into each graph conv, grouped 1x1 conv transform, FULLY_CONNECTED
-joint mixing, x1000 in the output) is built with :class:`FoldedQATHooks`, which turn its weights into variables and
-fake-quantize every tensor TFLite quantizes (per-tensor symmetric weights; activations with calibrated then
-moving-average ranges — including the per-joint transform outputs, internal to the Keras GraphConv). The learned
-ranges go to the converter as FakeQuant ops (:class:`graphsh_tf.lite.folded.RangeHooks`), so it does not re-calibrate;
-the fine-tuned weights come back as a plain float model (:func:`folded_to_keras`; BN layers become identities).
+:func:`qat_finetune` returns a :class:`QATResult`: the fine-tuned float model and, for the folded method, the fixed
+int8 ranges the converter uses instead of calibrating.
 
-Measured (synthetic PreAggr-64 trained 12 epochs, float 87.73 mm on the 8000 test poses; ``tflite/convert.py RUN
---qat-steps 1000`` then ``tflite/validate.py RUN``): PTQ int8 +5.30 mm; folded QAT int8 81.57 mm = -6.16 mm vs the
-start float, +5.27 mm vs its own float weights (76.30 mm); the same 1000 steps without fake quantization reach
-75.80 mm. The fake-quantized graph predicts the TFLite int8 error to within ~0.6 mm, so what remains is int8
-noise at per-tensor scales (largest: the per-joint transform outputs, the head's gated features), not a
-calibration mismatch.
+``method="folded"`` (default): QAT on the exported int8 graph itself. The folded inference graph of
+:mod:`graphsh_tf.lite.folded` (BN folded into each graph conv, grouped 1x1 conv transform, FULLY_CONNECTED joint
+mixing, x1000 in the output) is built with :class:`FoldedQATHooks`, which turn its weights into variables and
+fake-quantize every tensor TFLite quantizes (symmetric weights; activations with calibrated then moving-average
+ranges, including the per-joint transform outputs that are internal to the Keras GraphConv). The learned ranges go
+to the converter as FakeQuant ops (:class:`graphsh_tf.lite.hooks.RangeHooks`); the fine-tuned weights come back as a
+plain float model (:func:`folded_to_keras`; BN layers become identities). Measured against post-training int8 in
+``benchmarks/README.md`` (int8), with ``benchmarks/int8_study.py``.
 
-``method="tfmot"``: the earlier tfmot wrappers on the Keras layers:
+``method="tfmot"``: tfmot wrappers on the Keras layers, the converter then calibrates:
 
 * :class:`GraphConvQuantizeConfig`: the weights ``W`` (8-bit symmetric, narrow range — TFLite's weight scheme);
   the bias stays float (it becomes int32 in TFLite); the constant adjacency is not a weight. The output is not
   quantized: BatchNorm and ReLU are folded into the graph conv at export, so the quantized tensor is the ReLU's.
-* :class:`BatchNormQuantizeConfig`: nothing (folded into the graph conv).
+* :class:`NoQuantizeConfig`: BatchNorm (folded into the graph conv).
 * :class:`OutputQuantizeConfig`: output activation only (skeletal pool/unpool, multiply): a moving-average
   8-bit range, as the converter's calibration computes.
-
-The fine-tuned weights are copied back into a plain float model (:func:`qat_finetune` returns it), which the
-exporter folds and converts with full-integer calibration like the PTQ model.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Dict, Optional
 
 import numpy as np
@@ -36,10 +31,11 @@ import tensorflow as tf
 import tf_keras as keras
 import tensorflow_model_optimization as tfmot
 
-from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT, mm_to_model
+from graphsh_tf.contract import MM_PER_MODEL_UNIT, mm_to_model
 from graphsh_tf.layers import CUSTOM_OBJECTS, GraphConv, SkeletalPool, SkeletalUnpool
 from graphsh_tf.lite.calibrate import head_scale, representative_poses, widen_degenerate
-from graphsh_tf.lite.folded import RangeHooks, build_forward, fake_quant_weight
+from graphsh_tf.lite.folded import build_forward
+from graphsh_tf.lite.hooks import RangeHooks, fake_quant_weight
 from graphsh_tf.models import build_model
 
 _quantizers = tfmot.quantization.keras.quantizers
@@ -138,7 +134,8 @@ class FoldedQATHooks(RangeHooks):
     x1000 in the output layer); weights and fixed matrices are fake-quantized per tensor, symmetric, narrow range.
     Activations: ``mode="calibrate"`` records min/max (as the converter's calibration), ``"train"`` updates an
     exponential moving average ``ema`` of the batch min/max and fake-quantizes with it, ``"quant"`` fake-quantizes
-    with the current ranges, ``"float"`` is the float graph. :meth:`fixed` freezes the ranges into :class:`RangeHooks` for the converter.
+    with the current ranges, ``"float"`` is the float graph. :meth:`fixed` freezes the ranges into
+    :class:`RangeHooks` for the converter.
     """
 
     def __init__(self, ema: float = 0.99, per_channel: bool = False):
@@ -218,19 +215,30 @@ def folded_to_keras(model: keras.Model, values: Dict[str, np.ndarray]) -> keras.
     return out
 
 
+@dataclass(frozen=True)
+class QATResult:
+    """What quantization-aware fine-tuning gives the exporter: ``model``, a plain float model holding the fine-tuned
+    weights, and ``hooks``, the learned fixed int8 ranges (:class:`graphsh_tf.lite.hooks.RangeHooks`, pass them to
+    :func:`graphsh_tf.lite.convert.convert`) or None when the converter should calibrate (``method="tfmot"``)."""
+
+    model: keras.Model
+    hooks: Optional[RangeHooks] = None
+
+
 def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps: int = 300, batch_size: int = 64,
                  lr: float = 1e-4, seed: int = 0, log: Callable[[str], None] = lambda s: None,
                  method: str = "folded", ema: float = 0.99, calib_samples: int = 500,
-                 equalize_head: bool = True, per_channel: bool = False) -> keras.Model:
+                 equalize_head: bool = True, per_channel: bool = False) -> QATResult:
     """Fine-tune ``model`` with fake quantization for ``steps`` steps on ``(x2d (N,16,2), y3d_mm (N,16,3))`` (MSE
-    in metres, Adam ``lr``); returns a new float model holding the fine-tuned weights (``model`` is unchanged).
+    in metres, Adam ``lr``); returns a :class:`QATResult` whose model is a new float model holding the fine-tuned
+    weights (``model`` is unchanged).
 
     ``method="folded"`` (default): QAT on the exported int8 graph itself (:class:`FoldedQATHooks`: BN folded, the
     transform/mixing/bias outputs fake-quantized as TFLite quantizes them, activation ranges calibrated on
-    ``calib_samples`` poses then moving averages with decay ``ema``); the returned model carries
-    ``qat_hooks`` (:class:`graphsh_tf.lite.folded.RangeHooks`), the learned ranges the converter then uses instead of
-    re-calibrating. ``equalize_head``: start from the head-equalized weights
-    (:func:`graphsh_tf.lite.calibrate.head_scale`; the same float function). ``method="tfmot"``: tfmot wrappers on the Keras layers (weights only; the converter calibrates).
+    ``calib_samples`` poses then moving averages with decay ``ema``); the result's ``hooks`` are the learned
+    ranges the converter then uses instead of calibrating. ``equalize_head``: start from the head-equalized weights
+    (:func:`graphsh_tf.lite.calibrate.head_scale`; the same float function). ``method="tfmot"``: tfmot wrappers on
+    the Keras layers (weights only; the converter calibrates).
     """
     if method == "folded":
         return _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib_samples,
@@ -252,11 +260,11 @@ def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps:
     out = build_model(cfg) if cfg is not None else keras.models.clone_model(model)
     out = copy_back(qat, out)
     out.graphsh_config = cfg
-    return out
+    return QATResult(out)
 
 
 def _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib_samples,
-                equalize_head, per_channel=False) -> keras.Model:
+                equalize_head, per_channel=False) -> QATResult:
     x = np.asarray(x2d, np.float32)
     y = np.asarray(y3d_mm, np.float32)
     rng = np.random.default_rng(seed)
@@ -283,7 +291,4 @@ def _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib
         losses.append(float(step(tf.constant(x[idx]), tf.constant(y[idx]))))
         if (i + 1) % 100 == 0:
             log(f"qat step {i + 1}/{steps}: loss {np.mean(losses[-100:]):.6f}")
-    out = folded_to_keras(model, {k: v.numpy() for k, v in hooks.vars.items()})
-    out.qat_hooks = hooks.fixed()
-    out.qat_forward = (forward, hooks)
-    return out
+    return QATResult(folded_to_keras(model, {k: v.numpy() for k, v in hooks.vars.items()}), hooks.fixed())
