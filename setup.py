@@ -14,6 +14,8 @@ setup(
         "h5py",
         "ai-edge-litert",
         "matplotlib",
+        "pillow",
+        "opencv-python-headless",
     ],
     extras_require={
         "dev": ["pytest"],

@@ -15,8 +15,9 @@ Pipeline, per image (RGB ``uint8`` ``(H, W, 3)``):
    The score of a keypoint is sigmoid(visibility).
 
 Landmarks are taken from the regression output (MediaPipe additionally refines them with its heatmap; not done here).
-Every detection after suppression is a person (up to ``max_persons``), each tracked from scratch (no
-frame-to-frame region tracking): the same image always gives the same keypoints.
+The detector favours the most prominent person; more people are found by also looking at the ends of a wide image and
+by blacking out the people found and detecting again (see :meth:`BlazePose.__call__`). Every frame is processed
+from scratch (no frame-to-frame region tracking): the same image always gives the same keypoints.
 """
 from __future__ import annotations
 
@@ -201,10 +202,11 @@ class BlazePose:
         self.min_presence = float(min_presence)
         self.last_timings_ms = {}
 
-    def detect(self, image: np.ndarray) -> np.ndarray:
-        """Suppressed detections ``(N, 13)`` in letterbox units (see :func:`decode_detections`)."""
+    def detect(self, image: np.ndarray, region: Roi = None) -> np.ndarray:
+        """Suppressed detections ``(N, 13)`` in units of ``region`` (default: the whole image letterboxed; see
+        :func:`decode_detections`)."""
         h, w = image.shape[:2]
-        x = crop(image, letterbox_roi(w, h), DET_SIZE) / 127.5 - 1.0
+        x = crop(image, region or letterbox_roi(w, h), DET_SIZE) / 127.5 - 1.0
         self._det.set_tensor(self._det.get_input_details()[0]["index"], x[None].astype(np.float32))
         self._det.invoke()
         dets = decode_detections(self._det.get_tensor(self._det_boxes)[0], self._det.get_tensor(self._det_scores)[0],
@@ -222,19 +224,71 @@ class BlazePose:
         return xy, _sigmoid(raw[:, 3]), presence
 
     def __call__(self, image: np.ndarray) -> list[Person]:
+        """Up to ``max_persons`` people. The detector favours the most prominent person, so it looks at the whole
+        image and, for an image more than 1.2x wider than high (or higher than wide), also at the two squares at the
+        ends of its long side; after each round the people found are blacked out (their keypoints' box, 10 %
+        margin) in a copy of the image and the detector runs again, until a round finds no one new. Landmarks
+        always read the unmasked image."""
         import time
 
-        t0 = time.perf_counter()
-        dets = self.detect(image)
-        t1 = time.perf_counter()
-        people = []
-        letterbox = letterbox_roi(image.shape[1], image.shape[0])
-        for det in dets:
-            roi = detection_roi(det, letterbox)
+        timings = {"detector": 0.0, "landmarks": 0.0}
+        people: list[Person] = []
+        masked = image
+        for _ in range(self.max_persons):
+            found = []
+            for region in detection_regions(image.shape[1], image.shape[0]):
+                if len(people) + len(found) >= self.max_persons:
+                    break
+                t0 = time.perf_counter()
+                dets = self.detect(masked, region)
+                t1 = time.perf_counter()
+                timings["detector"] += (t1 - t0) * 1e3
+                found += self._people(image, dets, region, people + found)
+                timings["landmarks"] += (time.perf_counter() - t1) * 1e3
+            if not found:
+                break
+            people += found
+            masked = masked.copy() if masked is image else masked
+            for p in found:
+                x0, y0, x1, y1 = _box(p.keypoints_px, image.shape[1], image.shape[0])
+                masked[y0:y1, x0:x1] = 0
+        self.last_timings_ms = timings
+        return people
+
+    def _people(self, image: np.ndarray, dets: np.ndarray, region: Roi, known: list) -> list:
+        h, w = image.shape[:2]
+        out = []
+        for det in dets[: max(self.max_persons - len(known), 0)]:
+            roi = detection_roi(det, region)
+            if any(_inside(roi.cx, roi.cy, _box(p.keypoints_px, w, h)) for p in known + out):
+                continue
             xy, scores, presence = self.landmarks(image, roi)
             if presence >= self.min_presence:
-                people.append(Person(xy, scores, self.layout, float(det[0]) * presence,
-                                     (roi.cx, roi.cy, roi.size, roi.rotation)))
-        t2 = time.perf_counter()
-        self.last_timings_ms = {"detector": (t1 - t0) * 1e3, "landmarks": (t2 - t1) * 1e3}
-        return people
+                out.append(Person(xy, scores, self.layout, float(det[0]) * presence,
+                                  (roi.cx, roi.cy, roi.size, roi.rotation)))
+        return out
+
+
+def detection_regions(width: int, height: int) -> list:
+    """Where the detector looks: the whole image letterboxed, then (aspect above 1.2) the squares at both ends of
+    the long side."""
+    regions = [letterbox_roi(width, height)]
+    short, long_ = min(width, height), max(width, height)
+    if long_ > 1.2 * short:
+        for c in (short / 2.0, long_ - short / 2.0):
+            regions.append(Roi(c, height / 2.0, float(short), 0.0) if width > height
+                           else Roi(width / 2.0, c, float(short), 0.0))
+    return regions
+
+
+def _box(xy: np.ndarray, w: int, h: int) -> tuple:
+    """Integer pixel box around keypoints with a 10 % margin, clipped to the image."""
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    m = 0.1 * (hi - lo)
+    x0, y0 = np.clip(np.floor(lo - m), 0, [w, h]).astype(int)
+    x1, y1 = np.clip(np.ceil(hi + m), 0, [w, h]).astype(int)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def _inside(x: float, y: float, box: tuple) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
