@@ -222,7 +222,7 @@ def fill_missing(xy, scores) -> Tuple[np.ndarray, np.ndarray]:
     position (Hip, Thorax and Spine keep theirs while both hips / shoulders are present), its confidence is its
     score (Hip / Thorax: min of the two sides, Spine: min of those); a missed joint is filled as the adapters fill
     it (see the module doc)."""
-    from graphsh_tf.keypoints import _adapt   # the adapters' core, called (not copied) so both fill alike
+    from graphsh_tf.keypoints import _adapt as adapt_from_sources   # the adapters' core, called (not copied)
 
     a = np.asarray(xy, dtype=np.float64)
     s = np.asarray(scores, dtype=np.float64)
@@ -234,7 +234,7 @@ def fill_missing(xy, scores) -> Tuple[np.ndarray, np.ndarray]:
         # both sides present: each stand-in sits on the clean mid joint (their mean is it); one side: on that side
         rows.append(np.stack([np.where(both, a[:, mid], a[:, left]), np.where(both, a[:, mid], a[:, right])], 1))
         row_scores.append(s[:, [left, right]])
-    out, conf = _adapt(np.concatenate(rows, 1), np.concatenate(row_scores, 1), 0.0, _SOURCES)
+    out, conf = adapt_from_sources(np.concatenate(rows, 1), np.concatenate(row_scores, 1), 0.0, _SOURCES)
     keep_spine = conf[:, _SPINE] > 0
     out[keep_spine, _SPINE] = a[keep_spine, _SPINE]
     return out, conf
@@ -319,6 +319,41 @@ def _derive_scores(scores: np.ndarray) -> np.ndarray:
         out[:, mid] = np.minimum(scores[:, left], scores[:, right])
     out[:, _SPINE] = np.minimum(out[:, _HIP], out[:, _THORAX])
     return out
+
+
+def corrupt_normalized(x2d, image_size, params: Union[CorruptionParams, str, None] = None, rng=0
+                       ) -> Tuple[np.ndarray, np.ndarray]:
+    """The detector mix on normalized screen coordinates ``(N, 16, 2)`` (``image_size`` ``(N, 2)`` or ``(w, h)``
+    pixels): to pixels, :meth:`DetectorCorruption.apply`, back. Returns float32 ``(x2d, confidence)``."""
+    xy, conf = DetectorCorruption(params).apply(to_pixels(x2d, image_size), rng, image_size)
+    return to_normalized(xy, image_size), conf.astype(np.float32)
+
+
+def corrupt_tf(x2d, image_size, seed, params: Union[CorruptionParams, str, None] = None):
+    """TensorFlow twin of :func:`corrupt_normalized` for ``tf.data`` maps: ``x2d`` ``(B, 16, 2)`` float32 normalized,
+    ``image_size`` ``(B, 2)`` pixels, ``seed`` an int64 ``(2,)`` tensor (a stateless seed, e.g. from
+    ``tf.data.Dataset.random`` and a step counter). Returns float32 tensors ``(x2d, confidence (B, 16))``.
+
+    It runs this module's numpy code through ``tf.numpy_function`` with a generator seeded by ``seed``, so the
+    statistics are this module's by construction (one implementation, the adapters' own fill) and a seed gives the
+    same draw as ``corrupt_normalized(x2d, image_size, params, numpy.random.default_rng(seed as uint64))``. The
+    price: the map runs Python (it holds the GIL; about 5 ms per 256 poses on one CPU core), and a graph holding it
+    cannot be serialized (no tf.data service)."""
+    import tensorflow as tf
+
+    corruption = DetectorCorruption(params)
+
+    def _numpy(x, size, s):
+        rng = np.random.default_rng(np.asarray(s, np.int64).view(np.uint64))
+        xy, conf = corruption.apply(to_pixels(x, size), rng, size)
+        return to_normalized(xy, size), conf.astype(np.float32)
+
+    x2d = tf.convert_to_tensor(x2d, tf.float32)
+    out, conf = tf.numpy_function(_numpy, [x2d, tf.cast(image_size, tf.float32), tf.cast(seed, tf.int64)],
+                                  [tf.float32, tf.float32], stateful=False)
+    out.set_shape(x2d.shape)
+    conf.set_shape(x2d.shape[:-1])
+    return out, conf
 
 
 def corrupt_detector(xy_px, params: Union[CorruptionParams, str, None] = None, seed=0,
