@@ -109,8 +109,8 @@ def main(argv=None) -> int:
     data_cfg = DataConfig(spec=f"h36m:{vp3d}")
     data = data_cfg.load()
 
-    from graphsh_tf.models import load_model
     from graphsh_tf.evaluate import keras_predictor
+    from graphsh_tf.model_io import load_model
 
     result = {"recipe": args.recipe}
     if args.model:
@@ -134,10 +134,10 @@ def main(argv=None) -> int:
         result["train_samples_per_s"] = round(spe * train_cfg.batch_size * train_cfg.epochs / result["seconds"], 1)
         result["train"] = {k: v for k, v in train_cfg.to_dict().items() if k not in ("strategy",)}
     from graphsh_tf import metrics
-    from graphsh_tf.run import read_history
+    from graphsh_tf.run import Run
 
-    model = load_model(run_dir / "last.weights.h5", ModelConfig.from_dict(
-        json.loads((run_dir / "config.json").read_text())["model"]))
+    run = Run(run_dir)
+    model = load_model(run.weights_path("last"), run.read_model_config())
     predict = keras_predictor(model)
     if args.flip_test:
         from graphsh_tf.evaluate import flip_averaged
@@ -150,7 +150,7 @@ def main(argv=None) -> int:
     result["p_mpjpe_mm"] = round(metrics.p_mpjpe(pred, data.test.poses_3d), 2)
     result["mean_pose_mpjpe_mm"] = round(metrics.mean_pose_mpjpe(data.train.poses_3d, data.test.poses_3d), 2)
     result["robustness_mpjpe_mm"] = {k: round(v, 2) for k, v in robustness(predict, data.test, data.skeleton).items()}
-    result["curve_val_mpjpe_mm"] = [round(r["val_mpjpe_mm"], 1) for r in read_history(run_dir / "history.csv")
+    result["curve_val_mpjpe_mm"] = [round(r["val_mpjpe_mm"], 1) for r in run.read_history()
                                     if r.get("val_mpjpe_mm") is not None]
     result["run_dir"] = str(run_dir)
     result["n_train"], result["n_test"] = len(data.train), len(data.test)

@@ -31,14 +31,14 @@ def main(argv=None) -> int:
     p.add_argument("--min-cutoff", type=float, default=None)
     p.add_argument("--beta", type=float, default=None)
     args = p.parse_args(argv)
-    from graphsh_tf import run as rundir
     from graphsh_tf.config import DataConfig
     from graphsh_tf.evaluate import corrupt_inputs, keras_predictor
+    from graphsh_tf.model_io import load_model
     from graphsh_tf.smoothing import smooth_sequence
 
     kw = {k: v for k, v in (("min_cutoff", args.min_cutoff), ("beta", args.beta)) if v is not None}
     test = DataConfig(spec=f"h36m:{ROOT / 'runs' / 'mocap_vp3d'}").load().test
-    predict = keras_predictor(rundir.load_model(args.run))
+    predict = keras_predictor(load_model(args.run))
     x = corrupt_inputs(test.poses_2d, test.image_size[:, 0], args.noise_px, 0, seed=0)
     pred = predict(x)
     pred = pred - pred[:, :1]

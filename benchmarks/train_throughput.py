@@ -53,7 +53,7 @@ def _trainer(gcn: str, args, jit: bool):
 
     from graphsh_tf.config import ModelConfig, TrainConfig
     from graphsh_tf.models import build_model
-    from graphsh_tf.training import compile_model
+    from graphsh_tf.train.optim import compile_model
 
     keras.utils.set_random_seed(0)
     model = build_model(ModelConfig(arch=args.arch, gcn=gcn, hid_dim=args.hid_dim, num_stacks=args.stacks))
@@ -148,7 +148,7 @@ def main(argv=None) -> int:
         results[gcn] = row
         print(f"{gcn:>11}: " + ", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
     if args.json:
-        from graphsh_tf.training_rundir import atomic_write_text
+        from graphsh_tf.io import atomic_write_text
 
         atomic_write_text(args.json, json.dumps(results, indent=2) + "\n")
     return 0

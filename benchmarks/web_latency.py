@@ -33,10 +33,10 @@ def _models(args, tmp: Path) -> Path:
     """The folder holding graphsh_<variant>.tflite + sidecars to time."""
     import graphsh_tf  # noqa: F401 (quiet TensorFlow)
     from graphsh_tf.lite import export
+    from graphsh_tf.run import Run
 
     if args.run and not args.export:
-        run = Path(args.run)
-        return run / "tflite" if (run / "tflite").is_dir() else run
+        return Run(args.run).exported_dir()
     out = tmp / "models"
     if args.run:
         print(f"exporting {args.run} ({', '.join(args.variants)}) into {out} ...", file=sys.stderr)

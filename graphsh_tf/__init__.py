@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "ModelConfig": "graphsh_tf.config",
     "build_model": "graphsh_tf.models",
-    "load_model": "graphsh_tf.models",
+    "load_model": "graphsh_tf.model_io",
     "Lifter": "graphsh_tf.lite.lifter",
 }
 

@@ -3,13 +3,15 @@
 A predictor maps ``x2d (N, 16, 2)`` normalized keypoints to ``(N, 16, 3)`` joints in mm. :func:`as_predictor` makes
 one from a tf_keras model (metres out), a ``.tflite`` file, a run directory or ``.h5`` file, or any callable.
 :func:`score` turns predictions into the metrics (MPJPE Protocol #1 root-relative, P-MPJPE, PCK@150mm, AUC,
-per-action, mean-pose baseline); :func:`evaluate` runs a predictor on a data set's test split and scores it.
-``fit``'s final evaluation, ``training/evaluate.py`` and ``tflite/validate.py`` all go through :func:`score`.
+per-action, mean-pose baseline); :func:`evaluate` runs a predictor on a data set's test split and returns an
+:class:`Evaluation` (the metrics document and the predictions it scored). ``fit``'s final evaluation,
+``training/evaluate.py`` and ``tflite/validate.py`` all go through :func:`score`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Optional, Protocol, Tuple, Union
+from typing import Dict, Optional, Protocol, Tuple, Union
 
 import numpy as np
 
@@ -22,10 +24,6 @@ class Predictor(Protocol):
     """``x2d (N, 16, 2)`` float32 normalized keypoints → ``(N, 16, 3)`` float32 joints, mm."""
 
     def __call__(self, x2d: np.ndarray) -> np.ndarray: ...
-
-
-#: The plain-function form of a :class:`Predictor` (the name the old ``training_eval`` module used).
-PredictFn = Callable[[np.ndarray], np.ndarray]
 
 
 class ModelInputError(ValueError):
@@ -86,7 +84,7 @@ def load_predictor(model_path: Union[str, Path], allow_foreign: bool = False) ->
     if not path.exists():
         raise ModelInputError(f"{path}: not found; MODEL is a run directory (training/fit.py --out), a Keras .h5 "
                               "or a .tflite file")
-    from graphsh_tf.models import load_model
+    from graphsh_tf.model_io import load_model
 
     model = load_model(path)
     cfg = getattr(model, "graphsh_config", None)
@@ -108,20 +106,36 @@ def as_predictor(model) -> Predictor:
                           "directory or a callable x2d -> mm")
 
 
+def root_centred(pred_mm) -> np.ndarray:
+    """Predictions ``(N, 16, 3)`` shifted so that each pose's root joint is exactly 0 (float32)."""
+    pred = np.asarray(pred_mm, np.float32)
+    return pred - pred[:, :1]
+
+
 def score(pred_mm, true_mm, actions=None, train_true_mm=None) -> Dict:
     """Every metric of predictions ``pred_mm`` vs ``true_mm`` ``(N, 16, 3)`` mm: the one place predictions become
     numbers. Protocol #1 is root-relative: the network's root output is near, not exactly, 0 (the reference and
     VideoPose3D zero it before scoring too); the targets' root is exactly 0, so predictions are centred on their
-    root first. Returns :func:`graphsh_tf.metrics.evaluate_predictions`' dict (``mean_pose_mpjpe_mm`` None
-    without training poses) plus ``_pred_mm``, the centred predictions (dropped by :func:`public_result`)."""
-    pred = np.asarray(pred_mm, np.float32)
-    pred = pred - pred[:, :1]
-    result = metrics.evaluate_predictions(pred, true_mm, actions=actions,
+    root first (:func:`root_centred`). Returns :func:`graphsh_tf.metrics.evaluate_predictions`' dict
+    (``mean_pose_mpjpe_mm`` None without training poses)."""
+    result = metrics.evaluate_predictions(root_centred(pred_mm), true_mm, actions=actions,
                                           train_true_mm=train_true_mm if train_true_mm is not None
                                           and len(train_true_mm) else None)
     result.setdefault("mean_pose_mpjpe_mm", None)
-    result["_pred_mm"] = pred
     return result
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What :func:`evaluate` returns.
+
+    Attributes:
+        metrics: the eval.json document (see :func:`evaluate`), JSON-ready.
+        pred_mm: ``(N, 16, 3)`` float32 root-centred predictions on the test split, in mm (the poses scored).
+    """
+
+    metrics: Dict
+    pred_mm: np.ndarray
 
 
 #: Joints a test-time occlusion may remove (limbs below the hips and shoulders), each filled with its parent.
@@ -154,9 +168,10 @@ def corrupt_inputs(x2d: np.ndarray, image_width, noise_px: float = 0.0, drop_joi
 
 
 def evaluate(predictor, data, flip_test: bool = False, model_config: Optional[Dict] = None,
-             noise_px: float = 0.0, drop_joints: int = 0, seed: int = 0) -> Dict:
+             noise_px: float = 0.0, drop_joints: int = 0, seed: int = 0) -> Evaluation:
     """Score ``predictor`` (anything :func:`as_predictor` takes) on ``data.test`` (16 joints), optionally on inputs
-    corrupted by :func:`corrupt_inputs`. Returns the stable eval.json document:
+    corrupted by :func:`corrupt_inputs`. Returns an :class:`Evaluation` whose ``metrics`` is the stable eval.json
+    document:
 
     ``{"mpjpe_mm", "p_mpjpe_mm", "mean_pose_mpjpe_mm", "pck150", "auc", "n_poses", "flip_test", "noise_px",
     "drop_joints", "per_action": {name: {"mpjpe_mm", "p_mpjpe_mm", "n_poses"}}, "model": {...}}``.
@@ -168,16 +183,12 @@ def evaluate(predictor, data, flip_test: bool = False, model_config: Optional[Di
     x = data.test.poses_2d
     if noise_px or drop_joints:
         x = corrupt_inputs(x, data.test.image_size[:, 0], noise_px, drop_joints, data.skeleton, seed)
-    result = score(fn(x), data.test.poses_3d, data.test.actions, data.train.poses_3d)
+    pred = root_centred(fn(x))
+    result = score(pred, data.test.poses_3d, data.test.actions, data.train.poses_3d)
     result["flip_test"] = bool(flip_test)
     result["noise_px"], result["drop_joints"] = float(noise_px), int(drop_joints)
     result["model"] = dict(model_config or {})
-    return result
-
-
-def public_result(result: Dict) -> Dict:
-    """``result`` without private (underscore) keys, JSON-ready."""
-    return {k: v for k, v in result.items() if not k.startswith("_")}
+    return Evaluation(result, pred)
 
 
 def summary_line(result: Dict) -> str:
@@ -202,7 +213,6 @@ def write_eval(result: Dict, json_path, md_path=None, title: str = "") -> None:
     """eval.json (stable keys, see :func:`evaluate`) and, when ``md_path`` is given, the markdown tables."""
     from graphsh_tf.io import atomic_write_text, write_json
 
-    doc = public_result(result)
-    write_json(json_path, doc)
+    write_json(json_path, result)
     if md_path is not None:
-        atomic_write_text(md_path, eval_markdown(doc, title))
+        atomic_write_text(md_path, eval_markdown(result, title))

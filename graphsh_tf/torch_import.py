@@ -220,7 +220,8 @@ def main(argv=None) -> int:
         if not args.dst.endswith(".h5"):
             raise ValueError(f"{args.dst}: the output must be an .h5 file")
         model = import_state_dict(args.src, args.gcn, args.hid_dim, args.stacks)
-        from graphsh_tf.models import count_params, save_model
+        from graphsh_tf.model_io import save_model
+        from graphsh_tf.models import count_params
 
         save_model(model, args.dst)
         cfg = model.graphsh_config

@@ -24,6 +24,7 @@ from typing import List, Optional, Sequence, Union
 from graphsh_tf import cli
 from graphsh_tf.lite.metadata import MetadataError, find_tflite, lifter_io, read_metadata, sidecar_path, \
     variant_from_filename
+from graphsh_tf.run import Run
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "web_demo"
 MODELS = "models"
@@ -59,7 +60,7 @@ def run_models(run_dir: PathLike) -> List[Path]:
     run = Path(run_dir)
     if not run.is_dir():
         raise WebError(f"{run}: run directory not found; pass a training run folder (its tflite/ holds the models)")
-    folder = run / "tflite" if (run / "tflite").is_dir() else run
+    folder = Run(run).exported_dir()
     try:
         files = find_tflite(folder, what="serve")
     except MetadataError:

@@ -22,15 +22,15 @@ def test_old_runs_fall_back_to_the_training_seed():
 
 
 def test_run_data_rebuilds_the_runs_own_split(tmp_path):
-    from graphsh_tf.export import run_data
-    from graphsh_tf.training_rundir import run_config, write_run_config
+    from graphsh_tf.config import RunConfig
+    from graphsh_tf.run import Run
 
     data_cfg = DataConfig(downsample=20, seed=1, options={"train_poses_per_subject": 300,
                                                           "test_poses_per_subject": 100})
-    write_run_config(tmp_path, run_config(ModelConfig(), TrainConfig(seed=1), data_cfg.to_dict()))
+    Run(tmp_path).write_config(RunConfig(ModelConfig(), TrainConfig(seed=1), data_cfg))
     doc = json.loads((tmp_path / "config.json").read_text())
     assert doc["data"]["seed"] == 1 and doc["data"]["options"]["train_poses_per_subject"] == 300
-    got = run_data(doc)
+    got = Run(tmp_path).load_data()
     want = data_cfg.load()
     other = DataConfig(downsample=20, seed=0, options=data_cfg.options).load()
     np.testing.assert_array_equal(got.test.poses_2d, want.test.poses_2d)

@@ -14,16 +14,16 @@ EVAL = [sys.executable, str(ROOT / "training" / "evaluate.py")]
 
 @pytest.fixture(scope="module")
 def run_and_tflite(tmp_path_factory):
-    """A tiny run directory written by graphsh_tf.training.train (2 epochs x 4 steps) and its fp32 .tflite."""
-    from graphsh_tf.config import ModelConfig, TrainConfig
-    from graphsh_tf.training import DataConfig, train
+    """A tiny run directory written by graphsh_tf.train.loop.train (2 epochs x 4 steps) and its fp32 .tflite."""
+    from graphsh_tf.config import DataConfig, ModelConfig, TrainConfig
+    from graphsh_tf.train.loop import train
 
     out = tmp_path_factory.mktemp("eval") / "run"
     result = train(ModelConfig(hid_dim=8, num_stacks=1), TrainConfig(epochs=2, steps_per_epoch=4, batch_size=64,
                                                                      lr=3e-3, strategy="default"),
                    DataConfig(downsample=40), out, verbose=0, log=lambda s: None)
-    from graphsh_tf.export import convert
-    from graphsh_tf.models import load_model
+    from graphsh_tf.lite.convert import convert
+    from graphsh_tf.model_io import load_model
 
     tfl = out.parent / "model.tflite"
     tfl.write_bytes(convert(load_model(out), "fp32"))

@@ -39,6 +39,7 @@ def _check_uniform(values, bound, what):
 @pytest.mark.parametrize("gcn", GCN_TYPES)
 def test_every_layer_starts_as_the_reference_does(gcn):
     import tf_keras as keras
+
     from graphsh_tf.layers import GraphConv
     from graphsh_tf.models import build_model
 
@@ -84,7 +85,7 @@ def test_dc_preagg_bound_is_the_whole_tensor_rule():
 
 
 def test_optimizer_matches_torch_adam_defaults():
-    from graphsh_tf.training import make_optimizer
+    from graphsh_tf.train.optim import make_optimizer
 
     opt = make_optimizer(TrainConfig())
     assert opt.epsilon == pytest.approx(1e-8)       # torch.optim.Adam's default (Keras' is 1e-7)
@@ -94,11 +95,13 @@ def test_optimizer_matches_torch_adam_defaults():
 
 def _short_run_mpjpe(old_init: bool) -> float:
     import tf_keras as keras
+
     from graphsh_tf import metrics
-    from graphsh_tf import training as T
     from graphsh_tf.data.synthetic import load_synthetic
     from graphsh_tf.layers import GraphConv
     from graphsh_tf.models import build_model
+    from graphsh_tf.train.loop import train_stream
+    from graphsh_tf.train.optim import compile_model
 
     keras.utils.set_random_seed(0)
     data = load_synthetic(seed=0, train_poses_per_subject=500, test_poses_per_subject=200).to_16_joints()
@@ -118,8 +121,8 @@ def _short_run_mpjpe(old_init: bool) -> float:
                     continue
                 w.assign(rng.uniform(-b, b, shape).astype(np.float32))
     cfg = TrainConfig(lr=1e-4, lr_decay_steps=100000, batch_size=256, jit_compile=True)  # the paper's lr
-    T.compile_model(model, cfg)
-    model.fit(T.train_stream(data.train.poses_2d, data.train.poses_3d, cfg, 0, 300), steps_per_epoch=300,
+    compile_model(model, cfg)
+    model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, cfg, 0, 300), steps_per_epoch=300,
               epochs=1, verbose=0)
     pred = model.predict(data.test.poses_2d, batch_size=2048, verbose=0) * 1000.0
     return metrics.mpjpe(pred, data.test.poses_3d)

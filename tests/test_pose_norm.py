@@ -14,7 +14,8 @@ from graphsh_tf.lite.folded import build_forward, graph_input, pose_normalized
 from graphsh_tf.lite.lifter import Lifter
 from graphsh_tf.lite.metadata import MetadataError, POSE_NORMALIZATION, input_norm, lifter_io
 from graphsh_tf.lite.runtime import TFLitePredictor
-from graphsh_tf.models import build_model, load_model, save_model
+from graphsh_tf.model_io import load_model, save_model
+from graphsh_tf.models import build_model
 
 
 def _poses(n=96, seed=3):

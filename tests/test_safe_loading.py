@@ -167,7 +167,7 @@ def test_h5_with_a_lambda_layer_is_refused_and_its_code_does_not_run(tmp_path):
     import tf_keras as keras
 
     from graphsh_tf.config import ModelConfig
-    from graphsh_tf.models import ModelFileError, load_model
+    from graphsh_tf.model_io import ModelFileError, load_model
 
     marker = tmp_path / "pwned"
     path = _lambda_model_file(tmp_path, marker)
@@ -190,7 +190,7 @@ def test_h5_with_a_lambda_layer_is_refused_and_its_code_does_not_run(tmp_path):
 def test_h5_of_another_architecture_is_refused(tmp_path):
     import tf_keras as keras
 
-    from graphsh_tf.models import ModelFileError, load_model
+    from graphsh_tf.model_io import ModelFileError, load_model
 
     inp = keras.Input((16, 2))
     keras.Model(inp, keras.layers.Dense(3)(inp)).save(tmp_path / "other.h5", save_format="h5")
@@ -200,7 +200,8 @@ def test_h5_of_another_architecture_is_refused(tmp_path):
 
 
 def test_save_and_plain_keras_save_still_load_with_equal_outputs(tmp_path):
-    from graphsh_tf.models import build_model, load_model, save_model
+    from graphsh_tf.model_io import load_model, save_model
+    from graphsh_tf.models import build_model
 
     model = build_model(gcn="semantic", hid_dim=16, num_stacks=1, dropout=0.1)
     x = np.random.default_rng(3).normal(size=(3, 16, 2)).astype(np.float32)

@@ -9,7 +9,9 @@ import pytest
 
 import graphsh_tf  # noqa: F401
 import tf_keras as keras
-from graphsh_tf import export, tflite_run
+from graphsh_tf import validate
+from graphsh_tf.evaluate import keras_predictor
+from graphsh_tf.lite import export, runtime
 from graphsh_tf.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,12 +67,12 @@ def test_validate_cli_json(run_dir, tmp_path):
 
 
 def test_validate_files_on_same_inputs(run_dir):
-    from graphsh_tf.models import load_model
+    from graphsh_tf.model_io import load_model
 
     rng = np.random.default_rng(0)
     x = rng.uniform(-0.8, 0.8, (50, 16, 2)).astype("f")
     y = rng.normal(0, 200, (50, 16, 3)).astype("f")
-    res = tflite_run.validate_files([run_dir / "tflite" / "graphsh_fp32.tflite"], load_model(run_dir), x, y)
+    res = validate.validate_files([run_dir / "tflite" / "graphsh_fp32.tflite"], load_model(run_dir), x, y)
     v = res["variants"]["fp32"]
     assert v["max_abs_diff_mm"] < 0.01 and abs(v["delta_mpjpe_mm"]) < 1e-3
 
@@ -96,8 +98,8 @@ def test_bad_files_fail_with_one_line(run_dir, tmp_path, kind):
         bad.write_bytes(good[: len(good) // 2])
     else:
         _wrong_layout_tflite(bad)
-    with pytest.raises(tflite_run.TFLiteModelError):
-        tflite_run.TFLitePredictor(bad)
+    with pytest.raises(runtime.TFLiteModelError):
+        runtime.TFLitePredictor(bad)
     res = _cli(run_dir, "--tflite-dir", folder, "--limit", 10, "--json", tmp_path / "x.json")
     assert res.returncode != 0
     err = [line for line in res.stderr.splitlines() if line.startswith("error:")]
@@ -118,7 +120,7 @@ def test_missing_run_config_is_clear(tmp_path):
 def broken_dir(run_dir, tmp_path_factory):
     """A .tflite converted from the run's model with the output layer's weights perturbed (x1.3): a variant whose
     every pose is off by tens of mm while its file is perfectly valid."""
-    from graphsh_tf.models import load_model
+    from graphsh_tf.model_io import load_model
 
     model = load_model(run_dir)
     last = [layer for layer in model.layers if layer.weights][-1]
@@ -151,7 +153,7 @@ def test_tail_metrics_per_variant(run_dir, tmp_path):
 
 
 def test_tail_stats_match_a_direct_computation(run_dir):
-    from graphsh_tf.models import load_model
+    from graphsh_tf.model_io import load_model
     from graphsh_tf.validate import pose_delta_mm, validate_files
 
     model = load_model(run_dir)
@@ -159,8 +161,8 @@ def test_tail_stats_match_a_direct_computation(run_dir):
     x = rng.uniform(-0.8, 0.8, (40, 16, 2)).astype("f")
     path = run_dir / "tflite" / "graphsh_int8.tflite"
     res = validate_files([path], model, x, np.zeros((40, 16, 3), "f"), tail_threshold_mm=1e-6)
-    pred = tflite_run.TFLitePredictor(path).predict_mm(x)
-    ref = tflite_run.KerasPredictor(model).predict_mm(x)
+    pred = runtime.TFLitePredictor(path).predict_mm(x)
+    ref = keras_predictor(model)(x)
     direct = np.linalg.norm(pred.astype(np.float64) - ref, axis=-1).mean(axis=-1)
     np.testing.assert_allclose(pose_delta_mm(pred, ref), direct)
     t = res["variants"]["int8"]["pose_delta_mm"]

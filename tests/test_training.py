@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from graphsh_tf.config import ConfigError, TrainConfig
-from graphsh_tf import training_rundir as rd
+from graphsh_tf.io import atomic_save, tmp_path_for
+from graphsh_tf.run import Run, best_val, config_differences
 
 
 def test_train_config_json_round_trip_and_validation():
@@ -22,7 +23,7 @@ def test_train_config_json_round_trip_and_validation():
 
 
 def test_lr_schedule_is_staircase_per_step():
-    from graphsh_tf.training import lr_at, lr_schedule, make_optimizer
+    from graphsh_tf.train.optim import lr_at, lr_schedule, make_optimizer
 
     cfg = TrainConfig(lr=1e-4, lr_decay_steps=20000, lr_gamma=0.92)
     sched = lr_schedule(cfg)
@@ -36,7 +37,8 @@ def test_lr_schedule_is_staircase_per_step():
 
 def test_global_norm_clipping_bounds_the_update():
     import tensorflow as tf
-    from graphsh_tf.training import make_optimizer
+
+    from graphsh_tf.train.optim import make_optimizer
 
     v = tf.Variable([0.0, 0.0])
     opt = make_optimizer(TrainConfig(lr=1.0, max_grad_norm=1.0))
@@ -48,7 +50,7 @@ def test_global_norm_clipping_bounds_the_update():
 
 def test_mpjpe_metric_matches_numpy_metric():
     from graphsh_tf import metrics
-    from graphsh_tf.training import mpjpe_mm_metric
+    from graphsh_tf.train.optim import mpjpe_mm_metric
 
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(5, 16, 3)).astype(np.float32), rng.normal(size=(5, 16, 3)).astype(np.float32)
@@ -56,7 +58,7 @@ def test_mpjpe_metric_matches_numpy_metric():
 
 
 def test_tf_config_parsing_and_chief():
-    from graphsh_tf.training import TrainingError, is_chief_task, parse_tf_config
+    from graphsh_tf.train.strategy import TrainingError, is_chief_task, parse_tf_config
 
     assert parse_tf_config("") == {}
     for bad in ("{oops", '{"cluster": {}}', '{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}'):
@@ -75,18 +77,19 @@ def test_config_differences_name_fields_and_allow_more_epochs():
            "data": {"spec": "synthetic", "summary": "a"}}
     new = {"model": {"hid_dim": 32, "gcn": "dc_preagg"}, "train": {"lr": 1e-4, "epochs": 20},
            "data": {"spec": "h36m:/x", "summary": "b"}}
-    diffs = rd.config_differences(old, new)
+    diffs = config_differences(old, new)
     assert diffs == ["model.hid_dim: 64 -> 32", "data.spec: 'synthetic' -> 'h36m:/x'"]
 
 
 def test_history_round_trip_atomic(tmp_path):
     rows = [{"epoch": 1, "loss": 0.5, "val_mpjpe_mm": 120.25, "lr": 1e-4},
             {"epoch": 2, "loss": 0.25, "val_mpjpe_mm": None, "lr": 1e-4}]
-    rd.write_history(tmp_path / "history.csv", rows)
-    assert rd.read_history(tmp_path / "history.csv") == rows
-    assert rd.best_val(rows) == 120.25
-    assert [p.name for p in tmp_path.iterdir()] == ["history.csv"]
-    assert rd.read_history(tmp_path / "absent.csv") == []
+    run = Run(tmp_path)
+    assert run.read_history() == []                         # no history yet
+    run.write_history(rows)
+    assert run.read_history() == rows
+    assert best_val(rows) == 120.25
+    assert [p for p in tmp_path.iterdir()] == [run.history_path]
 
 
 def test_atomic_save_keeps_old_file_when_writer_fails(tmp_path):
@@ -98,13 +101,13 @@ def test_atomic_save_keeps_old_file_when_writer_fails(tmp_path):
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        rd.atomic_save(target, failing)
+        atomic_save(target, failing)
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["best.weights.h5"]
-    assert rd.tmp_path_for(target).name.endswith(".weights.h5")
+    assert tmp_path_for(target).name.endswith(".weights.h5")
 
 
 def test_train_stream_skip_positions_resumed_epoch():
-    from graphsh_tf.training import train_stream
+    from graphsh_tf.train.loop import train_stream
 
     rng = np.random.default_rng(1)
     x = rng.normal(size=(50, 16, 2)).astype(np.float32)

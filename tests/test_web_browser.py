@@ -82,7 +82,7 @@ def train_tiny_model(out_dir: Path, variants=("fp32", "int8")):
     returns (keras model, {variant: path}). Trained, so the lifted skeleton has a body's extent on screen."""
     import tf_keras as keras
 
-    from graphsh_tf import export
+    from graphsh_tf.lite import export
     from graphsh_tf.config import TrainConfig
     from graphsh_tf.data.dataset import load_data
     from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT

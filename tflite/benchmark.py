@@ -47,6 +47,7 @@ def _benchmark(args) -> int:
     from graphsh_tf.lite.bench import benchmark_markdown, parse_logs, run_benchmarks
     from graphsh_tf.lite.metadata import find_tflite, write_report
 
+    from graphsh_tf.run import Run
     if args.parse_benchmark_model:
         warnings = []
         result = parse_logs(args.parse_benchmark_model, log=warnings.append)   # none parsed: one error line only
@@ -57,15 +58,15 @@ def _benchmark(args) -> int:
         if not args.run_dir:
             raise ValueError("pass RUN_DIR (or --parse-benchmark-model LOG)")
         run = Path(args.run_dir)
-        folder = Path(args.tflite_dir) if args.tflite_dir else (run / "tflite" if (run / "tflite").is_dir() else run)
+        folder = Path(args.tflite_dir) if args.tflite_dir else Run(run).exported_dir()
         files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()], "benchmark")
         result = run_benchmarks(files, args.threads, args.runs, args.warmup, log=lambda s: print(s, file=sys.stderr))
         out_dir = run
     md = benchmark_markdown(result)
     print(md, end="")
-    md_path = (Path(args.md) if args.md else out_dir / "benchmark.md") \
-        if args.md or not args.parse_benchmark_model else None
-    write_report(result, md, Path(args.json) if args.json else out_dir / "benchmark.json", md_path)
+    json_path, md_path = Run(out_dir).report_paths("benchmark")
+    md_path = (Path(args.md) if args.md else md_path) if args.md or not args.parse_benchmark_model else None
+    write_report(result, md, Path(args.json) if args.json else json_path, md_path)
     return 0
 
 

@@ -53,25 +53,26 @@ def _positive_mm(text: str) -> float:
 
 
 def _validate(args) -> int:
-    from graphsh_tf import run as rundir
     from graphsh_tf.lite.metadata import find_tflite, write_report
+    from graphsh_tf.model_io import load_model
+    from graphsh_tf.run import Run
     from graphsh_tf.validate import load_qat_float, validate_files, validate_markdown
 
-    run = Path(args.run_dir)
-    folder = Path(args.tflite_dir) if args.tflite_dir else rundir.Run(run).tflite_dir
+    run = Run(args.run_dir)
+    folder = Path(args.tflite_dir) if args.tflite_dir else run.tflite_dir
     files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()])
-    test = rundir.load_data(run, args.data).test
+    test = run.load_data(args.data).test
     x, y = test.poses_2d, test.poses_3d
     if args.limit > 0:
         x, y = x[:args.limit], y[:args.limit]
-    model = rundir.load_model(run)
+    model = load_model(run)
     qat = load_qat_float(folder, model.graphsh_config)
     result = validate_files(files, model, x, y, own_float={"qat_int8": qat} if qat is not None else {},
                             tail_threshold_mm=args.tail_threshold)
     md = validate_markdown(result)
     print(md, end="")
-    write_report(result, md, Path(args.json) if args.json else run / "validate.json",
-                 Path(args.md) if args.md else run / "validate.md")
+    json_path, md_path = run.report_paths("validate")
+    write_report(result, md, Path(args.json) if args.json else json_path, Path(args.md) if args.md else md_path)
     flagged = result["tail"]["flagged"]
     if flagged:
         print(f"tail: {', '.join(flagged)}: p99.9 per-pose |Δ| > {args.tail_threshold:g} mm vs the float model",

@@ -50,23 +50,23 @@ def main(argv=None) -> int:
 
 
 def _evaluate(args) -> int:
-    from graphsh_tf import run as rundir
     from graphsh_tf.data.dataset import load_data
     from graphsh_tf.evaluate import eval_markdown, evaluate, load_predictor, summary_line, write_eval
     from graphsh_tf.io import atomic_write_text
+    from graphsh_tf.run import Run
 
     model = Path(args.model)
     predict_mm, model_cfg = load_predictor(model, allow_foreign=args.allow_foreign)
-    if model.is_dir() and (model / "config.json").exists() and not args.data:
-        # the run's own split: seed and loader options from its config.json
-        data = rundir.load_data(model, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)
+    if model.is_dir() and Run(model).is_run() and not args.data:
+        # the run's own split: seed and loader options from its config
+        data = Run(model).load_data(keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)
     else:
         data = load_data(args.data or "synthetic", keypoints=args.keypoints or "gt",
                          downsample=args.downsample or 1, seed=0 if args.seed is None else args.seed)
     if not args.noise_px >= 0:
         raise ValueError(f"--noise-px {args.noise_px}: must be >= 0 pixels")
     result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg, noise_px=args.noise_px,
-                      drop_joints=args.drop_joints)
+                      drop_joints=args.drop_joints).metrics
     title = (f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
              + (f" ({args.noise_px:g} px noise)" if args.noise_px else "")
              + (f" ({args.drop_joints} joints missing)" if args.drop_joints else ""))

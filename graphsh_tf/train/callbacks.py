@@ -1,5 +1,5 @@
 """Keras callbacks of the fit loop: the LR in the epoch logs, the run directory at every epoch end (weights,
-history.csv, resume checkpoint), TensorBoard scalars without the tensorboard package, and a test hook."""
+history, resume checkpoint), TensorBoard scalars without the tensorboard package, and a test hook."""
 from __future__ import annotations
 
 import time
@@ -11,7 +11,7 @@ import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf import run as rd
+from graphsh_tf.run import Run, best_val
 from graphsh_tf.config import TrainConfig
 from graphsh_tf.train.optim import lr_at
 
@@ -51,7 +51,7 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
 
 class RunDirCallback(keras.callbacks.Callback):
-    """End of every epoch: last/best weights, history.csv (chief) and the resume checkpoint.
+    """End of every epoch: last/best weights, the run's history (chief) and the resume checkpoint.
 
     Under MultiWorkerMirroredStrategy saving may run collective ops, so every worker saves; non-chief workers
     save into their own temp dir (``save_dir``), as the TF multi-worker guide recommends."""
@@ -61,7 +61,7 @@ class RunDirCallback(keras.callbacks.Callback):
         super().__init__()
         self.run_dir, self.save_dir, self.manager, self.epoch_var = run_dir, save_dir, manager, epoch_var
         self.history, self.chief = history, chief
-        self.best = rd.best_val(history)
+        self.best = best_val(history)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -69,12 +69,12 @@ class RunDirCallback(keras.callbacks.Callback):
         row = {"epoch": epoch + 1, "loss": float(logs.get("loss", float("nan"))),
                "val_mpjpe_mm": None if val is None else float(val), "lr": float(logs.get("lr", float("nan")))}
         self.history.append(row)
-        rd.save_weights_atomic(self.model, self.save_dir / "last.weights.h5")
+        Run(self.save_dir).save_weights(self.model, "last")
         if val is not None and float(val) < self.best:  # val is reduced over workers: same branch everywhere
             self.best = float(val)
-            rd.save_weights_atomic(self.model, self.save_dir / "best.weights.h5")
+            Run(self.save_dir).save_weights(self.model, "best")
         if self.chief:
-            rd.write_history(self.run_dir / "history.csv", self.history)
+            Run(self.run_dir).write_history(self.history)
         self.epoch_var.assign(epoch + 1)
         self.manager.save(checkpoint_number=epoch + 1)
 

@@ -1,9 +1,9 @@
 """The fit recipe: :func:`train` is the whole of ``training/fit.py``.
 
 MSE on metres, Adam with the per-step LR schedule and global-norm clipping (:mod:`graphsh_tf.train.optim`), one row
-per epoch in history.csv, best/last weights, a tf.train.Checkpoint (model + optimizer moments + step counter +
-epoch) for crash-safe ``resume``, and a final evaluation through :func:`graphsh_tf.evaluate.evaluate`
-(eval.json/eval.md/curves.png/skeletons.png).
+per epoch in the run's history, best/last weights, a tf.train.Checkpoint (model + optimizer moments + step counter
++ epoch) for crash-safe ``resume``, and a final evaluation through :func:`graphsh_tf.evaluate.evaluate` (report
+and figures). Every file goes where :class:`graphsh_tf.run.Run` says.
 
 ``TrainConfig.batch_size`` is the GLOBAL batch: Keras splits each batch over the replicas, and the input stream is
 sharded by data (``AutoShardPolicy.DATA``) over workers (:mod:`graphsh_tf.train.strategy`). Only the chief writes
@@ -26,7 +26,7 @@ import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf import run as rd
+from graphsh_tf.run import Run, RunDirError
 from graphsh_tf.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from graphsh_tf.train.callbacks import (LRLogger, NonFiniteLoss, RunDirCallback, ScalarLogger, SleepPerBatch,
                                         StopOnNonFiniteLoss)
@@ -96,15 +96,15 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         data = data_cfg.load()
     data = data.to_16_joints()
     doc = RunConfig(model_cfg, train_cfg, data_cfg, data.summary()).to_dict()
-    run = rd.Run(run_dir)
+    run = Run(run_dir)
     ckpt_dir = run.ckpt_dir
     if resume:
-        rd.check_resume_compatible(run_dir, doc)
+        run.check_resume(doc)
         if not tf.train.latest_checkpoint(str(ckpt_dir)):
             log(f"{ckpt_dir}: no checkpoint yet (the run stopped during its first epoch); starting at epoch 0")
             resume = False
     elif chief and run.config_path.exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
-        raise rd.RunDirError(f"{run_dir}: already holds a run; pass --resume to continue it or choose a new --out")
+        raise RunDirError(f"{run_dir}: already holds a run; pass --resume to continue it or choose a new --out")
     created = chief and not run_dir.exists()
     if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -125,16 +125,16 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         model.optimizer.build(model.trainable_variables)
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     ckpt = tf.train.Checkpoint(model=model, optimizer=model.optimizer, epoch=epoch_var)
-    manager = tf.train.CheckpointManager(ckpt, str(save_dir / "ckpt"), max_to_keep=2)
+    manager = tf.train.CheckpointManager(ckpt, str(Run(save_dir).ckpt_dir), max_to_keep=2)
     history = []
     if resume:
         latest = tf.train.latest_checkpoint(str(ckpt_dir))
         try:
             ckpt.restore(latest).assert_existing_objects_matched()
         except (tf.errors.OpError, AssertionError, ValueError, IndexError) as e:
-            raise rd.RunDirError(f"{latest}: the resume checkpoint is unreadable or does not fit this model "
-                                 f"({type(e).__name__}); delete {ckpt_dir} to restart the run, or start a new "
-                                 "--out") from None
+            raise RunDirError(f"{latest}: the resume checkpoint is unreadable or does not fit this model "
+                              f"({type(e).__name__}); delete {ckpt_dir} to restart the run, or start a new "
+                              "--out") from None
         history = [r for r in run.read_history() if r["epoch"] <= int(epoch_var.numpy())]
         log(f"resumed {run_dir} at epoch {int(epoch_var.numpy())}, step {int(model.optimizer.iterations.numpy())}, "
             f"lr {lr_at(int(model.optimizer.iterations.numpy()), train_cfg):.3g}")
@@ -183,20 +183,21 @@ def _build(model_cfg: ModelConfig) -> keras.Model:
 
 def finish_run(run_dir: Path, model_cfg: ModelConfig, train_cfg: TrainConfig, data, history: list,
                train_s: float, log: Callable[[str], None] = print) -> Dict:
-    """Evaluate the best weights (else last) on the test set on one device and write eval.json/eval.md,
-    curves.png and skeletons.png."""
+    """Evaluate the best weights (else last) on the test set on one device and write the run's eval report,
+    training curves and skeleton figure."""
     from graphsh_tf import report
     from graphsh_tf.evaluate import evaluate, summary_line, write_eval
-    from graphsh_tf.models import load_model
+    from graphsh_tf.model_io import load_model
 
-    run = rd.Run(run_dir)
-    name = run.weights_name()
-    model = load_model(run.path / name, model_cfg)
-    result = evaluate(model, data, flip_test=train_cfg.flip_test, model_config=model_cfg.to_dict())
-    result["weights"] = name
+    run = Run(run_dir)
+    weights = run.model_weights()
+    model = load_model(weights, model_cfg)
+    evaluation = evaluate(model, data, flip_test=train_cfg.flip_test, model_config=model_cfg.to_dict())
+    result = evaluation.metrics
+    result["weights"] = weights.name
     result["train_seconds"] = round(train_s, 1)
-    write_eval(result, run.path / "eval.json", run.path / "eval.md", title=f"{model.name} on {data.source} ({name})")
-    report.plot_curves(run.read_history(), run.path / "curves.png")
-    report.plot_skeletons(result["_pred_mm"], data.test.poses_3d, run.path / "skeletons.png", data.skeleton)
+    write_eval(result, *run.report_paths("eval"), title=f"{model.name} on {data.source} ({weights.name})")
+    report.plot_curves(run.read_history(), run.curves_path)
+    report.plot_skeletons(evaluation.pred_mm, data.test.poses_3d, run.skeletons_path, data.skeleton)
     log(f"done: {summary_line(result)} on {result['n_poses']} test poses; run dir {run.path}")
     return result
