@@ -17,6 +17,7 @@ import numpy as np
 
 from graphsh_tf import metrics
 from graphsh_tf import skeleton as sk
+from graphsh_tf.data import corrupt
 from graphsh_tf.data.normalize import model_to_mm
 
 
@@ -139,54 +140,50 @@ class Evaluation:
 
 
 #: Joints a test-time occlusion may remove (limbs below the hips and shoulders), each filled with its parent.
-DROPPABLE_JOINTS = (2, 3, 5, 6, 11, 12, 14, 15)
+DROPPABLE_JOINTS = corrupt.DROPPABLE_JOINTS
 
 
 def corrupt_inputs(x2d: np.ndarray, image_width, noise_px: float = 0.0, drop_joints: int = 0,
                    skeleton: sk.Skeleton = sk.H36M16, seed: int = 0) -> np.ndarray:
-    """Test-time 2D corruption, as real detectors make it: Gaussian jitter of ``noise_px`` pixels per coordinate
-    (normalized units are 2/width per pixel, ``image_width`` per row or one number), and ``drop_joints`` distinct
-    limb joints per pose (:data:`DROPPABLE_JOINTS`) missing and filled as the keypoint adapters fill a missed joint
-    (with its parent's position, parents first). Deterministic in ``seed``."""
+    """Test-time 2D corruption, as real detectors make it: ``drop_joints`` distinct limb joints per pose
+    (:data:`DROPPABLE_JOINTS`) missing and filled as the keypoint adapters fill a missed joint
+    (:func:`graphsh_tf.data.corrupt.drop_limb_joints`), then Gaussian jitter of ``noise_px`` pixels per coordinate
+    (normalized units are 2/width per pixel, ``image_width`` per row or one number). Deterministic in ``seed``."""
     rng = np.random.default_rng(seed)
-    x = np.array(x2d, dtype=np.float64)
-    n = len(x)
-    if drop_joints:
-        if not 0 <= drop_joints <= len(DROPPABLE_JOINTS):
-            raise ValueError(f"drop_joints={drop_joints}: choose 0..{len(DROPPABLE_JOINTS)}")
-        chosen = np.argsort(rng.random((n, len(DROPPABLE_JOINTS))), axis=1)[:, :drop_joints]
-        missing = np.zeros((n, skeleton.num_joints), dtype=bool)
-        missing[np.arange(n)[:, None], np.asarray(DROPPABLE_JOINTS)[chosen]] = True
-        for j in range(skeleton.num_joints):    # parents come before children in H36M-16
-            p = skeleton.parents[j]
-            if p >= 0:
-                x[missing[:, j], j] = x[missing[:, j], p]
+    x, _ = corrupt.drop_limb_joints(x2d, drop_joints, rng, skeleton)
     if noise_px:
-        width = np.broadcast_to(np.asarray(image_width, np.float64).reshape(-1), (n,))
-        x += rng.normal(0.0, noise_px, size=x.shape) * (2.0 / width)[:, None, None]
+        width = np.broadcast_to(np.asarray(image_width, np.float64).reshape(-1), (len(x),))
+        x = corrupt.gaussian_noise(x, noise_px * 2.0 / width, rng)
     return x.astype(np.float32)
 
 
 def evaluate(predictor, data, flip_test: bool = False, model_config: Optional[Dict] = None,
-             noise_px: float = 0.0, drop_joints: int = 0, seed: int = 0) -> Evaluation:
+             noise_px: float = 0.0, drop_joints: int = 0, seed: int = 0, swap_limbs: int = 0,
+             corruption: Optional[str] = None) -> Evaluation:
     """Score ``predictor`` (anything :func:`as_predictor` takes) on ``data.test`` (16 joints), optionally on inputs
-    corrupted by :func:`corrupt_inputs`. Returns an :class:`Evaluation` whose ``metrics`` is the stable eval.json
+    corrupted by :func:`graphsh_tf.robustness.corrupt_test_inputs` (``corruption``: a detector-mix spec,
+    :meth:`graphsh_tf.data.corrupt.CorruptionParams.parse`). Returns an :class:`Evaluation` whose ``metrics`` is the stable eval.json
     document:
 
     ``{"mpjpe_mm", "p_mpjpe_mm", "mean_pose_mpjpe_mm", "pck150", "auc", "n_poses", "flip_test", "noise_px",
-    "drop_joints", "per_action": {name: {"mpjpe_mm", "p_mpjpe_mm", "n_poses"}}, "model": {...}}``.
+    "drop_joints", "swap_limbs", "corruption", "per_action": {name: {"mpjpe_mm", "p_mpjpe_mm", "n_poses"}},
+    "model": {...}}``, and ``"robustness"`` (:func:`graphsh_tf.robustness.robustness_table`) where the caller adds
+    it.
     """
     data = data.to_16_joints()
     fn = as_predictor(predictor)
     if flip_test:
         fn = flip_averaged(fn, data.skeleton)
     x = data.test.poses_2d
-    if noise_px or drop_joints:
-        x = corrupt_inputs(x, data.test.image_size[:, 0], noise_px, drop_joints, data.skeleton, seed)
+    if noise_px or drop_joints or swap_limbs or corruption:
+        from graphsh_tf.robustness import corrupt_test_inputs
+
+        x, _ = corrupt_test_inputs(x, data.test.image_size, noise_px, drop_joints, swap_limbs, corruption, seed)
     pred = root_centred(fn(x))
     result = score(pred, data.test.poses_3d, data.test.actions, data.train.poses_3d)
     result["flip_test"] = bool(flip_test)
     result["noise_px"], result["drop_joints"] = float(noise_px), int(drop_joints)
+    result["swap_limbs"], result["corruption"] = int(swap_limbs), corruption
     result["model"] = dict(model_config or {})
     return Evaluation(result, pred)
 
@@ -206,6 +203,10 @@ def eval_markdown(result: Dict, title: str = "") -> str:
              f"P-MPJPE {result['p_mpjpe_mm']:.1f} mm, PCK@150mm {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
              + (f", mean-pose baseline {mean_pose:.1f} mm" if mean_pose is not None else "")
              + (" (flip test)" if result.get("flip_test") else "") + "\n")
+    if result.get("robustness"):
+        from graphsh_tf.robustness import robustness_markdown
+
+        text += "\n" + robustness_markdown(result["robustness"])
     return text
 
 
