@@ -1,4 +1,4 @@
-"""Batch-1 TFLite latency against the weight-streaming floor, measured in one process (issue 12, deliverable 5).
+"""Batch-1 TFLite latency against the weight-streaming floor, measured in one process.
 
     python benchmarks/latency_floor.py [--tflite-dir DIR] [--variants fp32,fp16,drq,int8]
         [--formulations bmm,split_fc] [--rounds 12] [--runs 200] [--json FILE]
@@ -11,7 +11,7 @@ this one process, timed in interleaved rounds so load from other processes hits 
 * **floor**: one float32 numpy matrix-vector product (OpenBLAS pinned to 1 thread) over a matrix of the variant's
   weight bytes, i.e. the time to stream those bytes once through one core; weight bytes = the constant tensors as
   XNNPACK holds them at run time (fp32: 4 B/param, fp16: unpacked to fp32 at load, so 4 B/param; drq and int8:
-  1 B/param plus int32 biases); ``ratio`` = p50 / floor against the issue's targets (int8 <= 2x, fp32 <= 1.5x);
+  1 B/param plus int32 biases); ``ratio`` = p50 / floor against :data:`TARGETS` (int8 <= 2x, fp32 <= 1.5x);
 * **1-FC**: one LiteRT FULLY_CONNECTED of the same variant and parameter count (1024 x params/1024): what XNNPACK's
   best kernel does with the same bytes in one op;
 * **grouped convs only**: a chain of grouped 1x1 CONV_2D with the model's weight count (the per-joint transforms and
@@ -118,22 +118,19 @@ def model_facts(data: bytes) -> dict:
 # --- graphs to convert ------------------------------------------------------------------------------------------------
 
 def _convert_fn(fn, spec, variant: str, rep: np.ndarray) -> bytes:
-    """Convert a ``tf.function`` of one float input to a TFLite ``variant`` (fp32, fp16, drq, int8; float I/O)."""
+    """Convert a ``tf.function`` of one float input to a TFLite ``variant`` with the exporter's converter settings
+    (float I/O; per-channel int8 weights, the converter's own default, for these probe graphs)."""
     import tensorflow as tf
 
+    from graphsh_tf.lite.convert import configure
+    from graphsh_tf.lite.variants import variant as lookup
+
+    v = lookup(variant)
+    if v.qat:
+        raise ValueError(f"synthetic graphs: variant {variant!r} needs a fine-tuned model; use int8")
     conc = tf.function(fn, input_signature=[spec]).get_concrete_function()
     conv = tf.lite.TFLiteConverter.from_concrete_functions([conc])
-    if variant == "fp16":
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.target_spec.supported_types = [tf.float16]
-    elif variant == "drq":
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    elif variant == "int8":
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.representative_dataset = lambda: ([r[None]] for r in rep)
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    elif variant != "fp32":
-        raise ValueError(f"synthetic graphs: variant {variant!r} not supported (fp32, fp16, drq, int8)")
+    configure(conv, v, lambda: ([r[None]] for r in rep), per_channel=True)
     return conv.convert()
 
 

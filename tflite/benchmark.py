@@ -44,10 +44,11 @@ def main(argv=None) -> int:
 
 
 def _benchmark(args) -> int:
-    from graphsh_tf.lite.bench import benchmark_markdown, parse_logs, run_benchmarks
+    from graphsh_tf.lite.bench import benchmark_markdown, run_benchmarks
+    from graphsh_tf.lite.benchmark_log import parse_logs
     from graphsh_tf.lite.metadata import find_tflite, write_report
-
     from graphsh_tf.run import Run
+
     if args.parse_benchmark_model:
         warnings = []
         result = parse_logs(args.parse_benchmark_model, log=warnings.append)   # none parsed: one error line only

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from typing import Optional
+from typing import Callable, Iterable, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -18,7 +18,27 @@ import tf_keras as keras
 from graphsh_tf.lite.calibrate import degenerate_ranges, head_scale, representative_dataset
 from graphsh_tf.lite.folded import SIGNATURE, LiftModule, graph_input
 from graphsh_tf.lite.hooks import Hooks, RangeHooks
-from graphsh_tf.lite.variants import VARIANTS, ExportError, variant as lookup
+from graphsh_tf.lite.variants import VARIANTS, ExportError, Variant, variant as lookup
+
+
+def configure(conv: tf.lite.TFLiteConverter, v: Variant, representative: Optional[Callable[[], Iterable]],
+              per_channel: bool, io: str = "float") -> None:
+    """Set ``conv`` up for variant ``v`` (its row of :data:`graphsh_tf.lite.variants.VARIANTS`):
+    ``representative`` is the converter's ``representative_dataset`` for calibrated variants."""
+    if v.optimize:
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    if v.supported_types:
+        conv.target_spec.supported_types = [tf.as_dtype(t) for t in v.supported_types]
+    if v.calibrated:
+        conv.representative_dataset = representative
+        conv._experimental_disable_per_channel = not per_channel
+    if v.full_integer:
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if io == "int8":
+            conv.inference_input_type = tf.int8
+            conv.inference_output_type = tf.int8
+    if v.int16x8:
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
 
 
 def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
@@ -71,21 +91,8 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
         concrete = module.lift.get_concrete_function()
         tf.saved_model.save(module, tmp, signatures={SIGNATURE: concrete})
         conv = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=[SIGNATURE])
-        if v.optimize:
-            conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        if v.supported_types:
-            conv.target_spec.supported_types = [tf.as_dtype(t) for t in v.supported_types]
-        if v.calibrated:
-            conv.representative_dataset = representative_dataset(graph_input(model, representative), batch)
-            conv._experimental_disable_per_channel = not per_channel
-        if v.full_integer:
-            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            if io == "int8":
-                conv.inference_input_type = tf.int8
-                conv.inference_output_type = tf.int8
-        if v.int16x8:
-            conv.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+        rep = representative_dataset(graph_input(model, representative), batch) if v.calibrated else None
+        configure(conv, v, rep, per_channel, io)
         return bytes(conv.convert())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
