@@ -110,3 +110,9 @@ def robustness_markdown(table: Dict, title: str = "Robustness") -> str:
         ratio = f"{r['ratio']:.2f}x" if r.get("ratio") is not None else "-"
         lines.append(f"| {r['label']} | {r['mpjpe_mm']:.1f} | {r['p_mpjpe_mm']:.1f} | {ratio} |")
     return "\n".join(lines) + "\n"
+
+
+def robustness_summary(table: Dict) -> str:
+    """One log line: ``robustness (MPJPE / clean): 5 px Gaussian noise 1.21x, ...``."""
+    return "robustness (MPJPE / clean): " + ", ".join(f"{r['label']} {r['ratio']:.2f}x" for r in table["rows"][1:]
+                                                      if r.get("ratio") is not None)
