@@ -198,7 +198,8 @@ class TrainConfig(_JsonConfig):
 class DataConfig(_JsonConfig):
     """Everything that decides a run's data: the arguments of :func:`graphsh_tf.data.dataset.load_data`.
 
-    ``spec``: ``synthetic``, ``h36m:DIR``, ``bvh:DIR`` or ``mpi_inf_3dhp:DIR``. ``seed``: the data seed (synthetic
+    ``spec``: a data spec of a registered source (:func:`graphsh_tf.data.dataset.spec_help`: ``synthetic``,
+    ``h36m:DIR``, ``bvh:DIR``, ...), checked with its ``options`` by that source. ``seed``: the data seed (synthetic
     poses, BVH camera choice and virtual cameras; not the weight-init / shuffle seed, which is ``TrainConfig.seed``).
     ``options``: loader keyword arguments (e.g. ``{"test_styles": [...], "cameras": "virtual"}`` for BVH). Stored
     in config.json so evaluation, calibration and validation rebuild exactly the training run's split.
@@ -213,21 +214,24 @@ class DataConfig(_JsonConfig):
     options: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def validate(self) -> "DataConfig":
-        if not isinstance(self.spec, str) or not self.spec.strip():
-            raise ConfigError(f"DataConfig.spec={self.spec!r} must be synthetic, h36m:DIR, bvh:DIR or "
-                              "mpi_inf_3dhp:DIR")
+        from graphsh_tf.data.dataset import DataError, resolve
+
         for name in ("downsample", "seed"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "downsample" else 0):
                 raise ConfigError(f"DataConfig.{name}={v!r} must be an integer >= {1 if name == 'downsample' else 0}")
         if not isinstance(self.options, dict):
             raise ConfigError(f"DataConfig.options={self.options!r} must be a JSON object of loader arguments")
+        try:
+            resolve(self.spec, self.keypoints, self.options)   # the source checks its own options
+        except DataError as err:
+            raise ConfigError(f"DataConfig: {err}") from None
         return self
 
     @classmethod
     def from_run_section(cls, section: Dict[str, Any], train_seed: int = 0, source: str = "config.json"):
-        """The DataConfig of a config.json ``data`` section. Runs written before the data seed was stored used the
-        training seed as data seed, so that is the fallback."""
+        """The DataConfig of a config.json ``data`` section; a section without ``seed`` takes ``train_seed`` as
+        its data seed."""
         if not isinstance(section, dict):
             raise ConfigError(f"{source}: field 'data' must be an object, got {type(section).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}

@@ -10,6 +10,7 @@ import pytest
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import bvh
 from graphsh_tf.data.dataset import DataError, load_data
+from graphsh_tf.data.types import DataWarning
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "bvh_bandai_walk_normal_001_5frames.bvh"
@@ -174,8 +175,7 @@ def test_loading_all_bandai_clips_takes_seconds():
 
 @pytest.mark.parametrize("declared", ["3", "0", "-5", "7", "2.5"])
 def test_frames_line_must_match_the_data(tmp_path, declared):
-    """A 'Frames:' line that disagrees with the frame lines is an error naming the file, the line and the fix
-    (it used to be believed when lower than the data)."""
+    """A 'Frames:' line that disagrees with the frame lines is an error naming the file, the line and the fix."""
     lines = FIXTURE.read_text().splitlines()
     idx = next(i for i, line in enumerate(lines) if line.strip().lower().startswith("frames:"))
     lines[idx] = f"Frames: {declared}"
@@ -189,20 +189,122 @@ def test_frames_line_must_match_the_data(tmp_path, declared):
 def test_phone_cameras_normalize_through_intrinsics_and_split_by_style(tmp_path):
     """cameras='phone': handheld phone views (FOV 55-80 deg, portrait/landscape); the 2D is the intrinsics
     normalization of the rendered pixels (what Lifter(intrinsics=...) feeds the model). test_styles splits by style."""
-    from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.normalize import normalize_with_intrinsics
+    from graphsh_tf.data import cameras as cam
+    from graphsh_tf.data.render import render_views
 
     for k, style in enumerate(["normal", "happy", "tired", "normal"]):
         shutil.copy(FIXTURE, tmp_path / f"dataset-1_walk_{style}_{k:03d}.bvh")
     data = load_data(f"bvh:{tmp_path}", frame_step=1, cameras="phone", test_styles=["tired"])
     assert data.info["test_clips"] == 1 and data.info["train_clips"] == 3
     rng = np.random.default_rng(0)
-    cams = bvh.phone_cameras(rng, np.array([0.0, 0.0, 900.0]), 20)
+    cams = cam.random_phone_cameras(rng, np.array([0.0, 0.0, 900.0]), 20)
     fovs = [np.rad2deg(2 * np.arctan(c.res_w / 2 / c.focal[0])) for c in cams]
     assert 55 <= min(fovs) and max(fovs) <= 80 and {c.res_w for c in cams} == {1080, 1920}
     world = np.zeros((1, 16, 3)) + np.array([0.0, 0.0, 900.0])
     world[0, 1:, 0] += np.linspace(-300, 300, 15)
-    pose, _ = bvh.render_clip(world, cams[:1], "c", "a", drop_outside=False, normalization="intrinsics")
+    pose, _ = render_views(world, cams[:1], "a", "c", normalization="intrinsics", drop_outside=False)
     pixels, _, _ = cam.render(world, cams[0])
     np.testing.assert_allclose(pose.poses_2d, normalize_with_intrinsics(pixels, (*cams[0].focal, *cams[0].center)),
                                rtol=1e-5)
+
+
+def _edit(tmp_path, name, edit):
+    """The fixture with ``edit(lines)`` applied, written as ``name``; returns the path."""
+    lines = FIXTURE.read_text().splitlines()
+    edit(lines)
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _line_of(lines, prefix, skip=0):
+    return [i for i, line in enumerate(lines) if line.strip().startswith(prefix)][skip]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e300", "-2e6"])
+def test_non_finite_or_huge_offset_is_refused_with_file_and_line(tmp_path, value):
+    """An OFFSET that is NaN, infinite or absurdly large would make every frame vanish; it is refused instead."""
+    where = {}
+
+    def edit(lines):
+        where["idx"] = _line_of(lines, "OFFSET", skip=3)
+        lines[where["idx"]] = f"OFFSET 0 {value} 0"
+
+    path = _edit(tmp_path, "offset.bvh", edit)
+    with pytest.raises(bvh.BvhError, match=rf"offset\.bvh:{where['idx'] + 1}: OFFSET holds {value}") as err:
+        bvh.parse_bvh(path)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-0.03", "1e999"])
+def test_bad_frame_time_is_refused_with_file_and_line(tmp_path, value):
+    where = {}
+
+    def edit(lines):
+        where["idx"] = _line_of(lines, "Frame Time")
+        lines[where["idx"]] = f"Frame Time: {value}"
+
+    path = _edit(tmp_path, "ft.bvh", edit)
+    with pytest.raises(bvh.BvhError, match=rf"ft\.bvh:{where['idx'] + 1}: Frame Time: {value} must be a finite"):
+        bvh.parse_bvh(path)
+
+
+def test_huge_motion_value_is_refused_with_its_line(tmp_path):
+    def edit(lines):
+        values = lines[-2].split()
+        values[0] = "1e300"
+        lines[-2] = " ".join(values)
+
+    path = _edit(tmp_path, "huge.bvh", edit)
+    n = len(FIXTURE.read_text().splitlines())
+    with pytest.raises(bvh.BvhError, match=rf"huge\.bvh:{n - 1}: frame line holds NaN, inf or a value beyond"):
+        bvh.parse_bvh(path)
+
+
+def test_non_finite_joint_map_offset_is_refused(tmp_path):
+    mapping = dict(bvh.BANDAI_NAMCO_MAP)
+    mapping["Head"] = {"joint": "Head", "offset": [float("nan"), 0, 0]}
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(mapping))
+    with pytest.raises(bvh.BvhError, match=r"map\.json: joint map entry 'Head': offset .* finite"):
+        bvh.load_joint_map(path)
+
+
+def test_a_clip_that_loses_every_row_is_named(tmp_path):
+    """A clip whose root floats 1 km above the floor leaves every image: the loader warns naming the file, keeps
+    the other clips, and when nothing is left the error names the lost clips."""
+    for k in range(6):
+        shutil.copy(FIXTURE, tmp_path / f"clip{k:02d}.bvh")
+
+    def lifted(lines):
+        for i in range(_line_of(lines, "Frame Time") + 1, len(lines)):
+            values = lines[i].split()
+            values[1] = str(float(values[1]) + 1e5)   # the root's Yposition (up), centimetres
+            lines[i] = " ".join(values)
+
+    _edit(tmp_path, "clip99.bvh", lifted)
+    with pytest.warns(DataWarning, match=r"clip99\.bvh: every one of its \d+ \(frame, camera\) rows was dropped"):
+        data = load_data(f"bvh:{tmp_path}", test_percent=50.0, frame_step=1)
+    assert data.info["empty_clips"] == ["clip99"]
+    assert "clip99" not in data.info["test_clip_names"] and data.info["train_clips"] + data.info["test_clips"] == 6
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    (tmp_path / "clip99.bvh").rename(lonely / "clip99.bvh")
+    with pytest.warns(DataWarning), pytest.raises(DataError, match=r"1 lost every row: clip99"):
+        load_data(f"bvh:{lonely}", frame_step=1)
+
+
+def test_unknown_bvh_option_names_it_and_the_accepted_ones(tmp_path):
+    with pytest.raises(DataError, match=r"bvh has no option 'test_percnt'; it takes: .*test_percent"):
+        load_data(f"bvh:{tmp_path}", test_percnt=30.0)
+    with pytest.raises(DataError, match=r"option cameras='dome' must be one of h36m, virtual, phone"):
+        load_data(f"bvh:{tmp_path}", cameras="dome")
+
+
+def test_writer_round_trip(tmp_path):
+    clip = bvh.parse_bvh(FIXTURE)
+    bvh.write_bvh(clip, tmp_path / "out.bvh", frames=np.array([0, 2]))
+    again = bvh.parse_bvh(tmp_path / "out.bvh")
+    assert again.joint_names == clip.joint_names and again.num_frames == 2
+    np.testing.assert_allclose(again.motion, clip.motion[[0, 2]], rtol=1e-5, atol=1e-4)

@@ -83,9 +83,22 @@ def test_existing_run_without_resume_is_refused(tiny_run):
     (["--lr-gamma", "0"], "lr_gamma"),
     (["--batch-size", "0"], "batch_size"),
     (["--resume"], "--out"),
+    (["--data", "synthetic:frames=4000000"], "limit of 1,000,000 training frames; streaming data is not available"),
+    (["--data", "synthetic:frame=10"], "synthetic has no option 'frame'; it takes: cameras, fps, frames"),
+    (["--data", "h36m:/x", "--cameras", "phone"], "h36m has no option 'cameras'; it takes: actions"),
+    (["--data", "synthetic", "--cameras", "virtual"], "option cameras='virtual' must be one of h36m, phone"),
+    (["--data", "synthetic", "--test-styles", "tired"], "synthetic has no option 'test_styles'"),
+    (["--data", "kinect:/x"], "unknown data spec 'kinect:/x'; use synthetic"),
 ])
 def test_bad_flags_fast(args, needle):
     assert needle in _one_error(_run(args, timeout=60))
+
+
+def test_data_help_lists_the_registered_sources():
+    r = _run(["--help"], timeout=60)
+    assert r.returncode == 0
+    for example in ("synthetic[:key=value,...]", "h36m:DIR", "bvh:DIR", "mpi_inf_3dhp:DIR"):
+        assert example in " ".join(r.stdout.split()), example
 
 
 def test_data_error_is_one_line(tmp_path):

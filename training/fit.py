@@ -25,21 +25,23 @@ import graphsh_tf  # noqa: E402,F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
 from graphsh_tf import cli  # noqa: E402  (no TensorFlow import until a command runs)
 from graphsh_tf.config import ARCHS, GCN_TYPES, LR_SCHEDULES, RECIPES, STRATEGIES  # noqa: E402  (no TensorFlow)
+from graphsh_tf.data.dataset import option_choices, spec_help  # noqa: E402  (numpy only)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     d = p.add_argument_group("data")
-    d.add_argument("--data", default="synthetic", help="synthetic | h36m:DIR | bvh:DIR")
+    d.add_argument("--data", default="synthetic", help=f"data spec: {spec_help()}")
     d.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D detection suffix (cpn_ft_h36m_dbb, ...)")
     d.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
-    d.add_argument("--cameras", default=None, choices=["h36m", "virtual", "phone"],
-                   help="bvh/synthetic: render through the Human3.6M cameras (default), random virtual ones (bvh), or "
-                   "random handheld phone cameras (FOV 55-80 deg; 2D normalized through their intrinsics, as "
-                   "Lifter(intrinsics=...))")
+    d.add_argument("--cameras", default=None, choices=option_choices("cameras"),
+                   help="the source's 'cameras' option (bvh, synthetic): the Human3.6M cameras (default), random "
+                   "virtual ones, or random handheld phone cameras (FOV 55-80 deg; 2D normalized through their "
+                   "intrinsics, as Lifter(intrinsics=...))")
     d.add_argument("--test-styles", default=None,
-                   help="bvh: comma-separated Bandai-Namco styles held out as test clips (default: 10%% by name hash)")
+                   help="the source's 'test_styles' option (bvh): comma-separated Bandai-Namco styles held out as "
+                   "test clips (default: 10%% by name hash)")
     m = p.add_argument_group("model")
     m.add_argument("--arch", default="graphsh", choices=list(ARCHS))
     m.add_argument("--gcn", default="dc_preagg",
@@ -98,12 +100,20 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def configs(args: argparse.Namespace):
     """(ModelConfig, TrainConfig, DataConfig, notes) from the flags; ConfigError on bad values."""
-    from graphsh_tf.config import ConfigError, ModelConfig, TrainConfig
+    from graphsh_tf.config import DataConfig, ModelConfig, TrainConfig
+    from graphsh_tf.data.dataset import resolve
 
-    synthetic = args.data.strip().lower() == "synthetic"
-    recipe_name = args.recipe or ("synthetic" if synthetic else "paper")
+    options = {}
+    if args.cameras:
+        options["cameras"] = args.cameras
+    if args.test_styles:
+        options["test_styles"] = [t.strip() for t in args.test_styles.split(",") if t.strip()]
+    data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed,
+                      options=options).validate()   # the source refuses options it does not take
+    source_recipe = resolve(data.spec, data.keypoints, data.options)[0].recipe
+    recipe_name = args.recipe or source_recipe
     recipe = dict(RECIPES[recipe_name])
-    notes = [f"recipe {recipe_name}"] if args.recipe is None and synthetic else []
+    notes = [f"recipe {recipe_name}"] if args.recipe is None and source_recipe != "paper" else []
     for key in ("epochs", "lr", "lr_decay_steps", "lr_gamma", "lr_schedule", "warmup_steps", "weight_decay",
                 "flip_augment", "noise_augment_px", "occlusion", "dropout"):
         if getattr(args, key) is not None:
@@ -117,22 +127,6 @@ def configs(args: argparse.Namespace):
     train = TrainConfig(**recipe, steps_per_epoch=args.steps, batch_size=args.batch_size,
                         max_grad_norm=args.max_grad_norm, seed=args.seed, flip_test=args.flip_test,
                         strategy=args.strategy, jit_compile=args.xla, val_every=args.val_every).validate()
-    from graphsh_tf.config import DataConfig
-
-    options = {}
-    if args.cameras:
-        options["cameras"] = args.cameras
-    if args.test_styles:
-        options["test_styles"] = [t.strip() for t in args.test_styles.split(",") if t.strip()]
-    spec = args.data.strip().lower()
-    bvh, synthetic_data = spec.startswith("bvh:"), spec == "synthetic"
-    if options.get("test_styles") and not bvh:
-        raise ConfigError(f"--test-styles applies to --data bvh:DIR only (got --data {args.data})")
-    if options.get("cameras") and not (bvh or synthetic_data and options["cameras"] != "virtual"):
-        raise ConfigError(f"--cameras {options['cameras']} does not apply to --data {args.data}: h36m and phone "
-                          "cameras render bvh:DIR and synthetic data, virtual ones bvh:DIR only")
-    data = DataConfig(spec=args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed,
-                      options=options).validate()
     return model, train, data, notes
 
 
@@ -145,8 +139,8 @@ def main(argv=None) -> int:
         if args.resume and not args.out:
             raise ValueError("--resume needs --out RUN_DIR (the run to continue)")
         if notes:
-            print("synthetic default data: " + ", ".join(notes) + " (short run, ~10 min on 2 CPU cores); "
-                  "pass --recipe or the flags to override", flush=True)
+            print(f"data {data_cfg.spec}: " + ", ".join(notes) + " (the data source's default); pass --recipe or "
+                  "the flags to override", flush=True)
         cli.import_tensorflow(force_verbose=args.verbose)
         from graphsh_tf.train.loop import train
 

@@ -222,6 +222,22 @@ def random_phone_cameras(rng: np.random.Generator, target: np.ndarray, num: int,
     return out
 
 
+def virtual_cameras(rng: np.random.Generator, target: np.ndarray, num: int,
+                    distance: Tuple[float, float] = (3500.0, 6000.0), height: Tuple[float, float] = (500.0, 2200.0),
+                    azimuth: Tuple[float, float] = (0.0, 360.0), roll: Tuple[float, float] = (-5.0, 5.0)
+                    ) -> List[Camera]:
+    """``num`` random cameras around ``target`` (world mm): horizontal distance, height above the floor (mm),
+    azimuth (degrees), roll (degrees); intrinsics of a random H36M camera."""
+    out = []
+    for k in range(num):
+        d, h = rng.uniform(*distance), rng.uniform(*height)
+        a = np.deg2rad(rng.uniform(*azimuth))
+        position = np.array([target[0] + d * np.cos(a), target[1] + d * np.sin(a), h])
+        out.append(look_at_camera(position, target, index=int(rng.integers(4)), roll_deg=rng.uniform(*roll),
+                                  name=f"virtual{k}"))
+    return out
+
+
 def world_to_camera(points: np.ndarray, camera: Camera) -> np.ndarray:
     """World points ``(..., 3)`` mm → camera space ``(..., 3)`` mm (float64)."""
     points = np.asarray(points, dtype=np.float64)

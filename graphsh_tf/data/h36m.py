@@ -24,9 +24,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data import cameras as cam
-from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
 from graphsh_tf.data.normalize import MM_PER_M, normalize_screen_coordinates
+from graphsh_tf.data import cameras as cam
+from graphsh_tf.data.sources import names, register_source
+from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
 from graphsh_tf.safe_pickle import load_npz_safe
 
 TRAIN_SUBJECTS: Tuple[str, ...] = ("S1", "S5", "S6", "S7", "S8")
@@ -214,3 +215,11 @@ def load_h36m(folder, keypoints: str = "gt", downsample: int = 1,
                      "test_subjects": [s for s in test_subjects if s in data_3d], "keypoints": keypoints,
                      "file_2d": str(path_2d) if data_2d is not None else "projected from 3D"})
     return data.to_16_joints() if keypoints == "gt" else data
+
+
+@register_source("h36m", aliases=("human36m",), keypoints=True, title="Human3.6M", summary="VideoPose3D files",
+                 options={"train_subjects": names(cam.H36M_SUBJECTS), "test_subjects": names(cam.H36M_SUBJECTS),
+                          "actions": names()})
+def load(folder: str, *, keypoints: str, downsample: int, seed: int, **options) -> PoseData:
+    """The ``h36m:DIR`` source: :func:`load_h36m` (``seed`` is unused: the split is by subject)."""
+    return load_h36m(folder, keypoints=keypoints, downsample=downsample, **options)

@@ -1,6 +1,7 @@
 """Check a data source the way training loads it.
 
-``python -m graphsh_tf.data.inspect --data synthetic|h36m:DIR|bvh:DIR [--keypoints K] [--downsample N] [--png FILE]``
+``python -m graphsh_tf.data.inspect --data SPEC [--keypoints K] [--downsample N] [--png FILE]`` (SPEC: any registered
+source, :func:`graphsh_tf.data.dataset.spec_help`)
 
 Prints :meth:`PoseData.summary` (train/test frame counts) and a few sanity figures; exits 2 with one line on stderr
 when the data is bad. ``--png`` writes a figure of a few 2D inputs and 3D targets (matplotlib Agg, atomic write).
@@ -13,8 +14,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from graphsh_tf.data.dataset import load_data
-from graphsh_tf.data.types import DataError, PoseData
+from graphsh_tf.data.dataset import load_data, spec_help
+from graphsh_tf.data.types import PoseData
 from graphsh_tf.io import atomic_save
 
 
@@ -65,7 +66,7 @@ def save_png(data: PoseData, path: str, count: int = 4, seed: int = 0) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default="synthetic", help="synthetic | h36m:DIR | bvh:DIR | mpi_inf_3dhp:DIR")
+    parser.add_argument("--data", default="synthetic", help=f"data spec: {spec_help()}")
     parser.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D file suffix (cpn_ft_h36m_dbb)")
     parser.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
     parser.add_argument("--seed", type=int, default=0)

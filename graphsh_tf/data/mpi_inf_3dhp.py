@@ -25,8 +25,9 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
 from graphsh_tf.data.normalize import normalize_screen_coordinates
+from graphsh_tf.data.sources import names, register_source
+from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
 
 SEQUENCES: Tuple[str, ...] = ("TS1", "TS2", "TS3", "TS4", "TS5", "TS6")
 IMAGE_SIZE = {"TS1": (2048, 2048), "TS2": (2048, 2048), "TS3": (2048, 2048), "TS4": (2048, 2048),
@@ -110,3 +111,10 @@ def load_3dhp(folder, downsample: int = 1, sequences: Sequence[str] = SEQUENCES)
     test = PoseSet.concat([load_sequence(p, name, downsample) for name, p in paths], sk.H36M16.num_joints)
     return PoseData(f"mpi_inf_3dhp:{folder}", sk.H36M16, PoseSet.empty(16), test,
                     {"test_sequences": list(sequences), "train_clips": 0})
+
+
+@register_source("mpi_inf_3dhp", aliases=("3dhp",), title="MPI-INF-3DHP", summary="test only",
+                 options={"sequences": names(SEQUENCES)})
+def load(folder: str, *, keypoints: str, downsample: int, seed: int, **options) -> PoseData:
+    """The ``mpi_inf_3dhp:DIR`` source: :func:`load_3dhp` (``seed`` is unused)."""
+    return load_3dhp(folder, downsample=downsample, **options)

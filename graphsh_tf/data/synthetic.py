@@ -14,6 +14,7 @@ subjects syn6, syn7 those of S9, S11).
 
 Rest pose: facing +y, z up, the person's right towards +x. Sizes: 5 train subjects x 2,000 poses x 4 cameras =
 40,000 train rows, 2 test subjects x 1,000 poses x 4 cameras = 8,000 test rows; train and test use disjoint seeds.
+The spec ``synthetic:frames=N`` asks for N training rows (in memory, up to :data:`MAX_IN_MEMORY_FRAMES`).
 """
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ import numpy as np
 
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
-from graphsh_tf.data.types import PoseData, PoseSet
 from graphsh_tf.data.kinematics import axis_rotation
+from graphsh_tf.data.render import render_views
+from graphsh_tf.data.sources import Option, choice, integer, names, number, register_source
+from graphsh_tf.data.types import DataError, PoseData, PoseSet
 
 #: Rest offsets (mm) of each H36M16 joint from its parent, body frame (x right, y forward, z up).
 REST_OFFSETS = np.array([
@@ -219,8 +222,6 @@ def subject_poses(subject: str, num_poses: int, rng: np.random.Generator, seq_le
 
 def _render_subject(subject: str, sequences, downsample: int, cameras: str = "h36m",
                     rng: Optional[np.random.Generator] = None) -> PoseSet:
-    from graphsh_tf.data.normalize import normalize_with_intrinsics
-
     parts = []
     fixed = cam.h36m_cameras(CAMERA_SUBJECT[subject]) if cameras == "h36m" else None
     counters: Dict[str, int] = {}
@@ -228,42 +229,98 @@ def _render_subject(subject: str, sequences, downsample: int, cameras: str = "h3
         counters[motion] = counters.get(motion, 0) + 1
         world = world[::downsample]
         views = fixed or cam.random_phone_cameras(rng, world[:, 0].mean(axis=0), 4)
-        for k, camera in enumerate(views):
-            pixels, p2d, p3d = cam.render(world, camera)
-            if fixed is None:   # phone cameras: intrinsics normalization, frames with a joint outside dropped
-                p2d = normalize_with_intrinsics(pixels, (*camera.focal, *camera.center))
-                keep = cam.in_image(pixels, camera).all(axis=1)
-                pixels, p2d, p3d = pixels[keep], p2d[keep], p3d[keep]
-            n = p3d.shape[0]
-            parts.append(PoseSet(p2d, p3d, np.full(n, motion).astype(str),
-                                 np.full(n, f"{subject}/{motion} {counters[motion]}/cam{k}").astype(str),
-                                 np.tile(camera.image_size, (n, 1))))
+        # phone cameras: 2D through their intrinsics, rows with a joint outside the image dropped
+        poses, _ = render_views(world, views, motion, f"{subject}/{motion} {counters[motion]}",
+                                "image" if fixed else "intrinsics", drop_outside=fixed is None)
+        parts.append(poses)
     return PoseSet.concat(parts, sk.H36M16.num_joints)
 
 
-def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: int = 2000,
+#: Rows per pose: each pose is seen by four cameras.
+CAMERAS_PER_POSE = 4
+#: Training rows the in-memory synthetic set may hold: 25x the default, measured at about one minute and 1.1 GB peak
+#: RSS to generate on two CPU cores. A larger set needs streaming, which the data sources do not offer yet.
+MAX_IN_MEMORY_FRAMES = 1_000_000
+
+
+def _too_many(rows: int, what: str) -> str:
+    return (f"{what} gives {rows:,} training frames, above the in-memory limit of {MAX_IN_MEMORY_FRAMES:,}; streaming "
+            f"data is not available yet, so use at most frames={MAX_IN_MEMORY_FRAMES}")
+
+
+def _parse_frames(value) -> int:
+    frames = integer(1).parse(value)
+    if frames > MAX_IN_MEMORY_FRAMES:
+        raise ValueError(f"is above the in-memory limit of {MAX_IN_MEMORY_FRAMES:,} training frames; streaming "
+                         f"data is not available yet, so use at most frames={MAX_IN_MEMORY_FRAMES}")
+    return frames
+
+
+def _poses_per_subject(frames: int, num_subjects: int) -> List[int]:
+    """``frames`` training rows as poses per subject, spread evenly (the first subjects take one more)."""
+    poses = -(-frames // CAMERAS_PER_POSE)
+    base, extra = divmod(poses, num_subjects)
+    return [base + (k < extra) for k in range(num_subjects)]
+
+
+def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: Optional[int] = None,
                    test_poses_per_subject: int = 1000, seq_len: int = 100, fps: float = 25.0,
                    train_subjects: Sequence[str] = TRAIN_SUBJECTS, test_subjects: Sequence[str] = TEST_SUBJECTS,
-                   cameras: str = "h36m") -> PoseData:
+                   cameras: str = "h36m", frames: Optional[int] = None) -> PoseData:
     """The synthetic :class:`PoseData` (H36M16). Deterministic in ``seed``; train and test subjects draw from
     disjoint seed streams. Rows = subjects x poses x 4 cameras (before ``downsample``). ``cameras``: ``"h36m"`` (the
     calibrated cameras of the subject's Human3.6M counterpart) or ``"phone"`` (4 random handheld phone cameras per
     sequence, :func:`graphsh_tf.data.cameras.random_phone_cameras`, 2D through their intrinsics, frames with a joint
-    outside the image dropped)."""
+    outside the image dropped).
+
+    Size of the training split: ``train_poses_per_subject`` (default 2000) or ``frames``, the number of training
+    rows before ``downsample``, rounded up to whole poses of 4 rows and spread evenly over the subjects
+    (``frames=40000`` is the default set), at most :data:`MAX_IN_MEMORY_FRAMES`."""
     if cameras not in ("h36m", "phone"):
-        raise ValueError(f"synthetic: cameras={cameras!r} must be 'h36m' or 'phone'")
+        raise DataError(f"synthetic: cameras={cameras!r} must be 'h36m' or 'phone'")
+    for subject in (*train_subjects, *test_subjects):
+        if subject not in CAMERA_SUBJECT:
+            raise DataError(f"unknown synthetic subject {subject!r}; one of {tuple(CAMERA_SUBJECT)}")
+    if frames is not None and train_poses_per_subject is not None:
+        raise DataError("synthetic: give frames or train_poses_per_subject, not both")
+    if frames is not None:
+        if frames > MAX_IN_MEMORY_FRAMES:
+            raise DataError(_too_many(frames, f"synthetic: frames={frames}"))
+        train_counts = _poses_per_subject(frames, len(train_subjects))
+    else:
+        per_subject = 2000 if train_poses_per_subject is None else train_poses_per_subject
+        train_counts = [per_subject] * len(train_subjects)
+        if sum(train_counts) * CAMERAS_PER_POSE > MAX_IN_MEMORY_FRAMES:
+            raise DataError(_too_many(sum(train_counts) * CAMERAS_PER_POSE,
+                                      f"synthetic: train_poses_per_subject={per_subject}"))
+    if test_poses_per_subject * len(test_subjects) * CAMERAS_PER_POSE > MAX_IN_MEMORY_FRAMES:
+        raise DataError(f"synthetic: test_poses_per_subject={test_poses_per_subject} gives more than "
+                        f"{MAX_IN_MEMORY_FRAMES:,} test frames, the in-memory limit")
     sets = {}
-    for split, subjects, num in (("train", train_subjects, train_poses_per_subject),
-                                 ("test", test_subjects, test_poses_per_subject)):
+    for split, subjects, counts in (("train", train_subjects, train_counts),
+                                    ("test", test_subjects, [test_poses_per_subject] * len(test_subjects))):
         parts = []
-        for subject in subjects:
-            if subject not in CAMERA_SUBJECT:
-                raise ValueError(f"unknown synthetic subject {subject!r}; one of {tuple(CAMERA_SUBJECT)}")
+        for subject, num in zip(subjects, counts):
             rng = np.random.default_rng([seed, 1 + list(CAMERA_SUBJECT).index(subject), 0 if split == "train" else 1])
             parts.append(_render_subject(subject, subject_poses(subject, num, rng, seq_len, fps), downsample,
                                          cameras, rng))
         sets[split] = PoseSet.concat(parts, sk.H36M16.num_joints)
     info = {"train_subjects": list(train_subjects), "test_subjects": list(test_subjects), "seed": seed,
-            "cameras": cameras,
-            "motions": list(MOTIONS)}
+            "cameras": cameras, "motions": list(MOTIONS)}
     return PoseData("synthetic", sk.H36M16, sets["train"], sets["test"], info)
+
+
+OPTIONS = {
+    "frames": Option(f"a whole number of training rows, 1..{MAX_IN_MEMORY_FRAMES}", _parse_frames),
+    "train_poses_per_subject": integer(1), "test_poses_per_subject": integer(1),
+    "seq_len": integer(1), "fps": number(positive=True),
+    "train_subjects": names(tuple(CAMERA_SUBJECT)), "test_subjects": names(tuple(CAMERA_SUBJECT)),
+    "cameras": choice("h36m", "phone"),
+}
+
+
+@register_source("synthetic", arg="", options=OPTIONS, recipe="synthetic", title="synthetic",
+                 summary="the embedded default, no files")
+def load(arg: str, *, keypoints: str, downsample: int, seed: int, **options) -> PoseData:
+    """The ``synthetic[:key=value,...]`` source: :func:`load_synthetic` with the spec's options."""
+    return load_synthetic(downsample=downsample, seed=seed, **options)

@@ -1,5 +1,6 @@
 """The in-memory form every loader produces: :class:`PoseSet` (paired 2D inputs and 3D targets) and
-:class:`PoseData` (a train and a test set with their skeleton), :class:`DataError`, :func:`check_finite`.
+:class:`PoseData` (a train and a test set with their skeleton), :class:`DataError`, :class:`DataWarning`,
+:func:`check_finite`.
 
 Conventions shared by every source:
 
@@ -22,6 +23,10 @@ from graphsh_tf import skeleton as sk
 
 class DataError(ValueError):
     """Bad or missing data. The message names the file, the field (subject/action/camera) and the fix."""
+
+
+class DataWarning(UserWarning):
+    """Data that loads but loses part of itself (e.g. a clip whose every row is dropped); the message names it."""
 
 
 @dataclass

@@ -31,7 +31,8 @@ import numpy as np
 
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
-from graphsh_tf.data.dataset import DataError
+from graphsh_tf.data.render import visible
+from graphsh_tf.data.types import DataError
 
 TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
 TEST_SUBJECTS = ("S9", "S11")
@@ -106,8 +107,7 @@ def build_files(clips: Iterable[Tuple[str, str, bool, np.ndarray]]) -> Tuple[Dic
         views = []
         for c in cams:
             pixels, _, _ = cam.render(world, c)
-            depth = cam.world_to_camera(world, c)[..., 2]
-            keep &= cam.in_image(pixels, c).all(axis=1) & (depth > 100.0).all(axis=1)
+            keep &= visible(world, pixels, c)
             views.append(pixels)
         stats["dropped_frames"] += int((~keep).sum())
         if not keep.any():
