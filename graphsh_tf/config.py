@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict
 
+from graphsh_tf.contract import NORMALIZATIONS
 from graphsh_tf.io import read_json
 from graphsh_tf.skeleton import NUM_JOINTS
 
@@ -73,11 +74,6 @@ class _JsonConfig:
         return cls.from_dict(d, source)
 
 
-#: What the network sees of its 2D input. ``screen``: the normalized screen (or intrinsics) coordinates themselves.
-#: ``pose``: those coordinates centred on the hip and divided by the pose's largest hip offset
-#: (:func:`graphsh_tf.data.normalize.pose_normalize`), so every pose spans [-1, 1] whatever its size and place in
-#: the image: int8 then spends its 256 levels on the person, not on the whole image (benchmarks/README.md, "int8").
-INPUT_NORMS = ("screen", "pose")
 
 
 @dataclass
@@ -105,6 +101,7 @@ class ModelConfig(_JsonConfig):
     multi_level: bool = True
     se: bool = True
     se_ratio: int = 8
+    #: what the network sees of its 2D input: a key of :data:`graphsh_tf.contract.NORMALIZATIONS`
     input_norm: str = "screen"
 
     def validate(self) -> "ModelConfig":
@@ -127,8 +124,8 @@ class ModelConfig(_JsonConfig):
             raise ConfigError(f"ModelConfig.dropout={self.dropout!r} must be in [0, 1)")
         if self.se_ratio < 1:
             raise ConfigError(f"ModelConfig.se_ratio={self.se_ratio!r} must be >= 1")
-        if self.input_norm not in INPUT_NORMS:
-            raise ConfigError(f"ModelConfig.input_norm={self.input_norm!r} is not one of {INPUT_NORMS}")
+        if self.input_norm not in NORMALIZATIONS:
+            raise ConfigError(f"ModelConfig.input_norm={self.input_norm!r} is not one of {list(NORMALIZATIONS)}")
         return self
 
 

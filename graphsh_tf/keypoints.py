@@ -1,4 +1,5 @@
-"""From 2D detector keypoints (pixels) to the model's H36M-16 input, and from model output to millimetres.
+"""From 2D detector keypoints (pixels) to the model's H36M-16 joints and their confidences; the tensor they become
+is :mod:`graphsh_tf.contract`'s (:func:`prepare_input` joins the two).
 
 Layouts: COCO-17 (MoveNet, ML Kit, YOLO-pose), MediaPipe-33 (BlazePose) and H36M-16 itself (identity). Joint orders
 come from :mod:`graphsh_tf.skeleton`. Detector "left" is the subject's left, as in H36M.
@@ -26,13 +27,12 @@ this file 1:1; tools/write_golden.py checks both agree.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Tuple
 
 import numpy as np
 
 from graphsh_tf import skeleton
-from graphsh_tf.data.normalize import (dequantize, normalize_screen_coordinates, pose_normalize,  # noqa: F401
-                                       quantize)  # (dequantize/quantize: the codec, re-exported)
+from graphsh_tf.contract import InputContract
 
 
 class KeypointError(ValueError):
@@ -85,9 +85,11 @@ def split_keypoints(kpts, scores, num_keypoints: int, layout: str) -> Tuple[np.n
     return a, s
 
 
-def _adapt(xy: np.ndarray, scores: np.ndarray, min_score: float,
-           sources: Dict[int, Tuple[Tuple[int, ...], int]]) -> Tuple[np.ndarray, np.ndarray]:
-    """Core of the adapters on validated ``(..., K, 2)`` / ``(..., K)`` arrays (float64)."""
+def adapt_from_sources(xy: np.ndarray, scores: np.ndarray, min_score: float,
+                       sources: Dict[int, Tuple[Tuple[int, ...], int]]) -> Tuple[np.ndarray, np.ndarray]:
+    """Core of the adapters on validated ``(..., K, 2)`` / ``(..., K)`` arrays (float64): ``sources`` maps each
+    H36M-16 joint except Spine to (source keypoint indices, number required for confidence), as
+    :data:`COCO17_SOURCES`; joints are built, and filled, as the module doc says."""
     present = np.isfinite(xy).all(axis=-1) & np.isfinite(scores) & (scores > 0) & (scores >= min_score)
     xy0 = np.where(present[..., None], xy, 0.0)
     batch = xy.shape[:-2]
@@ -121,14 +123,14 @@ def _adapt(xy: np.ndarray, scores: np.ndarray, min_score: float,
 def coco17_to_h36m16(kpts, scores=None, min_score: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
     """COCO-17 pixels ``(..., 17, 2|3)`` → H36M-16 pixels ``(..., 16, 2)`` and confidences ``(..., 16)`` (float64)."""
     xy, s = split_keypoints(kpts, scores, skeleton.COCO17.num_joints, "coco17")
-    return _adapt(xy, s, min_score, COCO17_SOURCES)
+    return adapt_from_sources(xy, s, min_score, COCO17_SOURCES)
 
 
 def mediapipe33_to_h36m16(kpts, scores=None, min_score: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
     """MediaPipe-33 pixels ``(..., 33, 2|3)`` (convert its [0, 1] image coordinates to pixels first; use its
     visibility as score) → H36M-16 pixels ``(..., 16, 2)`` and confidences ``(..., 16)`` (float64)."""
     xy, s = split_keypoints(kpts, scores, skeleton.MEDIAPIPE33.num_joints, "mediapipe33")
-    return _adapt(xy, s, min_score, MEDIAPIPE33_SOURCES)
+    return adapt_from_sources(xy, s, min_score, MEDIAPIPE33_SOURCES)
 
 
 def h36m16_identity(kpts, scores=None, min_score: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
@@ -152,58 +154,13 @@ def adapt(kpts, layout: str, scores=None, min_score: float = 0.0) -> Tuple[np.nd
     return ADAPTERS[layout](kpts, scores=scores, min_score=min_score)
 
 
-# --- model input / output ----------------------------------------------------------------------------------------
+# --- model input ---------------------------------------------------------------------------------------------------
 
 def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=None, min_score: float = 0.0,
-                  quant: Optional[dict] = None, intrinsics=None, input_norm: str = "screen") -> np.ndarray:
-    """Detector pixels → model input.
-
-    ``kpts_px``: ``(K, 2|3)`` for one pose or ``(N, K, 2|3)``. Returns ``(1, 16, 2)`` / ``(N, 16, 2)``: float32
-    normalized screen coordinates (``u = 2x/w - 1``, ``v = 2y/w - h/w``), or int8 when ``quant`` is
-    ``{"scale": float, "zero_point": int}``. With ``intrinsics`` ``(fx, fy, cx, cy)`` the coordinates are the
-    camera's viewing rays expressed in the training cameras' field of view
-    (:func:`graphsh_tf.data.normalize.normalize_with_intrinsics`), so any camera gives the model what it saw in
-    training. ``input_norm="pose"`` (a model whose sidecar says ``input.normalization`` ends in "then pose"): the
-    coordinates are then hip-centred and scaled (:func:`graphsh_tf.data.normalize.pose_normalize`).
-    """
-    xy, _ = adapt(kpts_px, layout, scores=scores, min_score=min_score)
-    return encode_input(xy, w, h, quant, intrinsics, layout, input_norm)
-
-
-def encode_input(xy, w: float, h: float, quant: Optional[dict] = None, intrinsics=None,
-                 layout: str = "h36m16", input_norm: str = "screen") -> np.ndarray:
-    """Adapted H36M-16 pixels ``(16, 2)`` / ``(N, 16, 2)`` (the first output of :func:`adapt`) → model input, as
-    :func:`prepare_input` describes; for callers that already adapted (and need the confidences too).
-    ``input_norm="pose"``: then :func:`graphsh_tf.data.normalize.pose_normalize` (models whose sidecar says so)."""
-    if not (np.isfinite(w) and np.isfinite(h) and w > 0 and h > 0):
-        raise KeypointError(f"image_size: width and height must be positive pixels, got ({w}, {h})")
-    xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim == 2:
-        xy = xy[None]
-    if xy.ndim != 3:
-        raise KeypointError(f"{layout} keypoints: expected one pose (K, C) or a batch (N, K, C), got {xy.shape}")
-    if intrinsics is not None:
-        from graphsh_tf.data.normalize import normalize_with_intrinsics
-
-        try:
-            u = normalize_with_intrinsics(xy, intrinsics)
-        except ValueError as e:
-            raise KeypointError(f"intrinsics: {e}") from None
-    else:
-        u = normalize_screen_coordinates(xy, w, h)
-    if input_norm == "pose":
-        u = pose_normalize(u)
-    if quant is None:
-        return u.astype(np.float32)
-    return quantize(u.astype(np.float64), quant["scale"], quant["zero_point"])
-
-
-def decode_output(raw, quant: Optional[dict] = None) -> np.ndarray:
-    """Model output ``(..., 16, 3)`` (already mm) → float32 mm; int8 outputs are dequantized with ``quant``."""
-    a = np.asarray(raw)
-    if a.ndim < 2 or a.shape[-2:] != (H36M.num_joints, 3):
-        raise KeypointError(f"model output: expected shape (..., {H36M.num_joints}, 3), got {a.shape}")
-    if quant is None:
-        return a.astype(np.float32)
-    return dequantize(a, quant["scale"], quant["zero_point"])
-
+                  contract: InputContract = InputContract(), intrinsics=None) -> np.ndarray:
+    """Detector pixels ``(K, 2|3)`` of one pose or ``(N, K, 2|3)`` → the model input ``(N, 16, C)`` of ``contract``
+    (:meth:`graphsh_tf.contract.InputContract.encode`: the screen frame, or the camera's rays with ``intrinsics``
+    ``(fx, fy, cx, cy)``; the model's normalization; its channels; float32 or int8). Bad image sizes, shapes or
+    intrinsics are a :class:`graphsh_tf.contract.ContractError` naming them."""
+    xy, conf = adapt(kpts_px, layout, scores=scores, min_score=min_score)
+    return contract.encode(xy, conf, (w, h), intrinsics)

@@ -13,7 +13,8 @@ import numpy as np
 import tf_keras as keras
 
 from graphsh_tf.config import ModelConfig
-from graphsh_tf.layers import PoseNormalize, graph_conv_block, graph_hourglass, se_block
+from graphsh_tf.contract import InputContract
+from graphsh_tf.layers import graph_conv_block, graph_hourglass, model_input_layer, se_block
 from graphsh_tf.layers.graph_conv import GraphConv
 from graphsh_tf.layers.initializers import torch_dense
 
@@ -21,8 +22,8 @@ INPUT_NAME = "keypoints_2d"
 
 
 def _normalized(inp, cfg: ModelConfig):
-    """The network's view of its input: as is, or pose-normalized (``input_norm="pose"``)."""
-    return PoseNormalize(name="pose_normalize")(inp) if cfg.input_norm == "pose" else inp
+    """The network's view of its input: as is, or through its input contract's model step (``input_norm="pose"``)."""
+    return model_input_layer(inp, InputContract.for_model(cfg))
 
 
 def _graphsh(cfg: ModelConfig) -> keras.Model:

@@ -14,21 +14,11 @@ from the lifter's metric bone lengths: a person of unusual size is placed propor
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Optional
 
 import numpy as np
 
-
-def intrinsics_matrix(intrinsics: Union[Sequence[float], np.ndarray]) -> np.ndarray:
-    """``(fx, fy, cx, cy)`` in pixels, or a 3x3 camera matrix → ``(fx, fy, cx, cy)`` float64; ValueError naming
-    the problem otherwise."""
-    k = np.asarray(intrinsics, dtype=np.float64)
-    if k.shape == (3, 3):
-        k = np.array([k[0, 0], k[1, 1], k[0, 2], k[1, 2]])
-    if k.shape != (4,) or not np.all(np.isfinite(k)) or k[0] <= 0 or k[1] <= 0:
-        raise ValueError(f"intrinsics: expected (fx, fy, cx, cy) in pixels with fx, fy > 0, or a 3x3 camera matrix; "
-                         f"got {np.asarray(intrinsics).tolist()}")
-    return k
+from graphsh_tf.contract import intrinsics_matrix
 
 
 def focal_from_fov(image_width: float, horizontal_fov_deg: float) -> float:

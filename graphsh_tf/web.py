@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 from graphsh_tf import cli
-from graphsh_tf.lite.metadata import MetadataError, find_tflite, lifter_io, read_metadata, sidecar_path, \
-    variant_from_filename
+from graphsh_tf.contract import ContractError, LifterContract
+from graphsh_tf.lite.metadata import MetadataError, find_tflite, read_metadata, sidecar_path, variant_from_filename
 from graphsh_tf.run import Run
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "web_demo"
@@ -69,9 +69,9 @@ def run_models(run_dir: PathLike) -> List[Path]:
     usable, why = [], []
     for f in files:
         try:
-            lifter_io(read_metadata(f, embedded=False), str(sidecar_path(f)))
+            LifterContract.from_sidecar(read_metadata(f, embedded=False), str(sidecar_path(f)))
             usable.append(f)
-        except MetadataError as e:
+        except ContractError as e:   # a MetadataError is one too
             why.append(str(e))
     if not usable:
         raise WebError(f"{folder}: no .tflite model a lifter can load ({'; '.join(why)[:300]})")

@@ -5,7 +5,7 @@ import pytest
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import pipeline as pl
 from graphsh_tf.data.dataset import DataError
-from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
+from graphsh_tf.contract import MM_PER_MODEL_UNIT
 
 
 def clip(n=90, seed=0):

@@ -149,12 +149,14 @@ def test_metadata_embedded_and_sidecar_agree(exported):
 
 
 def test_sidecar_readable_by_keypoints_runtime(exported):
-    from graphsh_tf.lite.lifter import read_sidecar
+    from graphsh_tf.contract import LifterContract
+    from graphsh_tf.lite.metadata import read_metadata, sidecar_path
 
     paths, _ = exported
     for path in paths.values():
-        meta = read_sidecar(path)
-        assert meta["layout"] == "h36m16"
+        contract = LifterContract.from_sidecar(read_metadata(path, embedded=False), str(sidecar_path(path)))
+        assert contract.input.channels == ("x", "y") and contract.output.unit == "mm"
+        assert (contract.input.quant is None) == (read_metadata(path)["input"]["dtype"] == "float32")
 
 
 def test_read_metadata_falls_back_to_embedded(exported, tmp_path):

@@ -75,11 +75,10 @@ def test_pose_norm_golden_covers_both_paths_int8_and_degenerate_poses():
     the screen and from the intrinsics normalization, poses with every joint on the hip (zeros) and one spread
     below POSE_NORM_EPS, and both sidecar strings plus rejected ones; its inputs are pose_normalize of its
     screen/intrinsics-normalized ones, hip at 0 and spanning [-1, 1]."""
-    from graphsh_tf.data.normalize import POSE_NORM_EPS, pose_normalize
-    from graphsh_tf.lite.metadata import NORMALIZATION, POSE_NORMALIZATION
+    from graphsh_tf.contract import POSE_NORM_EPS, POSE_NORMALIZATION, SCREEN_NORMALIZATION, pose_normalize
 
     g = json.loads((GOLDEN / "pose_norm.json").read_text())
-    assert g["normalization"] == NORMALIZATION and g["pose_normalization"] == POSE_NORMALIZATION
+    assert g["normalization"] == SCREEN_NORMALIZATION and g["pose_normalization"] == POSE_NORMALIZATION
     assert g["pose_norm_eps"] == POSE_NORM_EPS
     pose = {c["name"]: c for c in g["pose_cases"]}
     assert np.array_equal(pose["all_on_hip"]["p"], np.zeros((16, 2)))

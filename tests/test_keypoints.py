@@ -6,7 +6,7 @@ import pytest
 
 from graphsh_tf import keypoints as kp
 from graphsh_tf import skeleton
-from graphsh_tf.data.normalize import normalize_screen_coordinates
+from graphsh_tf.contract import InputContract, Int8Codec, normalize_screen_coordinates, quantize
 from graphsh_tf.lite.lifter import LiftResult, Lifter
 
 H = skeleton.H36M16
@@ -133,21 +133,14 @@ def test_identity_layout():
     np.testing.assert_allclose(conf, 1.0)
 
 
-def test_quantize_roundtrip_and_clipping():
-    q = kp.quantize([0.0, 0.125, -0.125, 0.375, 0.3, 100.0, -100.0], scale=0.25, zero_point=3)
-    assert q.dtype == np.int8
-    assert q.tolist() == [3, 4, 2, 5, 4, 127, -128]  # ties (0.5, 1.5) round away from zero, then clip
-    np.testing.assert_allclose(kp.dequantize(np.array([3, 13], np.int8), 0.1, 3), [0.0, 1.0], atol=1e-7)
-
-
 def test_prepare_input_normalizes():
     c = _coco_pose()
     x = kp.prepare_input(c, 640, 480, "coco17")
     assert x.shape == (1, 16, 2) and x.dtype == np.float32
     np.testing.assert_allclose(x[0], normalize_screen_coordinates(kp.coco17_to_h36m16(c)[0], 640, 480))
-    q = kp.prepare_input(c, 640, 480, "coco17", quant={"scale": 0.01, "zero_point": -2})
+    q = kp.prepare_input(c, 640, 480, "coco17", contract=InputContract(quant=Int8Codec(0.01, -2)))
     assert q.dtype == np.int8
-    np.testing.assert_array_equal(q, kp.quantize(x.astype(np.float64), 0.01, -2))
+    np.testing.assert_array_equal(q, quantize(x.astype(np.float64), 0.01, -2))
     with pytest.raises(ValueError, match="image_size"):
         kp.prepare_input(c, 0, 480, "coco17")
 

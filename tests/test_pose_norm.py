@@ -7,12 +7,12 @@ import pytest
 import graphsh_tf  # noqa: F401
 import tf_keras as keras
 from graphsh_tf.config import ConfigError, ModelConfig
-from graphsh_tf.data.normalize import normalize_screen_coordinates, pose_normalize
+from graphsh_tf.contract import (POSE_NORMALIZATION, ContractError, InputContract, LifterContract,
+                                 normalize_screen_coordinates, pose_normalize)
 from graphsh_tf.evaluate import keras_predictor
 from graphsh_tf.lite import export as lite_export
 from graphsh_tf.lite.folded import build_forward, graph_input, pose_normalized
 from graphsh_tf.lite.lifter import Lifter
-from graphsh_tf.lite.metadata import MetadataError, POSE_NORMALIZATION, input_norm, lifter_io
 from graphsh_tf.lite.runtime import TFLitePredictor
 from graphsh_tf.model_io import load_model, save_model
 from graphsh_tf.models import build_model
@@ -85,11 +85,11 @@ def exported(pose_model, tmp_path_factory):
 def test_tflite_takes_the_normalized_pose_and_says_so(pose_model, exported):
     meta = json.loads(exported["fp32"].with_suffix(".json").read_text())
     assert meta["input"]["normalization"] == POSE_NORMALIZATION and meta["model"]["input_norm"] == "pose"
-    assert input_norm(meta, "x") == "pose"
+    assert LifterContract.from_sidecar(meta, "x").input == InputContract("pose")
     x = _poses()
     ref = keras_predictor(pose_model)(x)
     pred = TFLitePredictor(exported["fp32"])
-    assert pred.input_norm == "pose"                          # read from the sidecar
+    assert pred.input.normalization == "pose"                          # read from the sidecar
     np.testing.assert_allclose(pred.predict_mm(x), ref, atol=1e-3)
     # without the normalization the same file gives a different answer: the contract matters
     wrong = TFLitePredictor(exported["fp32"], input_norm="screen").predict_mm(x)
@@ -111,8 +111,8 @@ def test_int8_input_range_is_the_unit_square(exported):
 def test_unknown_normalization_is_refused():
     meta = {"layout": "h36m16", "input": {"shape": [1, 16, 2], "dtype": "float32", "normalization": "u = x / w"},
             "output": {"shape": [1, 16, 3], "dtype": "float32", "unit": "mm"}}
-    with pytest.raises(MetadataError, match="input.normalization"):
-        lifter_io(meta, "side.json")
+    with pytest.raises(ContractError, match="input.normalization"):
+        LifterContract.from_sidecar(meta, "side.json")
 
 
 def test_lifter_applies_the_pose_normalization(pose_model, exported):

@@ -23,7 +23,7 @@ def run_dir(tmp_path_factory):
     poses, ~5 s: MPJPE ~180 mm against ~240 mm for the mean pose), exported to fp32/fp16/int8/qat_int8."""
     from graphsh_tf.config import TrainConfig
     from graphsh_tf.data.dataset import load_data
-    from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
+    from graphsh_tf.contract import MM_PER_MODEL_UNIT
     from graphsh_tf.train.optim import compile_model
 
     run = tmp_path_factory.mktemp("run")

@@ -85,7 +85,7 @@ def train_tiny_model(out_dir: Path, variants=("fp32", "int8")):
     from graphsh_tf.lite import export
     from graphsh_tf.config import TrainConfig
     from graphsh_tf.data.dataset import load_data
-    from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
+    from graphsh_tf.contract import MM_PER_MODEL_UNIT
     from graphsh_tf.models import build_model
     from graphsh_tf.train.optim import compile_model
 

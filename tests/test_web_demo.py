@@ -70,11 +70,10 @@ def test_js_tables_equal_python():
             else:
                 assert src == list(table[j][0]) and t["REQUIRED"][j] == table[j][1], (layout, j)
     assert t["LAYOUTS"] == {"coco17": 17, "mediapipe33": 33, "h36m16": 16}
-    from graphsh_tf.data.normalize import H36M_FOCAL_NORM
+    from graphsh_tf.contract import H36M_FOCAL_NORM, SCREEN_NORMALIZATION
     from graphsh_tf.lite.lifter import Lifter
-    from graphsh_tf.lite.metadata import NORMALIZATION
 
-    assert t["NORMALIZATION"] == NORMALIZATION and t["H36M_FOCAL_NORM"] == H36M_FOCAL_NORM
+    assert t["NORMALIZATION"] == SCREEN_NORMALIZATION and t["H36M_FOCAL_NORM"] == H36M_FOCAL_NORM
     assert t["MIN_PRESENT_JOINTS"] == Lifter.MIN_PRESENT_JOINTS
 
 
@@ -183,16 +182,11 @@ def test_server_refuses_without_npm_packages(tmp_path):
 
 def test_js_pose_normalization_matches_python(tmp_path):
     """Models trained with ``input_norm="pose"`` (sidecar ``input.normalization`` = POSE_NORMALIZATION): the page
-    hip-centres and scales the input as graphsh_tf.keypoints.prepare_input(..., input_norm="pose") does; expected
+    hip-centres and scales the input as graphsh_tf.keypoints.prepare_input(..., InputContract("pose")) does; expected
     values computed here from the Python functions, on the golden keypoints (float and int8, with and without
     intrinsics)."""
-    import inspect
+    from graphsh_tf.contract import InputContract, Int8Codec, pose_normalize
 
-    from graphsh_tf.data import normalize
-
-    params = inspect.signature(keypoints.prepare_input).parameters
-    if not hasattr(normalize, "pose_normalize") or "input_norm" not in params:
-        pytest.skip("this graphsh_tf has no pose input normalization")
     calls = []
     adapters = json.loads((GOLDEN / "adapters.json").read_text())["cases"]
     prepare = json.loads((GOLDEN / "intrinsics.json").read_text())["prepare_cases"]
@@ -200,14 +194,15 @@ def test_js_pose_normalization_matches_python(tmp_path):
         w, h = c["image_size"]
         k = c.get("intrinsics")
         for quant in (None, c["input_quantization"]):
+            contract = InputContract("pose", quant=Int8Codec.from_dict(quant))
             x = keypoints.prepare_input(np.asarray(c["keypoints"]), w, h, c["layout"], np.asarray(c["scores"]),
-                                        c["min_score"], quant=quant, intrinsics=k, input_norm="pose")[0]
+                                        c["min_score"], contract=contract, intrinsics=k)[0]
             calls.append({"name": f"{c['name']}_pose_{'int8' if quant else 'float'}", "fn": "prepareInput",
                           "args": [c["keypoints"], w, h, c["layout"], c["scores"], c["min_score"], quant, k, "pose"],
                           "expected": x.astype(np.float64).tolist()})
     zeros = np.zeros((16, 2))
     calls.append({"name": "all_on_hip", "fn": "poseNormalize", "args": [zeros.tolist()],
-                  "expected": normalize.pose_normalize(zeros).astype(np.float64).tolist()})
+                  "expected": pose_normalize(zeros).astype(np.float64).tolist()})
     (tmp_path / "calls.json").write_text(json.dumps(calls))
     r = _node(DEMO / "test" / "golden.mjs", "--calls", tmp_path / "calls.json")
     res = json.loads(r.stdout.strip().splitlines()[-1])

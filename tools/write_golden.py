@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Write the cross-language golden vectors (tests/fixtures/golden/*.json) and the Android demo's sample sequences.
 
-Golden files pin the pure pieces of :mod:`graphsh_tf.keypoints` so the Java port (android_demo/lifter-core)
-can be checked against them:
+Golden files pin the pure pieces of :mod:`graphsh_tf.keypoints` and :mod:`graphsh_tf.contract` so the Java port
+(android_demo/lifter-core) and the JavaScript one (web_demo/src/lifter_core.js) can be checked against them:
 
 * ``adapters.json``: detector keypoints (COCO-17 / MediaPipe-33 pixels, scores, min_score, image size) →
   H36M-16 pixels and confidences → float model input → int8 model input for a given scale / zero point.
@@ -14,9 +14,9 @@ can be checked against them:
 * ``stream.json``: lifted frames (joints, roots incl. NaN / missing ones, timestamps, resets) → the smoothed joints
   and root of graphsh_tf.smoothing.LifterStream.step.
 * ``pose_norm.json``: the input of ``input_norm="pose"`` models: normalized coordinates → pose_normalize (incl. a
-  pose with every joint on the hip and one smaller than POSE_NORM_EPS); detector keypoints → encode_input(...,
-  input_norm="pose") float and int8, from the screen and from the intrinsics normalization; sidecar
-  ``input.normalization`` strings → graphsh_tf.lite.metadata.input_norm ("screen", "pose", or an error).
+  pose with every joint on the hip and one smaller than POSE_NORM_EPS); detector keypoints → prepare_input(...,
+  contract=InputContract("pose")) float and int8, from the screen and from the intrinsics normalization; sidecar
+  ``input.normalization`` strings → InputContract.normalization_from_sidecar ("screen", "pose", or an error).
 
 ``android_demo/app/src/main/assets/samples.json``: short procedural COCO-17 sequences (a walking and an
 arm-waving stick figure, perspective-projected) the demo app lifts.
@@ -44,11 +44,17 @@ from graphsh_tf import keypoints as kp  # noqa: E402
 from graphsh_tf import skeleton  # noqa: E402
 from graphsh_tf import root as root_mod  # noqa: E402
 from graphsh_tf import smoothing  # noqa: E402
-from graphsh_tf.data.normalize import POSE_NORM_EPS, normalize_with_intrinsics, pose_normalize  # noqa: E402
-from graphsh_tf.lite import metadata as lite_meta  # noqa: E402
+from graphsh_tf.contract import (POSE_NORM_EPS, POSE_NORMALIZATION, SCREEN_NORMALIZATION, ContractError,  # noqa: E402
+                                 InputContract, Int8Codec, OutputContract, normalize_with_intrinsics,
+                                 pose_normalize)
 
 GOLDEN_DIR = ROOT / "tests" / "fixtures" / "golden"
 SAMPLES_FILE = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "samples.json"
+
+
+def _input(quant=None, normalization: str = "screen") -> InputContract:
+    """The input contract of a model with ``normalization`` whose input is int8 with ``quant`` (None: float32)."""
+    return InputContract(normalization, quant=Int8Codec.from_dict(quant))
 
 
 def _tolist(a) -> list:
@@ -63,7 +69,7 @@ def _adapter_case(name: str, layout: str, xy: np.ndarray, scores: np.ndarray, mi
                   w: float, h: float, quant: Dict) -> Dict:
     adapted, conf = kp.adapt(xy, layout, scores=scores, min_score=min_score)
     x_float = kp.prepare_input(xy, w, h, layout, scores, min_score)
-    x_int8 = kp.prepare_input(xy, w, h, layout, scores, min_score, quant=quant)
+    x_int8 = kp.prepare_input(xy, w, h, layout, scores, min_score, contract=_input(quant))
     return {"name": name, "layout": layout, "image_size": [w, h], "min_score": min_score,
             "keypoints": _tolist(xy), "scores": _tolist(scores),
             "h36m16_xy": _tolist(adapted), "confidence": _tolist(conf),
@@ -112,13 +118,13 @@ def decode_cases() -> List[Dict]:
     cases = []
     raw = np.round(rng.normal(scale=300.0, size=(16, 3)), 3).astype(np.float32)
     cases.append({"name": "float32", "raw": _tolist(raw.astype(np.float64)), "quantization": None,
-                  "joints_mm": _tolist(kp.decode_output(raw).astype(np.float64))})
+                  "joints_mm": _tolist(OutputContract().decode(raw).astype(np.float64))})
     for name, quant in (("int8_a", {"scale": 7.8431372549019605, "zero_point": 0}),
                         ("int8_b", {"scale": 5.123456789, "zero_point": -17})):
         q = rng.integers(-128, 128, size=(16, 3)).astype(np.int8)
         q[0, :] = [-128, 127, quant["zero_point"]]
         cases.append({"name": name, "raw": _tolist(q.astype(np.int64)), "quantization": quant,
-                      "joints_mm": _tolist(kp.decode_output(q, quant).astype(np.float64))})
+                      "joints_mm": _tolist(OutputContract(Int8Codec.from_dict(quant)).decode(q).astype(np.float64))})
     return cases
 
 
@@ -145,7 +151,7 @@ def intrinsics_cases() -> Dict:
             s[coco.index("left_ankle")] = 0.0
             s[coco.index("right_ear")] = 0.1
         x_f = kp.prepare_input(xy, w, h, "coco17", s, 0.2, intrinsics=k)
-        x_q = kp.prepare_input(xy, w, h, "coco17", s, 0.2, quant=q, intrinsics=k)
+        x_q = kp.prepare_input(xy, w, h, "coco17", s, 0.2, contract=_input(q), intrinsics=k)
         # the root as LiftResult.root_mm of Lifter(..., intrinsics=k): adapted H36M-16 pixels, confidences as weights
         joints = np.round(rng.normal(scale=250.0, size=(16, 3)), 3).astype(np.float32)
         joints[0] = 0.0
@@ -262,10 +268,10 @@ def stream_cases() -> Dict:
 
 def pose_norm_cases() -> Dict:
     """``pose_cases``: normalized coordinates ``u`` → ``pose_normalize(u)`` (random, tiny, all-on-hip, spread below
-    POSE_NORM_EPS). ``prepare_cases``: detector keypoints → ``prepare_input(..., input_norm="pose")`` float and int8
-    (``intrinsics`` null = the screen normalization), with ``normalized`` the input before the pose step (the
-    screen-normalized model's input). ``sidecar_cases``: the sidecar's ``input`` section → ``input_norm`` (null = a
-    MetadataError naming the field)."""
+    POSE_NORM_EPS). ``prepare_cases``: detector keypoints → ``prepare_input(..., contract=InputContract("pose"))``
+    float and int8 (``intrinsics`` null = the screen normalization), with ``normalized`` the input before the pose
+    step (the screen-normalized model's input). ``sidecar_cases``: the sidecar's ``input`` section → ``input_norm``
+    (null = a ContractError naming the field)."""
     rng = np.random.default_rng(4242)
     poses = []
     u = np.round(rng.uniform(-1.0, 1.0, size=(16, 2)), 6).astype(np.float32)
@@ -288,8 +294,8 @@ def pose_norm_cases() -> Dict:
 
     def case(name, layout, xy, s, min_score, w, h, k, q):
         u = kp.prepare_input(xy, w, h, layout, s, min_score, intrinsics=k)
-        x_f = kp.prepare_input(xy, w, h, layout, s, min_score, intrinsics=k, input_norm="pose")
-        x_q = kp.prepare_input(xy, w, h, layout, s, min_score, quant=q, intrinsics=k, input_norm="pose")
+        x_f = kp.prepare_input(xy, w, h, layout, s, min_score, contract=_input(None, "pose"), intrinsics=k)
+        x_q = kp.prepare_input(xy, w, h, layout, s, min_score, contract=_input(q, "pose"), intrinsics=k)
         prep.append({"name": name, "layout": layout, "image_size": [w, h], "min_score": min_score,
                      "intrinsics": None if k is None else list(map(float, k)), "input_norm": "pose",
                      "keypoints": _tolist(xy), "scores": _tolist(s),
@@ -321,19 +327,19 @@ def pose_norm_cases() -> Dict:
          k_port, q_unit)
 
     sidecars = []
-    for name, spec in (("screen", {"normalization": lite_meta.NORMALIZATION}),
-                       ("pose", {"normalization": lite_meta.POSE_NORMALIZATION}),
-                       ("pose_without_spaces", {"normalization": lite_meta.POSE_NORMALIZATION.replace(" ", "")}),
+    for name, spec in (("screen", {"normalization": SCREEN_NORMALIZATION}),
+                       ("pose", {"normalization": POSE_NORMALIZATION}),
+                       ("pose_without_spaces", {"normalization": POSE_NORMALIZATION.replace(" ", "")}),
                        ("absent", {}),
                        ("pose_only", {"normalization": "p = (p - p_hip) / max|p - p_hip|"}),
                        ("unknown", {"normalization": "u = x / w, v = y / h"})):
         try:
-            norm = lite_meta.input_norm({"input": dict(spec)}, "sidecar")
-        except lite_meta.MetadataError:
+            norm = InputContract.normalization_from_sidecar(dict(spec), "sidecar")
+        except ContractError:
             norm = None
         sidecars.append({"name": name, "input": spec, "input_norm": norm})
-    return {"format": "graphsh-golden/1", "normalization": lite_meta.NORMALIZATION,
-            "pose_normalization": lite_meta.POSE_NORMALIZATION, "pose_norm_eps": POSE_NORM_EPS,
+    return {"format": "graphsh-golden/1", "normalization": SCREEN_NORMALIZATION,
+            "pose_normalization": POSE_NORMALIZATION, "pose_norm_eps": POSE_NORM_EPS,
             "pose_cases": pose_cases, "prepare_cases": prep, "sidecar_cases": sidecars}
 
 

@@ -25,6 +25,7 @@ import graphsh_tf  # noqa: E402,F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
 from graphsh_tf import cli  # noqa: E402  (no TensorFlow import until a command runs)
 from graphsh_tf.config import ARCHS, GCN_TYPES, LR_SCHEDULES, RECIPES, STRATEGIES  # noqa: E402  (no TensorFlow)
+from graphsh_tf.contract import NORMALIZATIONS  # noqa: E402  (numpy only)
 from graphsh_tf.data.dataset import option_choices, spec_help  # noqa: E402  (numpy only)
 
 
@@ -50,7 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     m.add_argument("--hid-dim", type=int, default=None, help="channels (default 64; 128 for seqres)")
     m.add_argument("--stacks", type=int, default=4, help="hourglasses (graphsh) or residual blocks (seqres)")
     m.add_argument("--dropout", type=float, default=None, help="dropout rate (default: the recipe's; paper 0.25)")
-    m.add_argument("--input-norm", default=None, choices=["screen", "pose"],
+    m.add_argument("--input-norm", default=None, choices=list(NORMALIZATIONS),
                    help="pose: the network sees hip-centred, scale-normalized 2D (int8-friendly; default: the "
                         "recipe's, else screen)")
     m.add_argument("--no-pooling", action="store_true", help="ablation: no skeletal pooling in the hourglass")

@@ -222,7 +222,7 @@ def fill_missing(xy, scores) -> Tuple[np.ndarray, np.ndarray]:
     position (Hip, Thorax and Spine keep theirs while both hips / shoulders are present), its confidence is its
     score (Hip / Thorax: min of the two sides, Spine: min of those); a missed joint is filled as the adapters fill
     it (see the module doc)."""
-    from graphsh_tf.keypoints import _adapt as adapt_from_sources   # the adapters' core, called (not copied)
+    from graphsh_tf.keypoints import adapt_from_sources   # the adapters' core, called (not copied): both fill alike
 
     a = np.asarray(xy, dtype=np.float64)
     s = np.asarray(scores, dtype=np.float64)
@@ -417,7 +417,7 @@ def _sizes(n: int, image_size) -> Tuple[np.ndarray, np.ndarray]:
 
 def to_pixels(x2d, image_size) -> np.ndarray:
     """Normalized screen coordinates ``(N, J, 2)`` → pixels (float64), each row with its own ``image_size``
-    ``(N, 2)`` or one ``(w, h)`` (the inverse of :func:`graphsh_tf.data.normalize.normalize_screen_coordinates`)."""
+    ``(N, 2)`` or one ``(w, h)`` (the inverse of :func:`graphsh_tf.contract.normalize_screen_coordinates`)."""
     x = np.asarray(x2d, np.float64)
     w, h = _sizes(len(x), image_size)
     return np.stack([(x[..., 0] + 1.0) * w / 2.0, (x[..., 1] + h / w) * w / 2.0], -1)

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data.types import DataError
-from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
+from graphsh_tf.contract import MM_PER_MODEL_UNIT
 
 
 def flip_poses(poses_2d: Optional[np.ndarray], poses_3d: Optional[np.ndarray],

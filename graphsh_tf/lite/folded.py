@@ -26,9 +26,8 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from graphsh_tf.contract import MM_PER_MODEL_UNIT, pose_normalize
-from graphsh_tf.layers import GraphConv, PoseNormalize, SkeletalPool, SkeletalUnpool
-from graphsh_tf.layers.pose_norm import pose_normalize_tf
+from graphsh_tf.contract import MM_PER_MODEL_UNIT
+from graphsh_tf.layers import GraphConv, InputNormalization, SkeletalPool, SkeletalUnpool, input_contract
 from graphsh_tf.lite.fold_ops import (FORMULATIONS, Pending, Value, add_chain, bn_fold, emit_graph_conv,
                                       graph_conv_params, layer_inputs, matmul_last)
 from graphsh_tf.lite.head import apply_head_scale
@@ -94,16 +93,16 @@ class Rebuild:
 
 
 def pose_normalized(model: keras.Model) -> bool:
-    """Whether ``model`` starts with :class:`graphsh_tf.layers.PoseNormalize` (``input_norm="pose"``): its exported
-    graphs then take the pose-normalized input (:func:`graph_input`)."""
-    return any(isinstance(layer, PoseNormalize) for layer in model.layers)
+    """Whether ``model``'s input contract has a model step (``input_norm="pose"``; its first layer is a
+    :class:`graphsh_tf.layers.InputNormalization`): its exported graphs then take the normalized input
+    (:func:`graph_input`)."""
+    return input_contract(model).has_model_step
 
 
 def graph_input(model: keras.Model, x2d: np.ndarray) -> np.ndarray:
-    """What an exported graph of ``model`` takes for the normalized 2D ``x2d (N, 16, 2)``: ``x2d`` itself, or
-    :func:`graphsh_tf.contract.pose_normalize` of it for ``input_norm="pose"`` models."""
-    x2d = np.asarray(x2d, np.float32)
-    return pose_normalize(x2d) if pose_normalized(model) else x2d
+    """What an exported graph of ``model`` takes for the normalized 2D ``x2d (N, 16, 2)``: the model step of its input
+    contract (:meth:`graphsh_tf.contract.InputContract.model_step`; ``x2d`` itself for ``screen`` models)."""
+    return input_contract(model).model_step(x2d)
 
 
 def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transform: bool = True,
@@ -133,12 +132,12 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
     if head_scale is not None:
         apply_head_scale(model, params, head_scale)
     hooks = hooks or PLAIN
-    normalize = pose_normalized(model) and not prenormalized
+    normalize = None if prenormalized else input_contract(model).model_step_tf
 
     @tf.autograph.experimental.do_not_convert
     def forward(x):
-        if normalize:
-            x = pose_normalize_tf(x)
+        if normalize is not None:
+            x = normalize(x)
         g = Rebuild(model, params, hooks, formulation, bias_in_transform)
         g.vals[id(model.inputs[0])] = Value(jc=hooks.act("input", x))
         for layer in model.layers:
@@ -176,7 +175,7 @@ def _relu(layer, ins, g: Rebuild):
     return Value(cj=tf.nn.relu(g.raw(ins[0]).cj()))
 
 
-@emits(keras.layers.Dropout, PoseNormalize)       # PoseNormalize: applied before the graph (or by the caller)
+@emits(keras.layers.Dropout, InputNormalization)   # InputNormalization: applied before the graph (or by the caller)
 def _identity(layer, ins, g: Rebuild):
     return g.raw(ins[0])
 
@@ -263,7 +262,7 @@ class LiftModule(tf.Module):
         spec = tf.TensorSpec([batch, j, c], tf.float32, name=INPUT_NAME)
         if formulation == "keras":
             if pose_normalized(model):
-                raise ExportError("formulation 'keras' converts the Keras graph as is, PoseNormalize included; "
+                raise ExportError("formulation 'keras' converts the Keras graph as is, InputNormalization included; "
                                   "input_norm='pose' models export with the folded formulations (conv, bmm, split_fc)")
             self.model = model                              # tracked: its variables are captured
 

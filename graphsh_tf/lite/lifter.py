@@ -8,17 +8,9 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt, decode_output, encode_input
-from graphsh_tf.lite.metadata import input_norm, lifter_io, read_metadata, sidecar_path
-
-
-def read_sidecar(tflite_path) -> dict:
-    """Validated sidecar JSON of a ``.tflite`` file (a sidecar is required); adds ``"_input_quant"`` and
-    ``"_output_quant"`` (``{"scale", "zero_point"}`` or None). Raises :class:`graphsh_tf.lite.metadata.MetadataError`."""
-    meta = read_metadata(tflite_path, embedded=False)
-    meta["_input_quant"], meta["_output_quant"] = lifter_io(meta, str(sidecar_path(tflite_path)))
-    meta["_input_norm"] = input_norm(meta, str(sidecar_path(tflite_path)))
-    return meta
+from graphsh_tf.contract import ContractError, LifterContract, intrinsics_matrix
+from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt
+from graphsh_tf.lite.metadata import read_metadata, sidecar_path
 
 
 def _frozen(a: Optional[np.ndarray]) -> Optional[np.ndarray]:
@@ -84,7 +76,9 @@ class Lifter:
             raise KeypointError(f"unknown keypoint layout {layout!r}; use one of {sorted(ADAPTERS)}")
         if not os.path.isfile(tflite_path):
             raise KeypointError(f"{tflite_path}: model file not found")
-        self.meta = read_sidecar(tflite_path)
+        #: the sidecar JSON as written, and the contract read from it (a sidecar is required)
+        self.meta = read_metadata(tflite_path, embedded=False)
+        self.contract = LifterContract.from_sidecar(self.meta, str(sidecar_path(tflite_path)))
         self.layout = layout
         self.min_score = float(min_score)
         from ai_edge_litert.interpreter import Interpreter
@@ -98,23 +92,21 @@ class Lifter:
             self._runner = self._interpreter.get_signature_runner("lift")
         except ValueError as e:
             raise KeypointError(f"{tflite_path}: no signature 'lift' ({e}); re-export the model") from None
-        self._in_name = self.meta["input"].get("name", "keypoints_2d")
-        self._out_name = self.meta["output"].get("name", "joints_3d")
         self._check_signature(tflite_path)
         self._path = str(tflite_path)
 
     def _check_signature(self, tflite_path) -> None:
         """The sidecar's tensor names and dtypes must be those of the model's "lift" signature."""
-        for key, details in (("input", self._runner.get_input_details()),
-                             ("output", self._runner.get_output_details())):
-            name = self.meta[key].get("name", "keypoints_2d" if key == "input" else "joints_3d")
-            if name not in details:
-                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.name' is {name!r} but the 'lift' "
-                                    f"signature has {sorted(details)}; re-export the model")
-            actual = np.dtype(details[name]["dtype"]).name
-            if actual != self.meta[key]["dtype"]:
-                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.dtype' is "
-                                    f"{self.meta[key]['dtype']!r} but the model's tensor is {actual!r}")
+        for key, side, details in (("input", self.contract.input, self._runner.get_input_details()),
+                                   ("output", self.contract.output, self._runner.get_output_details())):
+            if side.name not in details:
+                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.name' is {side.name!r} but the "
+                                    f"'lift' signature has {sorted(details)}; re-export the model")
+            actual = np.dtype(details[side.name]["dtype"]).name
+            stated = "float32" if side.quant is None else "int8"
+            if actual != stated:
+                raise KeypointError(f"{sidecar_path(tflite_path)}: field '{key}.dtype' is {stated!r} but the "
+                                    f"model's tensor is {actual!r}")
 
     def __call__(self, keypoints_px, image_size: Sequence[float], scores=None, intrinsics=None) -> LiftResult:
         """``(K, 2|3)`` keypoints of one pose, or ``(N, K, 2|3)`` of N poses (run one at a time) → a
@@ -126,21 +118,22 @@ class Lifter:
         single = np.ndim(keypoints_px) == 2
         k = None
         if intrinsics is not None:
-            from graphsh_tf.root import intrinsics_matrix
-
             try:
                 k = intrinsics_matrix(intrinsics)
             except ValueError as e:
                 raise KeypointError(str(e)) from None
         xy, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)   # once per call
-        x = encode_input(xy, w, h, self.meta["_input_quant"], k, self.layout, self.meta["_input_norm"])
+        try:
+            x = self.contract.input.encode(xy, conf, (w, h), k)
+        except ContractError as e:
+            raise KeypointError(str(e)) from None
         present = conf > 0
         outside = (xy[..., 0] < -0.5 * w) | (xy[..., 0] > 1.5 * w) | (xy[..., 1] < -0.5 * h) | (xy[..., 1] > 1.5 * h)
         valid = (present.sum(axis=-1) >= self.MIN_PRESENT_JOINTS) & ~(outside & present).any(axis=-1)
         out = np.empty((x.shape[0], H36M.num_joints, 3), dtype=np.float32)
         for i in range(x.shape[0]):
-            raw = self._runner(**{self._in_name: x[i:i + 1]})[self._out_name]
-            out[i] = decode_output(raw, self.meta["_output_quant"])[0]
+            raw = self._runner(**{self.contract.input.name: x[i:i + 1]})[self.contract.output.name]
+            out[i] = self.contract.output.decode(raw)[0]
         if not np.isfinite(out).all():
             raise KeypointError(f"{self._path}: the model returned NaN/inf joints (its weights are not finite, or "
                                 "the input was); re-export it from a finite run")

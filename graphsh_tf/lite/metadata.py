@@ -2,7 +2,8 @@
 ``graphsh-tflite/1`` metadata — built from the converted model, embedded in the flatbuffer and written as a JSON
 sidecar (``graphsh_fp32.tflite`` → ``graphsh_fp32.json``), read back by ONE reader (:func:`read_metadata`).
 
-The Android/keypoint code reads the sidecar (:func:`lifter_io` checks what a lifter needs); the same JSON is stored
+The sidecar's ``layout`` / ``input`` / ``output`` fields are the model's input/output contract, written and read
+back (validated) by :class:`graphsh_tf.contract.LifterContract`; the same JSON is stored
 in the flatbuffer's ``metadata`` list under the name ``graphsh`` so a lone ``.tflite`` still describes itself.
 """
 from __future__ import annotations
@@ -13,24 +14,20 @@ from typing import Optional, Union
 
 import numpy as np
 
-from graphsh_tf import __version__, skeleton
+from graphsh_tf import __version__
+from graphsh_tf.contract import ContractError, InputContract, Int8Codec, LifterContract, OutputContract
 from graphsh_tf.io import atomic_write_bytes, atomic_write_text, read_json, write_json
 from graphsh_tf.lite.variants import FILE_PREFIX, report_order
 
 FORMAT = "graphsh-tflite/1"
 METADATA_NAME = "graphsh"
-NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w"
-#: ``input_norm="pose"`` models: the screen (or intrinsics) normalization, then hip-centred and divided by the
-#: pose's largest absolute hip offset (:func:`graphsh_tf.contract.pose_normalize`).
-POSE_NORMALIZATION = NORMALIZATION + "; then pose: p = (p - p_hip) / max|p - p_hip|"
-_NORMS = {NORMALIZATION.replace(" ", ""): "screen", POSE_NORMALIZATION.replace(" ", ""): "pose"}
 #: The QAT-fine-tuned float weights, saved beside graphsh_qat_int8.tflite (validation measures against them).
 QAT_WEIGHTS = "qat_float.weights.h5"
 
 PathLike = Union[str, Path]
 
 
-class MetadataError(ValueError):
+class MetadataError(ContractError):
     """A ``.tflite`` file or its sidecar lacks valid GraphSH metadata; the message names the file and the fix."""
 
 
@@ -74,13 +71,6 @@ def sidecar_path(tflite_path: PathLike) -> Path:
 
 # --- build, embed, write --------------------------------------------------------------------------------------------
 
-def _quant(detail: dict) -> Optional[dict]:
-    scale, zero = detail.get("quantization", (0.0, 0))
-    if np.dtype(detail["dtype"]) == np.float32 or not scale:
-        return None
-    return {"scale": float(scale), "zero_point": int(zero)}
-
-
 def _io_details(model_bytes: bytes) -> tuple:
     """(input detail, output detail) of the ``lift`` signature (or the first input/output)."""
     from ai_edge_litert.interpreter import Interpreter
@@ -96,22 +86,18 @@ def _io_details(model_bytes: bytes) -> tuple:
 
 
 def build_metadata(model_bytes: bytes, variant: str, model_config: dict) -> dict:
-    """The sidecar dict for a converted model (shapes/dtypes/quantization read from the model itself)."""
+    """The sidecar dict for a converted model: its input/output contract (:class:`graphsh_tf.contract.LifterContract`,
+    names, batch and int8 codecs read from the model itself) and ``model_config``."""
     (in_name, ind), (out_name, outd) = _io_details(model_bytes)
-    return {
-        "format": FORMAT,
-        "version": __version__,
-        "variant": variant,
-        "layout": skeleton.H36M16.name,
-        "joint_names": list(skeleton.H36M16.joint_names),
-        "input": {"name": in_name, "shape": [int(d) for d in ind["shape"]], "dtype": np.dtype(ind["dtype"]).name,
-                  "quantization": _quant(ind),
-                  "normalization": POSE_NORMALIZATION if model_config.get("input_norm") == "pose" else NORMALIZATION},
-        "output": {"name": out_name, "shape": [int(d) for d in outd["shape"]], "dtype": np.dtype(outd["dtype"]).name,
-                   "quantization": _quant(outd), "unit": "mm", "root_relative": True,
-                   "root_joint": skeleton.H36M16.joint_names[0]},
-        "model": dict(model_config),
-    }
+    contract = LifterContract(InputContract.for_model(model_config, Int8Codec.from_tensor(ind), in_name),
+                              OutputContract(Int8Codec.from_tensor(outd), out_name))
+    side = contract.to_sidecar(batch=int(ind["shape"][0]))
+    for key, detail in (("input", ind), ("output", outd)):
+        shape, dtype = [int(d) for d in detail["shape"]], np.dtype(detail["dtype"]).name
+        if [shape, dtype] != [side[key]["shape"], side[key]["dtype"]]:
+            raise MetadataError(f"the converted model's {key} is {dtype} {shape}, its contract says "
+                                f"{side[key]['dtype']} {side[key]['shape']}; re-export the model")
+    return {"format": FORMAT, "version": __version__, "variant": variant, **side, "model": dict(model_config)}
 
 
 def embed_metadata(model_bytes: bytes, meta: dict) -> bytes:
@@ -192,47 +178,3 @@ def read_metadata(path: PathLike, embedded: bool = True) -> dict:
         raise MetadataError(f"{side}: field 'format' is {meta.get('format') if isinstance(meta, dict) else None!r}, "
                             f"expected {FORMAT!r}; re-export with tflite/convert.py")
     return meta
-
-
-def _tensor_quant(meta: dict, key: str, shape: list, source: str) -> Optional[dict]:
-    """Validated quantization dict (or None for float32) of ``meta[key]``."""
-    spec = meta.get(key)
-    if not isinstance(spec, dict):
-        raise MetadataError(f"{source}: field '{key}' missing; re-export the model with tflite/convert.py")
-    if list(spec.get("shape", [])) != shape:
-        raise MetadataError(f"{source}: field '{key}.shape' is {spec.get('shape')}, expected {shape}")
-    dtype = spec.get("dtype")
-    quant = spec.get("quantization")
-    if dtype not in ("float32", "int8"):
-        raise MetadataError(f"{source}: field '{key}.dtype' is {dtype!r}, expected 'float32' or 'int8'")
-    if dtype == "int8":
-        if not (isinstance(quant, dict) and "scale" in quant and "zero_point" in quant and float(quant["scale"]) > 0):
-            raise MetadataError(f"{source}: field '{key}.quantization' must be {{'scale': >0, 'zero_point': int}} "
-                                f"for an int8 tensor, got {quant!r}")
-        return {"scale": float(quant["scale"]), "zero_point": int(quant["zero_point"])}
-    return None
-
-
-def input_norm(meta: dict, source: str) -> str:
-    """``"screen"`` or ``"pose"``: which input normalization ``meta`` 's model takes (field ``input.normalization``,
-    :data:`NORMALIZATION` or :data:`POSE_NORMALIZATION`); anything else is a MetadataError naming ``source``."""
-    spec = meta.get("input") if isinstance(meta.get("input"), dict) else {}
-    norm = _NORMS.get(str(spec.get("normalization", NORMALIZATION)).replace(" ", ""))
-    if norm is None:
-        raise MetadataError(f"{source}: field 'input.normalization' is {spec.get('normalization')!r}; this runtime "
-                            f"implements {NORMALIZATION!r} and {POSE_NORMALIZATION!r}")
-    return norm
-
-
-def lifter_io(meta: dict, source: str) -> tuple:
-    """``(input quantization, output quantization)`` (each None for float32) after checking that ``meta`` describes a
-    batch-1 H36M16 lifter in mm with this runtime's input normalization."""
-    if meta.get("layout") != skeleton.H36M16.name:
-        raise MetadataError(f"{source}: field 'layout' is {meta.get('layout')!r}, expected {skeleton.H36M16.name!r}")
-    j = skeleton.NUM_JOINTS
-    quant_in = _tensor_quant(meta, "input", [1, j, 2], source)
-    quant_out = _tensor_quant(meta, "output", [1, j, 3], source)
-    input_norm(meta, source)
-    if meta["output"].get("unit", "mm") != "mm":
-        raise MetadataError(f"{source}: field 'output.unit' is {meta['output'].get('unit')!r}, expected 'mm'")
-    return quant_in, quant_out

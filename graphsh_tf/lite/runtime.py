@@ -1,8 +1,7 @@
 """Running a ``.tflite`` lifter: the LiteRT interpreter, the predictor, and the op lists.
 
-int8 inputs and outputs go through the one int8 codec, :func:`graphsh_tf.data.normalize.quantize` /
-:func:`~graphsh_tf.data.normalize.dequantize` (ties rounded away from zero, as TFLite, the Java port and the golden
-vectors do).
+Inputs and outputs are encoded and decoded by the model's contract (:mod:`graphsh_tf.contract`: its normalization,
+the one int8 codec).
 """
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from typing import List, Optional, Union
 
 import numpy as np
 
-from graphsh_tf.data.normalize import dequantize, pose_normalize, quantize
+from graphsh_tf.contract import InputContract, Int8Codec, OutputContract
 from graphsh_tf.skeleton import NUM_JOINTS
 
 SIGNATURE = "lift"
@@ -78,9 +77,9 @@ def tensor_dtypes_of_ops(interp) -> List[tuple]:
 class TFLitePredictor:
     """``predict_mm`` through a ``.tflite`` file (batch fixed by the model; the last partial batch is padded).
 
-    ``input_norm``: ``"screen"`` or ``"pose"`` (the model takes pose-normalized 2D, applied here to the normalized
-    keypoints ``predict_mm`` gets); default: from the file's metadata (sidecar or embedded), ``"screen"`` when it has
-    none."""
+    ``input_norm``: the model's input normalization (a key of :data:`graphsh_tf.contract.NORMALIZATIONS`, applied
+    here to the normalized keypoints ``predict_mm`` gets); default: from the file's metadata (sidecar or embedded),
+    ``"screen"`` when it has none. ``input`` / ``output`` are the contracts the tensors are encoded / decoded with."""
 
     def __init__(self, path: Union[str, Path], num_threads: int = 1, input_norm: Optional[str] = None):
         self.path = Path(path)
@@ -88,28 +87,22 @@ class TFLitePredictor:
         self._in, self._out = check_lifter(self.interp, path)
         self.batch = int(self._in["shape"][0])
         if input_norm is None:
-            from graphsh_tf.lite.metadata import MetadataError
-            from graphsh_tf.lite.metadata import input_norm as norm_of
-            from graphsh_tf.lite.metadata import read_metadata
+            from graphsh_tf.lite.metadata import MetadataError, read_metadata
 
             try:
-                input_norm = norm_of(read_metadata(self.path), str(self.path))
+                spec = read_metadata(self.path).get("input") or {}
             except MetadataError:
-                input_norm = "screen"
-        if input_norm not in ("screen", "pose"):
-            raise ValueError(f"input_norm={input_norm!r}: use 'screen' or 'pose'")
-        self.input_norm = input_norm
+                spec = {}
+            input_norm = InputContract.normalization_from_sidecar(spec, str(self.path))
+        self.input = InputContract(input_norm, quant=Int8Codec.from_tensor(self._in))
+        self.output = OutputContract(Int8Codec.from_tensor(self._out))
 
     @property
     def ops(self) -> List[str]:
         return op_names(self.interp)
 
     def _encode(self, x: np.ndarray) -> np.ndarray:
-        if self.input_norm == "pose":
-            x = pose_normalize(x)
-        if np.dtype(self._in["dtype"]) == np.float32:
-            return x
-        return quantize(x, *self._in["quantization"])
+        return self.input.encode_normalized(x)
 
     def _decode(self, y: np.ndarray) -> np.ndarray:
         if np.dtype(self._out["dtype"]) == np.float32:

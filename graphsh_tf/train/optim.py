@@ -7,7 +7,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from graphsh_tf.config import TrainConfig
-from graphsh_tf.data.normalize import MM_PER_MODEL_UNIT
+from graphsh_tf.contract import MM_PER_MODEL_UNIT
 
 
 class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):

@@ -1,6 +1,6 @@
 // The pure steps around the .tflite call, in JavaScript: detector pixels -> H36M-16 -> normalized model input
 // (-> int8), and raw model output -> millimetres. One to one with graphsh_tf/keypoints.py,
-// graphsh_tf/data/normalize.py and android_demo/lifter-core (KeypointAdapter, Normalization, Quantization,
+// graphsh_tf/contract.py and android_demo/lifter-core (KeypointAdapter, Normalization, Quantization,
 // LifterCore); checked against the same golden vectors (tests/fixtures/golden) by web_demo/test/golden.mjs.
 //
 // Numbers are computed in double precision and rounded to float32 (Math.fround) where Python casts to float32.
@@ -42,9 +42,9 @@ export const REQUIRED = [2, 1, 1, 1, 1, 1, 1, 0, 2, 1, 1, 1, 1, 1, 1, 1];
 export const NORMALIZATION = "u = 2*x/w - 1, v = 2*y/w - h/w";
 /** Models trained with input_norm="pose" name this one (graphsh_tf.lite.metadata.POSE_NORMALIZATION). */
 export const POSE_NORMALIZATION = NORMALIZATION + "; then pose: p = (p - p_hip) / max|p - p_hip|";
-/** The smallest pose scale poseNormalize divides by (graphsh_tf.data.normalize.POSE_NORM_EPS). */
+/** The smallest pose scale poseNormalize divides by (graphsh_tf.contract.POSE_NORM_EPS). */
 export const POSE_NORM_EPS = 1e-6;
-/** Normalized focal length of the Human3.6M training cameras (graphsh_tf.data.normalize.H36M_FOCAL_NORM). */
+/** Normalized focal length of the Human3.6M training cameras (graphsh_tf.contract.H36M_FOCAL_NORM). */
 export const H36M_FOCAL_NORM = 2.0 * 1147.0 / 1000.0;
 /** A pose is worth showing with at least this many joints from present keypoints (Lifter.MIN_PRESENT_JOINTS). */
 export const MIN_PRESENT_JOINTS = 8;
@@ -191,14 +191,14 @@ export function focalFromFov(imageWidth, hfovDeg) {
 }
 
 /** Pixels [J][2] of a camera with intrinsics (fx, fy, cx, cy) -> the training cameras' normalized frame:
- *  u = f (x - cx) / fx, v = f (y - cy) / fy (graphsh_tf.data.normalize.normalize_with_intrinsics). */
+ *  u = f (x - cx) / fx, v = f (y - cy) / fy (graphsh_tf.contract.normalize_with_intrinsics). */
 export function normalizeWithIntrinsics(xy, intrinsics, focalNorm = H36M_FOCAL_NORM) {
   const [fx, fy, cx, cy] = checkIntrinsics(intrinsics);
   return xy.map(([x, y]) => [Math.fround(focalNorm * (x - cx) / fx), Math.fround(focalNorm * (y - cy) / fy)]);
 }
 
 /** Normalized coordinates [16][2] -> hip-centred, divided by the largest absolute hip offset over joints and both
- *  axes (graphsh_tf.data.normalize.pose_normalize), for models whose sidecar names POSE_NORMALIZATION. */
+ *  axes (graphsh_tf.contract.pose_normalize), for models whose sidecar names POSE_NORMALIZATION. */
 export function poseNormalize(u) {
   const [hx, hy] = u[HIP];
   const d = u.map(([x, y]) => [x - hx, y - hy]);

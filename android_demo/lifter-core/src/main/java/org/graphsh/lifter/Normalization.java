@@ -2,7 +2,7 @@ package org.graphsh.lifter;
 
 /**
  * Pixels to the model's screen-normalized frame: {@code u = 2*x/w - 1, v = 2*y/w - h/w} (x spans [-1, 1] across
- * the width, aspect kept). Mirrors graphsh_tf.data.normalize.normalize_screen_coordinates: computed in double,
+ * the width, aspect kept). Mirrors graphsh_tf.contract.normalize_screen_coordinates: computed in double,
  * rounded to float. Models trained with {@code input_norm="pose"} then take {@link #poseNormalize} of that (the
  * sidecar's {@code input.normalization} is {@link #POSE_FORMULA}; see {@link InputNorm}).
  */
@@ -20,7 +20,7 @@ public final class Normalization {
      */
     public static final String POSE_FORMULA = FORMULA + "; then pose: p = (p - p_hip) / max|p - p_hip|";
 
-    /** The smallest pose scale {@link #poseNormalize} divides by (graphsh_tf.data.normalize.POSE_NORM_EPS). */
+    /** The smallest pose scale {@link #poseNormalize} divides by (graphsh_tf.contract.POSE_NORM_EPS). */
     public static final double POSE_NORM_EPS = 1e-6;
 
     /**
@@ -28,7 +28,7 @@ public final class Normalization {
      * to the input of an {@code input_norm="pose"} model: centred on joint 0 (the hip) and divided by the pose's
      * largest absolute hip offset over joints and both axes, {@code p = (u - u_hip) / max(max|u - u_hip|, EPS)}, so
      * the pose spans [-1, 1] with the hip at 0; a pose with every joint on the hip maps to zeros. Mirrors
-     * graphsh_tf.data.normalize.pose_normalize: computed in double, rounded to float.
+     * graphsh_tf.contract.pose_normalize: computed in double, rounded to float.
      */
     public static float[][] poseNormalize(float[][] u) {
         if (u.length == 0) {
@@ -75,7 +75,7 @@ public final class Normalization {
     /**
      * Pixels of a camera with intrinsics {@code k} to the coordinates the same viewing rays would have in a camera
      * of normalized focal {@link #H36M_FOCAL_NORM} centred on its image: {@code u = f (x - cx) / fx},
-     * {@code v = f (y - cy) / fy}. Mirrors graphsh_tf.data.normalize.normalize_with_intrinsics (double, then float).
+     * {@code v = f (y - cy) / fy}. Mirrors graphsh_tf.contract.normalize_with_intrinsics (double, then float).
      */
     public static float[][] normalizeWithIntrinsics(double[][] xy, Intrinsics k) {
         return normalizeWithIntrinsics(xy, k, H36M_FOCAL_NORM);
