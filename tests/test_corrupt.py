@@ -6,7 +6,6 @@ import pytest
 from graphsh_tf import keypoints as kp
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import corrupt as cr
-from graphsh_tf.contract import normalize_screen_coordinates
 
 J = sk.H36M16.index
 
@@ -25,7 +24,9 @@ def test_pixels_round_trip_matches_the_normalization(poses_px):
     norm = cr.to_normalized(px, size)
     for wh in np.unique(size, axis=0):   # each camera's rows with its own image size
         rows = (size == wh).all(axis=1)
-        np.testing.assert_allclose(norm[rows], normalize_screen_coordinates(px[rows], *wh), atol=1e-6)
+        w, h = wh
+        want = np.stack([px[rows, :, 0] * 2 / w - 1, px[rows, :, 1] * 2 / w - h / w], -1)   # u = 2x/w - 1, v = 2y/w - h/w
+        np.testing.assert_allclose(norm[rows], want, atol=1e-6)
     np.testing.assert_allclose(cr.to_pixels(norm, size), px, atol=1e-3)
 
 
