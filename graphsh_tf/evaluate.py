@@ -162,8 +162,8 @@ def evaluate(predictor, data, flip_test: bool = False, model_config: Optional[Di
              corruption: Optional[str] = None) -> Evaluation:
     """Score ``predictor`` (anything :func:`as_predictor` takes) on ``data.test`` (16 joints), optionally on inputs
     corrupted by :func:`graphsh_tf.robustness.corrupt_test_inputs` (``corruption``: a detector-mix spec,
-    :meth:`graphsh_tf.data.corrupt.CorruptionParams.parse`). Returns an :class:`Evaluation` whose ``metrics`` is the stable eval.json
-    document:
+    :meth:`graphsh_tf.data.corrupt.CorruptionParams.parse`). Returns an :class:`Evaluation` whose ``metrics``
+    is the stable eval.json document:
 
     ``{"mpjpe_mm", "p_mpjpe_mm", "mean_pose_mpjpe_mm", "pck150", "auc", "n_poses", "flip_test", "noise_px",
     "drop_joints", "swap_limbs", "corruption", "per_action": {name: {"mpjpe_mm", "p_mpjpe_mm", "n_poses"}},

@@ -21,6 +21,16 @@ import graphsh_tf  # noqa: E402,F401
 from graphsh_tf import cli  # noqa: E402
 
 
+def _corruption(text: str) -> str:
+    from graphsh_tf.data.corrupt import CorruptionError, CorruptionParams
+
+    try:
+        CorruptionParams.parse(text)
+    except CorruptionError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model", help="run directory, Keras .h5 or .tflite")
@@ -36,6 +46,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="score on 2D inputs with this much Gaussian pixel noise (detector-like; seeded)")
     p.add_argument("--drop-joints", type=int, default=0, choices=range(0, 9), metavar="N",
                    help="score with N limb joints per pose missing, filled as the keypoint adapters fill them")
+    p.add_argument("--swap-limbs", type=int, default=0, choices=range(0, 5), metavar="N",
+                   help="score with N left/right limb pairs (knees, ankles, elbows, wrists) per pose swapped")
+    p.add_argument("--corrupt", default=None, type=_corruption, metavar="SPEC",
+                   help="score on inputs through the detector-like corruption model: a preset (detector, jitter, "
+                   "none) optionally with overrides, e.g. detector:swap_rate=0.05 (graphsh_tf/data/corrupt.py)")
+    p.add_argument("--robustness", action="store_true",
+                   help="also compute the robustness table (clean / 5 px / 1 and 3 missing / 1 swap / detector mix), "
+                   "as fit writes it into every run's eval.json")
     p.add_argument("--json", default=None, help="write the eval.json document here")
     p.add_argument("--md", default=None, help="write the markdown tables here")
     p.add_argument("--allow-foreign", action="store_true",
@@ -66,10 +84,18 @@ def _evaluate(args) -> int:
     if not args.noise_px >= 0:
         raise ValueError(f"--noise-px {args.noise_px}: must be >= 0 pixels")
     result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg, noise_px=args.noise_px,
-                      drop_joints=args.drop_joints).metrics
+                      drop_joints=args.drop_joints, swap_limbs=args.swap_limbs, corruption=args.corrupt).metrics
+    if args.robustness:
+        from graphsh_tf.robustness import robustness_table
+
+        run_seed = Run(model).read_config().train.seed if model.is_dir() and Run(model).is_run() else 0
+        result["robustness"] = robustness_table(predict_mm, data, seed=run_seed,   # a run's own: fit's table again
+                                                flip_test=args.flip_test)
     title = (f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
              + (f" ({args.noise_px:g} px noise)" if args.noise_px else "")
-             + (f" ({args.drop_joints} joints missing)" if args.drop_joints else ""))
+             + (f" ({args.drop_joints} joints missing)" if args.drop_joints else "")
+             + (f" ({args.swap_limbs} limb pairs swapped)" if args.swap_limbs else "")
+             + (f" (corrupted: {args.corrupt})" if args.corrupt else ""))
     if args.json:
         write_eval(result, args.json, args.md, title)
     elif args.md:

@@ -183,11 +183,13 @@ def _build(model_cfg: ModelConfig) -> keras.Model:
 
 def finish_run(run_dir: Path, model_cfg: ModelConfig, train_cfg: TrainConfig, data, history: list,
                train_s: float, log: Callable[[str], None] = print) -> Dict:
-    """Evaluate the best weights (else last) on the test set on one device and write the run's eval report,
+    """Evaluate the best weights (else last) on the test set on one device, with the robustness table
+    (:func:`graphsh_tf.robustness.robustness_table`, seeded with the run's seed), and write the run's eval report,
     training curves and skeleton figure."""
     from graphsh_tf import report
     from graphsh_tf.evaluate import evaluate, summary_line, write_eval
     from graphsh_tf.model_io import load_model
+    from graphsh_tf.robustness import robustness_summary, robustness_table
 
     run = Run(run_dir)
     weights = run.model_weights()
@@ -196,8 +198,10 @@ def finish_run(run_dir: Path, model_cfg: ModelConfig, train_cfg: TrainConfig, da
     result = evaluation.metrics
     result["weights"] = weights.name
     result["train_seconds"] = round(train_s, 1)
+    result["robustness"] = robustness_table(model, data.test, seed=train_cfg.seed, flip_test=train_cfg.flip_test)
     write_eval(result, *run.report_paths("eval"), title=f"{model.name} on {data.source} ({weights.name})")
     report.plot_curves(run.read_history(), run.curves_path)
     report.plot_skeletons(evaluation.pred_mm, data.test.poses_3d, run.skeletons_path, data.skeleton)
     log(f"done: {summary_line(result)} on {result['n_poses']} test poses; run dir {run.path}")
+    log(robustness_summary(result["robustness"]))
     return result
