@@ -34,7 +34,9 @@ def _corruption(text: str) -> str:
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model", help="run directory, Keras .h5 or .tflite")
-    p.add_argument("--data", default=None, help="synthetic | h36m:DIR | bvh:DIR | mpi_inf_3dhp:DIR "
+    from graphsh_tf.data.dataset import spec_help   # numpy only
+
+    p.add_argument("--data", default=None, help=f"data spec: {spec_help()} "
                    "(default: the data of the run directory's config.json, else synthetic)")
     p.add_argument("--keypoints", default=None, help="gt or a VideoPose3D detection suffix (default: the run's)")
     p.add_argument("--downsample", type=cli.positive_int, default=None,
