@@ -66,3 +66,11 @@ def test_cli_converter_output_loads_with_16_joint_gt_and_bad_count_is_one_line(t
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode != 0 and len(lines) == 1 and "Traceback" not in proc.stderr
     assert "data_2d_h36m_gt.npz" in lines[0] and "num_joints=15" in lines[0] and "16, 17, 32" in lines[0]
+
+
+def test_sources_lists_every_source_with_its_options(capsys):
+    assert data_inspect.main(["--sources"]) == 0
+    out = capsys.readouterr().out
+    for line in ("synthetic[:key=value,...]", "  frames: a whole number of training rows", "bvh:DIR",
+                 "  cameras: one of h36m, virtual, phone", "h36m:DIR", "mpi_inf_3dhp:DIR", "  sequences: "):
+        assert line in out, line

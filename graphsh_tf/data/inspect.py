@@ -1,7 +1,7 @@
 """Check a data source the way training loads it.
 
 ``python -m graphsh_tf.data.inspect --data SPEC [--keypoints K] [--downsample N] [--png FILE]`` (SPEC: any registered
-source, :func:`graphsh_tf.data.dataset.spec_help`)
+source, :func:`graphsh_tf.data.dataset.spec_help`; ``--sources`` lists them with their options)
 
 Prints :meth:`PoseData.summary` (train/test frame counts) and a few sanity figures; exits 2 with one line on stderr
 when the data is bad. ``--png`` writes a figure of a few 2D inputs and 3D targets (matplotlib Agg, atomic write).
@@ -15,6 +15,7 @@ from typing import List, Optional
 import numpy as np
 
 from graphsh_tf.data.dataset import load_data, spec_help
+from graphsh_tf.data.sources import registered
 from graphsh_tf.data.types import PoseData
 from graphsh_tf.io import atomic_save
 
@@ -64,6 +65,15 @@ def save_png(data: PoseData, path: str, count: int = 4, seed: int = 0) -> None:
         plt.close(fig)
 
 
+def source_lines() -> List[str]:
+    """Every registered data source: how its spec is written, and each option with what it takes."""
+    lines = []
+    for source in sorted(registered(), key=lambda s: bool(s.arg)):
+        lines.append(source.example + (f"  ({source.summary})" if source.summary else ""))
+        lines += [f"  {name}: {option.takes}" for name, option in sorted(source.options.items())]
+    return lines
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default="synthetic", help=f"data spec: {spec_help()}")
@@ -71,7 +81,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--png", default=None, help="write a figure of a few samples to this file")
+    parser.add_argument("--sources", action="store_true", help="list the data sources and their options, then exit")
     args = parser.parse_args(argv)
+    if args.sources:
+        print("\n".join(source_lines()))
+        return 0
 
     def body():
         data = load_data(args.data, keypoints=args.keypoints, downsample=args.downsample, seed=args.seed)

@@ -100,7 +100,7 @@ def flag() -> Option:
 
 def names(allowed: Sequence[str] = ()) -> Option:
     """A list of names (``a+b`` in a spec), each one of ``allowed`` when given."""
-    what = "a list of names" + (f" from {', '.join(allowed)}" if allowed else "")
+    what = "a list of names (a+b in a spec)" + (f" from {', '.join(allowed)}" if allowed else "")
 
     def parse(value):
         items = value.split("+") if isinstance(value, str) else value
@@ -116,7 +116,7 @@ def names(allowed: Sequence[str] = ()) -> Option:
 
 def span(low: Optional[float] = None) -> Option:
     """Two finite numbers ``[lo, hi]`` with ``lo <= hi`` (each ``>= low`` when given)."""
-    what = "two numbers [low, high]" + (f" >= {low}" if low is not None else "")
+    what = "two numbers [low, high]" + (f" >= {low:g}" if low is not None else "")
 
     def parse(value):
         if isinstance(value, str) or not isinstance(value, (list, tuple)) or len(value) != 2:
