@@ -1,25 +1,41 @@
 // The page: choose a variant and a bundled 2D sequence, lift every frame with LiteRT.js, time it, play the 3D
-// skeleton back. URL parameters: ?variant=fp32|fp16|drq|int8|... &sample=NAME &models=BASE_URL (default models/)
-// &autoplay=0 &movenet=URL (the webcam's MoveNet .tflite; default: models/movenet.tflite when the server has it,
-// else MOVENET_URL). The page's state and a small API for tests and benchmarks live on window.graphsh.
+// skeleton back; or run a real detector (BlazePose from node_modules/@mediapipe/pose, in LiteRT.js) on the webcam,
+// an image or a video file, draw its 2D keypoints on the frame, lift and draw in 3D. URL parameters:
+// ?variant=fp32|fp16|drq|int8|... &sample=NAME &models=BASE_URL (default models/) &autoplay=0
+// &detector=blazepose-lite|blazepose-full|blazepose-heavy &hfov=DEGREES (camera field of view, default 65)
+// &movenet=URL (a MoveNet SinglePose .tflite for the webcam instead of BlazePose; models/movenet.tflite is offered
+// when the server has it). Nothing is fetched from outside this server. The page's state and a small API for tests
+// and benchmarks live on window.graphsh.
+import { BlazePoseDetector } from "./blazepose.js";
 import * as core from "./lifter_core.js";
 import { MoveNetDetector, WebLifter } from "./runtime.js";
 import { SkeletonView } from "./view.js";
 
+// LiteRT's WebAssembly writes its log lines ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.", "WARNING:
+// ... NPU accelerator could not be loaded") to stderr, which the browser shows as console errors: they are
+// information and warnings, and go to the console as such.
+const consoleError = console.error.bind(console);
+console.error = (...args) => {
+  const text = typeof args[0] === "string" ? args[0] : "";
+  if (/^INFO: /.test(text)) return console.info(...args);
+  if (/^WARNING: /.test(text)) return console.warn(...args);
+  return consoleError(...args);
+};
+
 const params = new URLSearchParams(location.search);
 const MODELS = (params.get("models") || "models/").replace(/\/?$/, "/");
 const DEFAULT_VARIANTS = ["fp32", "fp16", "drq", "int8"];
-/** MoveNet SinglePose Lightning (float16 weights, uint8 input) as TF Hub serves it; fetched when the webcam starts. */
-const MOVENET_URL =
-  "https://tfhub.dev/google/lite-model/movenet/singlepose/lightning/tflite/float16/4?lite-format=tflite";
 /** Keypoints MoveNet scores below this are treated as missing (as the Android app does). */
 const WEBCAM_MIN_SCORE = 0.2;
+/** Horizontal field of view (degrees) of the camera or file, for the intrinsics (python -m graphsh_tf.lift's --hfov). */
+const HFOV = Number(params.get("hfov") || 65);
+const DETECTOR = params.get("detector") || "blazepose-full";
 const $ = (id) => document.getElementById(id);
 
 const state = {
   status: "loading", error: null, variant: null, sample: null, meta: null, modelBytes: null,
-  latenciesMs: [], modelLatenciesMs: [], p50Ms: null, modelP50Ms: null, mpjpeMm: null, frame: 0, framesShown: 0,
-  poses: [], core,
+  latenciesMs: [], modelLatenciesMs: [], p50Ms: null, modelP50Ms: null, mpjpeMm: null, baselineMm: null, frame: 0,
+  framesShown: 0, poses: [], core, warning: null, media: null,
 };
 window.graphsh = state;
 
@@ -104,6 +120,38 @@ function mpjpe(poses, truth) {
   return sum / n;
 }
 
+/** MPJPE of always answering the sequence's own mean pose: a model above it has learnt nothing useful. */
+function meanPoseMpjpe(truth) {
+  const mean = truth[0].map((_, k) => [0, 1, 2].map((c) => truth.reduce((a, p) => a + p[k][c], 0) / truth.length));
+  return mpjpe(truth.map(() => mean), truth);
+}
+
+/** Largest joint distance from the root (mm) over the lifted poses: a collapsed skeleton stays far below 1 m. */
+function poseExtent(poses) {
+  let best = 0;
+  for (const p of poses) {
+    for (const j of p) best = Math.max(best, Math.hypot(j[0] - p[0][0], j[1] - p[0][1], j[2] - p[0][2]));
+  }
+  return best;
+}
+
+/** Say so when the model is useless (worse than the mean pose, or a collapsed skeleton), instead of a silent blob. */
+function checkModelQuality(poses, mpjpeMm, baselineMm) {
+  const extent = poseExtent(poses);
+  let text = "";
+  if (mpjpeMm != null && baselineMm != null && mpjpeMm > baselineMm) {
+    text = `This model is worse than always answering the mean pose (MPJPE ${mpjpeMm.toFixed(0)} mm vs ` +
+      `${baselineMm.toFixed(0)} mm): it looks undertrained. Train longer (python3 training/fit.py, the default ` +
+      "recipe) and export again.";
+  } else if (extent < 400) {
+    text = `The lifted skeleton is collapsed (joints at most ${extent.toFixed(0)} mm from the hip, a person spans ` +
+      "~900 mm): the model looks undertrained. Train longer (python3 training/fit.py) and export again.";
+  }
+  state.warning = text || null;
+  $("warning").textContent = text;
+  $("warning").hidden = !text;
+}
+
 function showFrame(i) {
   if (!state.poses.length) return;
   state.frame = ((i % state.poses.length) + state.poses.length) % state.poses.length;
@@ -133,10 +181,13 @@ async function runSample() {
   state.p50Ms = core.percentile(r.total, 50);
   state.modelP50Ms = core.percentile(r.model, 50);
   state.mpjpeMm = seq.joints_3d_mm ? mpjpe(r.poses, seq.joints_3d_mm) : null;
+  state.baselineMm = seq.joints_3d_mm ? meanPoseMpjpe(seq.joints_3d_mm) : null;
+  checkModelQuality(r.poses, state.mpjpeMm, state.baselineMm);
   $("p50").textContent = `${state.p50Ms.toFixed(3)} ms`;
   $("p50model").textContent = `${state.modelP50Ms.toFixed(3)} ms`;
   $("frames").textContent = String(seq.frames.length);
-  $("mpjpe").textContent = state.mpjpeMm == null ? "– (no ground truth)" : `${state.mpjpeMm.toFixed(1)} mm`;
+  $("mpjpe").textContent = state.mpjpeMm == null ? "– (no ground truth)"
+    : `${state.mpjpeMm.toFixed(1)} mm (mean pose: ${state.baselineMm.toFixed(1)} mm)`;
   $("frame").max = String(seq.frames.length - 1);
   showFrame(0);
   state.status = "ready";
@@ -159,78 +210,250 @@ async function loadVariant(variant) {
   $("meta").textContent = describe(lifter.meta, state.modelBytes);
 }
 
-// --- webcam: MoveNet (LiteRT.js) -> the same adapters -> the lifter ------------------------------------------------
+// --- real detector: webcam, image or video file -> people (2D) -> the same adapters -> the lifter ----------------
 
-let detector = null;
+let blazepose = null;
+let movenet = null;
+let mediaLoop = null;   // {stop: true/false} of the running webcam/video loop
 let webcamStream = null;
+const grab = document.createElement("canvas");
+const grabCtx = grab.getContext("2d", { willReadFrequently: true });
 
-async function movenetUrl() {
-  if (params.get("movenet")) return params.get("movenet");
-  const local = `${MODELS}movenet.tflite`;
-  const r = await fetch(local, { method: "HEAD" }).catch(() => null);
-  return r && r.ok ? local : MOVENET_URL;
+/** Bone colours of the 2D overlay: the same as the 3D view's (right, left, centre). */
+const COLORS_2D = { right: "#ff3b30", left: "#1e90ff", centre: "#ffd60a" };
+const RIGHT_JOINTS = new Set([1, 2, 3, 13, 14, 15]);
+const LEFT_JOINTS = new Set([4, 5, 6, 10, 11, 12]);
+
+async function loadBlazePose() {
+  const variant = DETECTOR.replace(/^blazepose-?/, "") || "full";
+  if (!blazepose || blazepose.variant !== variant) {
+    setStatus(`loading BlazePose (${variant}) from node_modules/@mediapipe/pose…`);
+    try {
+      blazepose = await BlazePoseDetector.load({ variant });
+    } catch (e) {
+      throw new Error(`the detector could not load: ${e.message}`);
+    }
+  }
+  return blazepose;
 }
 
-/** Start the webcam loop (a second call stops it). state.webcam records frames, timings and the last pose. */
-async function toggleWebcam(url = null) {
-  if (webcamStream) {
-    webcamStream.getTracks().forEach((t) => t.stop());
-    webcamStream = null;
-    $("video").hidden = true;
-    $("webcam").textContent = "Webcam (MoveNet)";
+function intrinsicsFor(w, h) {
+  const f = core.focalFromFov(w, HFOV);
+  return [f, f, w / 2, h / 2];
+}
+
+/** One frame (video, image or canvas element, w x h) -> detector -> adapter -> lifter; draws 2D and 3D. */
+async function processFrame(source, w, h, detector) {
+  grab.width = w;
+  grab.height = h;
+  grabCtx.drawImage(source, 0, 0, w, h);
+  const img = grabCtx.getImageData(0, 0, w, h);
+  const m = state.media;
+  const t0 = performance.now();
+  let people;
+  let stages;
+  if (detector instanceof MoveNetDetector) {
+    const kp = await detector.detect(img.data, w, h);
+    people = [{ keypoints: kp.keypoints, scores: kp.scores, layout: "coco17" }];
+    stages = { detector: performance.now() - t0 };
+  } else {
+    people = await detector.detectPeople(img.data, w, h);
+    stages = { ...detector.lastTimingsMs };
+  }
+  const k = detector instanceof MoveNetDetector ? null : intrinsicsFor(w, h);
+  const minScore = detector instanceof MoveNetDetector ? WEBCAM_MIN_SCORE : 0;
+  stages.adapter = 0;
+  stages.lifter = 0;
+  for (const p of people) {
+    const ta = performance.now();
+    p.adapted = core.adapt(p.keypoints, p.layout, p.scores, minScore);
+    const tb = performance.now();
+    p.joints = await lifter.lift(p.keypoints, [w, h], { layout: p.layout, scores: p.scores, minScore, intrinsics: k });
+    const tc = performance.now();
+    p.valid = lifter.lastValid;
+    p.confidence = lifter.lastConfidence;
+    stages.adapter += tb - ta;
+    stages.lifter += tc - tb;
+  }
+  for (const [stage, ms] of Object.entries(stages)) (m.stageMs[stage] = m.stageMs[stage] || []).push(ms);
+  m.frames++;
+  Object.assign(m, { width: w, height: h, intrinsics: k, minScore,
+    people: people.map((p) => ({ keypoints: p.keypoints, scores: p.scores, layout: p.layout, joints: p.joints,
+      valid: p.valid, confidence: p.confidence, adapted: p.adapted.xy })) });
+  drawFrame2d(img, people);
+  const shown = people.find((p) => p.valid);
+  if (shown) view.show(shown.joints);
+  $("people").textContent = people.length ? `${people.length} (3D: the first with a valid pose${shown ? "" : "; none"})`
+    : "nobody found";
+  showStages(m.stageMs);
+  return people;
+}
+
+function showStages(stageMs) {
+  const p50 = (s) => (stageMs[s] && stageMs[s].length ? `${core.percentile(stageMs[s], 50).toFixed(1)} ms` : "–");
+  $("stages").textContent = ["detector", "landmarks", "adapter", "lifter"].map((s) => `${s} ${p50(s)}`).join(" · ");
+}
+
+function drawFrame2d(img, people) {
+  const c = $("frame2d");
+  c.width = img.width;
+  c.height = img.height;
+  c.hidden = false;
+  const ctx = c.getContext("2d");
+  ctx.putImageData(img, 0, 0);
+  const r = Math.max(2, img.width / 250);
+  for (const p of people) {
+    ctx.lineWidth = r;
+    core.edges().forEach(([child, parent]) => {
+      const a = p.adapted.xy[child], b = p.adapted.xy[parent];
+      ctx.strokeStyle = RIGHT_JOINTS.has(child) ? COLORS_2D.right : LEFT_JOINTS.has(child) ? COLORS_2D.left
+        : COLORS_2D.centre;
+      ctx.beginPath();
+      ctx.moveTo(a[0], a[1]);
+      ctx.lineTo(b[0], b[1]);
+      ctx.stroke();
+    });
+    ctx.fillStyle = "#7cfc00";
+    p.keypoints.forEach(([x, y], j) => {
+      if (p.scores[j] > 0.3) ctx.fillRect(x - r, y - r, 2 * r, 2 * r);
+    });
+  }
+}
+
+function newMedia(kind, name) {
+  state.media = { kind, name, status: "loading", error: null, frames: 0, stageMs: {}, people: [] };
+  return state.media;
+}
+
+function stopMedia() {
+  if (mediaLoop) mediaLoop.stop = true;
+  mediaLoop = null;
+  if (webcamStream) webcamStream.getTracks().forEach((t) => t.stop());
+  webcamStream = null;
+  const video = $("video");
+  video.pause();
+  video.removeAttribute("src");
+  video.srcObject = null;
+  $("webcam").textContent = "Webcam";
+}
+
+/** Back to the bundled sequence after the webcam or a video stops. */
+function resumeSamples(reason) {
+  playing = true;
+  play();
+  setStatus(`${reason}; playing ${state.sample}`);
+}
+
+/** Run detector -> lifter on every frame of a playing <video> until it ends or stopMedia(). Live frames get one
+ *  detector pass (the most prominent person); a still image is searched for everyone. */
+async function videoLoop(video, detector, m) {
+  const loop = (mediaLoop = { stop: false });
+  if (detector instanceof BlazePoseDetector) detector.maxPersons = 1;
+  playing = false;
+  play();
+  m.status = "running";
+  while (!loop.stop && !video.ended) {
+    const vw = video.videoWidth, vh = video.videoHeight;
+    if (vw && vh && video.readyState >= 2) await processFrame(video, vw, vh, detector);
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+  m.status = loop.stop ? "stopped" : "done";
+}
+
+/** Start the webcam loop (a second call stops it). `movenetUrl`: run that MoveNet .tflite instead of BlazePose. */
+async function toggleWebcam(movenetUrl = null) {
+  if (webcamStream || (mediaLoop && state.media && state.media.kind === "webcam")) {
+    stopMedia();
+    if (state.media) state.media.status = "stopped";
+    resumeSamples("webcam stopped");
     return;
   }
-  const w = (state.webcam = { status: "loading", error: null, frames: 0, detectMs: [], liftMs: [] });
+  stopMedia();
+  const m = newMedia("webcam", "webcam");
+  $("webcam").textContent = "Stop webcam";
+  let detector;
   try {
-    $("webcam").textContent = "Stop webcam";
-    const src = url || (await movenetUrl());
-    setStatus(`loading MoveNet from ${src}…`);
-    if (!detector || detector.url !== src) detector = await MoveNetDetector.load(src);
-    webcamStream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
-    const video = $("video");
-    video.srcObject = webcamStream;
-    video.hidden = false;
-    await video.play();
-    playing = false;
-    play();
-    const grab = document.createElement("canvas");
-    const ctx = grab.getContext("2d", { willReadFrequently: true });
-    w.status = "running";
-    setStatus(`webcam: MoveNet ${detector.size}x${detector.size} -> ${state.variant}`);
-    const stream = webcamStream;
-    while (webcamStream === stream) {
-      const vw = video.videoWidth, vh = video.videoHeight;
-      if (vw && vh) {
-        grab.width = vw;
-        grab.height = vh;
-        ctx.drawImage(video, 0, 0, vw, vh);
-        const img = ctx.getImageData(0, 0, vw, vh);
-        const t0 = performance.now();
-        const kp = await detector.detect(img.data, vw, vh);
-        const t1 = performance.now();
-        const joints = await lifter.lift(kp.keypoints, [vw, vh], { layout: "coco17", scores: kp.scores,
-          minScore: WEBCAM_MIN_SCORE });
-        const t2 = performance.now();
-        w.frames++;
-        w.detectMs.push(t1 - t0);
-        w.liftMs.push(t2 - t1);
-        Object.assign(w, { width: vw, height: vh, keypoints: kp.keypoints, scores: kp.scores, joints,
-          valid: lifter.lastValid, minScore: WEBCAM_MIN_SCORE });
-        if (lifter.lastValid && webcamStream === stream) view.show(joints);
-        $("webcamstats").textContent = `${core.percentile(w.detectMs, 50).toFixed(2)} ms / ` +
-          `${core.percentile(w.liftMs, 50).toFixed(2)} ms (${w.frames} frames${lifter.lastValid ? "" : ", no pose"})`;
-      }
-      await new Promise((resolve) => requestAnimationFrame(resolve));
+    const url = movenetUrl || params.get("movenet");
+    if (url) {
+      setStatus(`loading MoveNet from ${url}…`);
+      if (!movenet || movenet.url !== url) movenet = await MoveNetDetector.load(url);
+      detector = movenet;
+    } else {
+      detector = await loadBlazePose();
     }
-    w.status = "stopped";
   } catch (e) {
-    w.status = "error";
-    w.error = `${e.name}: ${e.message}`;
-    setStatus(`webcam: ${w.error}; put a MoveNet SinglePose .tflite at web_demo/models/movenet.tflite or pass ` +
-      "?movenet=URL", true);
-    if (webcamStream) webcamStream.getTracks().forEach((t) => t.stop());
-    webcamStream = null;
-    $("webcam").textContent = "Webcam (MoveNet)";
+    return mediaFailed(m, `webcam: ${e.message}`);
+  }
+  try {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new Error("no camera API (the page " +
+      "needs http://127.0.0.1 or https)");
+    webcamStream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+  } catch (e) {
+    const why = e.name === "NotFoundError" ? "no camera found" : e.name === "NotAllowedError"
+      ? "camera access was refused" : `the camera could not start (${e.name}: ${e.message})`;
+    return mediaFailed(m, `webcam: ${why}; open an image or video file instead`);
+  }
+  const video = $("video");
+  video.srcObject = webcamStream;
+  await video.play();
+  setStatus(`webcam: ${detector instanceof MoveNetDetector ? `MoveNet ${detector.size}` : `BlazePose ` +
+    `${detector.variant}`} -> ${state.variant}`);
+  try {
+    await videoLoop(video, detector, m);
+  } catch (e) {
+    stopMedia();
+    return mediaFailed(m, `webcam: ${e.name}: ${e.message}`);
+  }
+}
+
+function mediaFailed(m, message) {
+  m.status = "error";
+  m.error = message;
+  setStatus(message, true);
+  stopMedia();
+  playing = true;
+  play();
+}
+
+/** An image or video file (a File or a URL on this server) -> people in 2D and 3D. */
+async function openMedia(file) {
+  stopMedia();
+  const name = typeof file === "string" ? file : file.name;
+  const url = typeof file === "string" ? file : URL.createObjectURL(file);
+  const isVideo = typeof file === "string" ? /\.(mp4|webm|mov|m4v|ogv)$/i.test(file) : file.type.startsWith("video/");
+  const m = newMedia(isVideo ? "video" : "image", name);
+  let detector;
+  try {
+    detector = await loadBlazePose();
+  } catch (e) {
+    return mediaFailed(m, `${name}: ${e.message}`);
+  }
+  try {
+    if (isVideo) {
+      const video = $("video");
+      video.src = url;
+      await video.play();
+      setStatus(`${name}: BlazePose ${detector.variant} -> ${state.variant}`);
+      await videoLoop(video, detector, m);
+      setStatus(`${name}: ${m.frames} frames lifted`);
+    } else {
+      const img = new Image();
+      img.src = url;
+      try {
+        await img.decode();
+      } catch {
+        throw new Error("not an image the browser can decode");
+      }
+      playing = false;
+      play();
+      detector.maxPersons = 4;
+      const people = await processFrame(img, img.naturalWidth, img.naturalHeight, detector);
+      m.status = "done";
+      setStatus(`${name}: ${people.length ? `${people.length} ${people.length === 1 ? "person" : "people"} lifted`
+        : "nobody found"} (${img.naturalWidth}x${img.naturalHeight}, field of view ${HFOV}°)`);
+    }
+  } catch (e) {
+    return mediaFailed(m, `${name}: ${e.message}`);
   }
 }
 
@@ -266,9 +489,14 @@ state.benchmark = async (repeats = 3) => {
   return { frames: total.length, p50_ms: core.percentile(total, 50), model_p50_ms: core.percentile(model, 50),
     p90_ms: core.percentile(total, 90), mean_ms: total.reduce((a, b) => a + b, 0) / total.length };
 };
-/** Start the webcam loop with the MoveNet .tflite at `url` (default as the button). */
+/** Start (or stop) the webcam loop; `url`: a MoveNet .tflite instead of BlazePose. state.media records it. */
 state.startWebcam = (url = null) => {
   toggleWebcam(url);
+  return true;
+};
+/** Lift an image or video on this server (as the file button does); state.media records the result. */
+state.openMedia = (url) => {
+  openMedia(url);
   return true;
 };
 state.showFrame = (i) => {
@@ -295,6 +523,9 @@ async function main() {
     });
     $("frame").addEventListener("input", () => state.showFrame(Number($("frame").value)));
     $("webcam").addEventListener("click", () => toggleWebcam());
+    $("file").addEventListener("change", () => {
+      if ($("file").files.length) openMedia($("file").files[0]);
+    });
     await loadVariant(wanted);
     await runSample();
   } catch (e) {

@@ -57,14 +57,15 @@ try {
         if (i === 0 && cfg.webcam) {
           const n = cfg.webcam.frames || 5;
           await page.evaluate((u) => window.graphsh.startWebcam(u), cfg.webcam.movenet || null);
-          await page.waitForFunction((k) => window.graphsh.webcam && (window.graphsh.webcam.frames >= k ||
-            window.graphsh.webcam.status === "error"), { timeout, polling: 100 }, n);
+          await page.waitForFunction((k) => window.graphsh.media && window.graphsh.media.kind === "webcam" &&
+            (window.graphsh.media.frames >= k || window.graphsh.media.status === "error"), { timeout, polling: 100 }, n);
           r.webcam = await page.evaluate(() => {
-            const w = window.graphsh.webcam;
-            return { status: w.status, error: w.error, frames: w.frames, width: w.width, height: w.height,
-              keypoints: w.keypoints, scores: w.scores, joints: w.joints, valid: w.valid, min_score: w.minScore,
-              detect_p50_ms: window.graphsh.core.percentile(w.detectMs, 50),
-              lift_p50_ms: window.graphsh.core.percentile(w.liftMs, 50) };
+            const m = window.graphsh.media;
+            const p = m.people[0] || {};
+            const p50 = (v) => window.graphsh.core.percentile(v || [], 50);
+            return { status: m.status, error: m.error, frames: m.frames, width: m.width, height: m.height,
+              keypoints: p.keypoints, scores: p.scores, joints: p.joints, valid: p.valid, min_score: m.minScore,
+              detect_p50_ms: p50(m.stageMs.detector), lift_p50_ms: p50(m.stageMs.lifter) };
           });
           await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, "_webcam.png") });
           await page.evaluate(() => window.graphsh.startWebcam());   // stops it

@@ -1,0 +1,148 @@
+"""The web page's real-detector paths in headless Chromium: BlazePose from web_demo/node_modules/@mediapipe/pose (run
+by LiteRT.js) on a photo of real people opened through the page's file button, and on Chromium's fake camera playing
+that photo; every request that leaves the page's own server fails the test.
+
+Fails when: the page finds nobody or not the people Python's detector finds (keypoints within a few pixels: the same
+models and the same pre/post-processing, only the JPEG decoder and float rounding differ); the page's 3D differs from
+graphsh_tf's Lifter on the page's own detector output (<= 1e-4 mm + 1e-6 relative, as tests/test_web_browser.py);
+any non-local request; LiteRT's information lines reach the console as errors; the stage latencies are missing;
+"Stop webcam" leaves a running status or no playback. Screenshots stay in the test's tmp dir (``upload.png``,
+``upload_webcam.png``).
+
+Needs what tests/test_web_browser.py needs plus ``web_demo/node_modules/@mediapipe/pose``, the BlazePose files in
+the model cache (``python -m graphsh_tf.detect.install``) and the test photos (tests/photo_assets.py).
+"""
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from photo_assets import require_blazepose
+from test_web_browser import DEMO, ROOT, chromium_path, require_tools, train_tiny_model
+
+HFOV = 65.0
+
+
+def drive_media(config: dict, tmp: Path, timeout: float = 300) -> dict:
+    cfg = dict(config, chromium=chromium_path(), out=str(tmp / "media_result.json"))
+    (tmp / "media_config.json").write_text(json.dumps(cfg))
+    r = subprocess.run(["node", str(DEMO / "test" / "drive_media.mjs"), str(tmp / "media_config.json")],
+                       capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert r.returncode == 0, f"drive_media.mjs exit {r.returncode}: {r.stdout[-2000:]} {r.stderr[-3000:]}"
+    return json.loads((tmp / "media_result.json").read_text())
+
+
+def write_y4m(rgb: np.ndarray, path: Path, frames: int = 2) -> None:
+    """RGB uint8 (H, W, 3), even sizes -> a 4:2:0 Y4M clip Chromium's fake camera plays in a loop (BT.601)."""
+    f = rgb.astype(np.float64)
+    y = 16 + 0.257 * f[..., 0] + 0.504 * f[..., 1] + 0.098 * f[..., 2]
+    u = 128 - 0.148 * f[..., 0] - 0.291 * f[..., 1] + 0.439 * f[..., 2]
+    v = 128 + 0.439 * f[..., 0] - 0.368 * f[..., 1] - 0.071 * f[..., 2]
+    h, w = y.shape
+    sub = lambda c: c.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))  # noqa: E731
+    planes = b"".join(np.clip(np.round(p), 0, 255).astype(np.uint8).tobytes() for p in (y, sub(u), sub(v)))
+    path.write_bytes(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode() + (b"FRAME\n" + planes) * frames)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory, photos_dir):
+    require_tools()
+    if not (DEMO / "node_modules" / "@mediapipe" / "pose" / "pose_landmark_full.tflite").is_file():
+        from photo_assets import skip_or_fail
+
+        skip_or_fail("web_demo/node_modules/@mediapipe/pose missing (PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix "
+                     "web_demo)")
+    require_blazepose()
+    from PIL import Image
+
+    from graphsh_tf import web
+
+    tmp = tmp_path_factory.mktemp("media")
+    models = tmp / "models"
+    models.mkdir()
+    _, paths = train_tiny_model(models, variants=("fp32",))
+    photo = photos_dir / "bus.jpg"
+    # the camera's 640x480: the photo's rows 330-937 (the people, head to feet), scaled by 0.79
+    cam = np.asarray(Image.open(photo).convert("RGB").crop((0, 330, 810, 937)).resize((640, 480), Image.BILINEAR))
+    write_y4m(cam, tmp / "camera.y4m")
+    server = web.make_server(models_dir=models, port=0)
+    web.serve_in_thread(server)
+    try:
+        res = drive_media({"url": web.url_of(server), "variant": "fp32", "upload": str(photo),
+                           "fake_video": str(tmp / "camera.y4m"), "webcam_frames": 2,
+                           "screenshot": str(tmp / "upload.png"), "timeout_ms": 240000}, tmp)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return {"res": res, "model": paths["fp32"], "photo": photo, "camera_rgb": cam, "tmp": tmp}
+
+
+def _why(res: dict) -> str:
+    return f"status {res.get('status')!r}, error {res.get('error')!r}; console: " + " | ".join(res["console"][-20:])
+
+
+def _check_lifting(media: dict, model: Path) -> None:
+    """The page's 3D for its own detector output equals Python's Lifter on the same keypoints."""
+    from graphsh_tf.lite.lifter import Lifter
+
+    lifter = Lifter(str(model), layout="mediapipe33")
+    w, h = media["width"], media["height"]
+    from graphsh_tf.root import focal_from_fov
+
+    f = focal_from_fov(w, HFOV)
+    np.testing.assert_allclose(media["intrinsics"], [f, f, w / 2, h / 2], rtol=1e-12)
+    for p in media["people"]:
+        res = lifter(np.asarray(p["keypoints"]), (w, h), scores=np.asarray(p["scores"]), intrinsics=media["intrinsics"])
+        want = np.asarray(res.joints_mm)
+        diff = np.abs(np.asarray(p["joints"]) - want)
+        assert (diff <= 1e-4 + 1e-6 * np.abs(want)).all(), f"page vs Python max |d| = {diff.max()} mm"
+        np.testing.assert_allclose(p["confidence"], res.confidence, atol=1e-12)
+        assert p["valid"] == bool(res.valid)
+
+
+def test_no_request_leaves_the_server(page):
+    res = page["res"]
+    assert res.get("status") == "ready", _why(res)
+    assert res["external_requests"] == []
+    assert not [ln for ln in res["console"] if ln.startswith("error:") and "INFO:" in ln], res["console"]
+
+
+def test_photo_file_finds_the_people_python_finds(page):
+    from PIL import Image
+
+    from graphsh_tf.detect import Detector
+
+    m = page["res"].get("upload") or {}
+    assert m.get("status") == "done", (m.get("error"), _why(page["res"]))
+    assert (m["width"], m["height"]) == (810, 1080)
+    want = Detector("blazepose-full")(np.asarray(Image.open(page["photo"]).convert("RGB")))
+    assert len(m["people"]) == len(want) >= 2
+    for p in m["people"]:
+        kp = np.asarray(p["keypoints"])
+        nearest = min(want, key=lambda q: np.abs(q.keypoints_px - kp).mean())
+        # same models and processing; the browser's JPEG decoder and float32-vs-float64 rounding differ slightly
+        assert np.median(np.linalg.norm(nearest.keypoints_px - kp, axis=1)) < 3.0
+    _check_lifting(m, page["model"])
+    assert all(m["stage_p50_ms"].get(s, 0) > 0 for s in ("detector", "landmarks", "adapter", "lifter"))
+    assert "detector" in m["stages_text"] and "lifter" in m["stages_text"]
+    assert (page["tmp"] / "upload.png").is_file()
+
+
+def test_fake_camera_playing_the_photo(page):
+    m = page["res"].get("webcam") or {}
+    assert m.get("status") in ("running", "stopped") and m.get("frames", 0) >= 2, (m.get("error"), _why(page["res"]))
+    assert (m["width"], m["height"]) == (640, 480)
+    assert len(m["people"]) >= 1
+    # the left man of the photo: mid-hip near x = 140 of 810 -> ~110 of 640
+    hips = [float(np.mean(np.asarray(p["keypoints"])[[23, 24], 0])) for p in m["people"]]
+    assert any(60 < x < 160 for x in hips), hips
+    _check_lifting(m, page["model"])
+
+
+def test_stop_webcam_returns_to_playback(page):
+    after = page["res"].get("after_stop") or {}
+    assert after.get("media_status") == "stopped", after
+    assert "webcam stopped" in after["status_text"] and after["button"] == "Webcam"
+    assert after["frame_after"] > after["frame_before"], "playback did not resume"
