@@ -54,6 +54,7 @@ def _positive_mm(text: str) -> float:
 
 def _validate(args) -> int:
     from graphsh_tf.lite.metadata import find_tflite, write_report
+    from graphsh_tf.lite.variants import VARIANTS
     from graphsh_tf.model_io import load_model
     from graphsh_tf.run import Run
     from graphsh_tf.validate import load_qat_float, validate_files, validate_markdown
@@ -67,7 +68,8 @@ def _validate(args) -> int:
         x, y = x[:args.limit], y[:args.limit]
     model = load_model(run)
     qat = load_qat_float(folder, model.graphsh_config)
-    result = validate_files(files, model, x, y, own_float={"qat_int8": qat} if qat is not None else {},
+    own = {v.name: qat for v in VARIANTS.values() if v.qat} if qat is not None else {}    # the QAT weights' variants
+    result = validate_files(files, model, x, y, own_float=own,
                             tail_threshold_mm=args.tail_threshold)
     md = validate_markdown(result)
     print(md, end="")

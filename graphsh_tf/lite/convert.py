@@ -68,7 +68,7 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
         raise ExportError("hooks (fixed int8 ranges from quantization-aware training) apply to the int8 variants of "
                           "the default graph only (formulation conv)")
     if hooks is not None:
-        per_channel = bool(getattr(hooks, "per_channel", False))     # as the weights were fake-quantized
+        per_channel = hooks.per_channel                 # as the weights were fake-quantized
     if v.calibrated and (representative is None or len(representative) < batch):
         raise ExportError(f"variant {variant}: full-integer quantization needs representative inputs "
                           "(a few hundred training poses)")

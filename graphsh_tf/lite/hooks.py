@@ -17,8 +17,11 @@ class Hooks:
     ``weight(key, arr, kind)``: the tensor for the constant ``arr`` (kind ``"w"``: a learned weight, ``"b"``: a
     bias, ``"const"``: a fixed matrix such as the joint mixing); ``act(key, x)``: the activation ``x`` at a tensor the
     int8 graph quantizes. Keys name the producing layer (``gconv_input_gconv/transform/w``, ``.../mix``, ``.../out``).
-    The default: plain constants, no fake quantization (the float graph).
+    The default: plain constants, no fake quantization (the float graph). ``per_channel``: whether the weights are
+    fake-quantized per output channel (the converter then keeps per-channel scales).
     """
+
+    per_channel = False
 
     def weight(self, key: str, arr: np.ndarray, kind: str = "w"):
         return tf.constant(np.asarray(arr, dtype=np.float32))
