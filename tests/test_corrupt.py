@@ -25,7 +25,7 @@ def test_pixels_round_trip_matches_the_normalization(poses_px):
     for wh in np.unique(size, axis=0):   # each camera's rows with its own image size
         rows = (size == wh).all(axis=1)
         w, h = wh
-        want = np.stack([px[rows, :, 0] * 2 / w - 1, px[rows, :, 1] * 2 / w - h / w], -1)   # u = 2x/w - 1, v = 2y/w - h/w
+        want = np.stack([px[rows, :, 0] * 2 / w - 1, px[rows, :, 1] * 2 / w - h / w], -1)   # u, v of the doc
         np.testing.assert_allclose(norm[rows], want, atol=1e-6)
     np.testing.assert_allclose(cr.to_pixels(norm, size), px, atol=1e-3)
 
