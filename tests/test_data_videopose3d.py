@@ -33,3 +33,18 @@ def test_files_are_metres_split_by_subject_and_atomic(tmp_path):
             assert len(views) == 4 and all(v.shape == (arr.shape[0], 16, 2) for v in views)
             frames["test" if subject in vp.TEST_SUBJECTS else "train"] += arr.shape[0]
     assert frames == {"train": stats["train_frames"], "test": stats["test_frames"]}
+
+
+def test_the_converter_honours_synthetic_options_and_refuses_the_rest(tmp_path):
+    import pytest
+
+    from graphsh_tf.data.types import DataError
+
+    stats = vp.convert("synthetic:frames=400,test_poses_per_subject=10", tmp_path)
+    assert 0 < stats["train_frames"] <= 100 and 0 < stats["test_frames"] <= 20      # poses: 400 rows / 4 cameras
+    with pytest.raises(DataError, match=r"the converter takes no synthetic option 'cameras'; it takes: fps, frames"):
+        vp.convert("synthetic:cameras=phone", tmp_path)
+    with pytest.raises(DataError, match=r"synthetic has no option 'frame'"):
+        vp.convert("synthetic:frame=4", tmp_path)
+    with pytest.raises(DataError, match=r"the converter reads bvh:DIR or synthetic"):
+        vp.convert(f"h36m:{tmp_path}", tmp_path)

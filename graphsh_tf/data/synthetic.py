@@ -18,7 +18,7 @@ The spec ``synthetic:frames=N`` asks for N training rows (in memory, up to :data
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -263,6 +263,32 @@ def _poses_per_subject(frames: int, num_subjects: int) -> List[int]:
     return [base + (k < extra) for k in range(num_subjects)]
 
 
+def train_poses(frames: Optional[int], train_poses_per_subject: Optional[int], num_subjects: int) -> List[int]:
+    """Training poses per subject: from ``frames`` (training rows, spread evenly) or ``train_poses_per_subject``
+    (default 2000); :class:`DataError` above :data:`MAX_IN_MEMORY_FRAMES` rows or when both are given."""
+    if frames is not None and train_poses_per_subject is not None:
+        raise DataError("synthetic: give frames or train_poses_per_subject, not both")
+    if frames is not None:
+        if frames > MAX_IN_MEMORY_FRAMES:
+            raise DataError(_too_many(frames, f"synthetic: frames={frames}"))
+        return _poses_per_subject(frames, num_subjects)
+    per_subject = 2000 if train_poses_per_subject is None else train_poses_per_subject
+    if per_subject * num_subjects * CAMERAS_PER_POSE > MAX_IN_MEMORY_FRAMES:
+        raise DataError(_too_many(per_subject * num_subjects * CAMERAS_PER_POSE,
+                                  f"synthetic: train_poses_per_subject={per_subject}"))
+    return [per_subject] * num_subjects
+
+
+def split_sequences(split: str, subjects: Sequence[str], counts: Sequence[int], seed: int, seq_len: int = 100,
+                    fps: float = 25.0) -> Iterator[Tuple[str, List[Tuple[str, np.ndarray]], np.random.Generator]]:
+    """``(subject, sequences, rng)`` for each subject of ``split`` (``"train"`` or ``"test"``): its ``count``
+    poses as :func:`subject_poses` sequences, drawn from the subject's own seed stream (disjoint between splits);
+    ``rng`` continues that stream (the phone cameras draw from it)."""
+    for subject, num in zip(subjects, counts):
+        rng = np.random.default_rng([seed, 1 + list(CAMERA_SUBJECT).index(subject), 0 if split == "train" else 1])
+        yield subject, subject_poses(subject, num, rng, seq_len, fps), rng
+
+
 def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: Optional[int] = None,
                    test_poses_per_subject: int = 1000, seq_len: int = 100, fps: float = 25.0,
                    train_subjects: Sequence[str] = TRAIN_SUBJECTS, test_subjects: Sequence[str] = TEST_SUBJECTS,
@@ -281,29 +307,15 @@ def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: 
     for subject in (*train_subjects, *test_subjects):
         if subject not in CAMERA_SUBJECT:
             raise DataError(f"unknown synthetic subject {subject!r}; one of {tuple(CAMERA_SUBJECT)}")
-    if frames is not None and train_poses_per_subject is not None:
-        raise DataError("synthetic: give frames or train_poses_per_subject, not both")
-    if frames is not None:
-        if frames > MAX_IN_MEMORY_FRAMES:
-            raise DataError(_too_many(frames, f"synthetic: frames={frames}"))
-        train_counts = _poses_per_subject(frames, len(train_subjects))
-    else:
-        per_subject = 2000 if train_poses_per_subject is None else train_poses_per_subject
-        train_counts = [per_subject] * len(train_subjects)
-        if sum(train_counts) * CAMERAS_PER_POSE > MAX_IN_MEMORY_FRAMES:
-            raise DataError(_too_many(sum(train_counts) * CAMERAS_PER_POSE,
-                                      f"synthetic: train_poses_per_subject={per_subject}"))
+    train_counts = train_poses(frames, train_poses_per_subject, len(train_subjects))
     if test_poses_per_subject * len(test_subjects) * CAMERAS_PER_POSE > MAX_IN_MEMORY_FRAMES:
         raise DataError(f"synthetic: test_poses_per_subject={test_poses_per_subject} gives more than "
                         f"{MAX_IN_MEMORY_FRAMES:,} test frames, the in-memory limit")
     sets = {}
     for split, subjects, counts in (("train", train_subjects, train_counts),
                                     ("test", test_subjects, [test_poses_per_subject] * len(test_subjects))):
-        parts = []
-        for subject, num in zip(subjects, counts):
-            rng = np.random.default_rng([seed, 1 + list(CAMERA_SUBJECT).index(subject), 0 if split == "train" else 1])
-            parts.append(_render_subject(subject, subject_poses(subject, num, rng, seq_len, fps), downsample,
-                                         cameras, rng))
+        parts = [_render_subject(subject, sequences, downsample, cameras, rng)
+                 for subject, sequences, rng in split_sequences(split, subjects, counts, seed, seq_len, fps)]
         sets[split] = PoseSet.concat(parts, sk.H36M16.num_joints)
     info = {"train_subjects": list(train_subjects), "test_subjects": list(test_subjects), "seed": seed,
             "cameras": cameras, "motions": list(MOTIONS)}

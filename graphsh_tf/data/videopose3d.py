@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -31,6 +32,7 @@ import numpy as np
 
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
+from graphsh_tf.data.dataset import resolve
 from graphsh_tf.data.render import visible
 from graphsh_tf.data.types import DataError
 
@@ -81,17 +83,17 @@ def bvh_clips(folder, test_styles: Optional[Iterable[str]] = None, frame_step: i
         yield clip.name, style, test, bvh.center_on_origin(world, "clip")
 
 
-def synthetic_clips(seed: int = 0, train_poses_per_subject: int = 2000, test_poses_per_subject: int = 1000
+def synthetic_clips(seed: int = 0, frames: Optional[int] = None, train_poses_per_subject: Optional[int] = None,
+                    test_poses_per_subject: int = 1000, seq_len: int = 100, fps: float = 25.0
                     ) -> Iterable[Tuple[str, str, bool, np.ndarray]]:
     """The synthetic generator's sequences, as :func:`graphsh_tf.data.synthetic.load_synthetic` draws them."""
     from graphsh_tf.data import synthetic as syn
 
-    for split, subjects, num in (("train", syn.TRAIN_SUBJECTS, train_poses_per_subject),
-                                 ("test", syn.TEST_SUBJECTS, test_poses_per_subject)):
-        for subject in subjects:
-            rng = np.random.default_rng([seed, 1 + list(syn.CAMERA_SUBJECT).index(subject),
-                                         0 if split == "train" else 1])
-            for k, (motion, world) in enumerate(syn.subject_poses(subject, num, rng)):
+    counts = {"train": syn.train_poses(frames, train_poses_per_subject, len(syn.TRAIN_SUBJECTS)),
+              "test": [test_poses_per_subject] * len(syn.TEST_SUBJECTS)}
+    for split, subjects in (("train", syn.TRAIN_SUBJECTS), ("test", syn.TEST_SUBJECTS)):
+        for subject, sequences, _ in syn.split_sequences(split, subjects, counts[split], seed, seq_len, fps):
+            for k, (motion, world) in enumerate(sequences):
                 yield f"{subject}_{motion}_{k:03d}", motion, split == "test", world
 
 
@@ -145,13 +147,17 @@ def convert(spec: str, out_dir, seed: int = 0, test_styles: Optional[Sequence[st
             test_percent: float = 10.0) -> Dict:
     """Convert the ``bvh:DIR`` or ``synthetic`` source ``spec`` into VideoPose3D files in ``out_dir``; returns
     the stats (clips and frames per split, dropped frames)."""
-    kind, _, path = spec.partition(":")
-    if kind == "bvh" and path:
+    source, path, options = resolve(spec)
+    if source.name == "bvh":
         clips = bvh_clips(path, test_styles, frame_step, test_percent)
-    elif kind == "synthetic":
-        clips = synthetic_clips(seed)
+    elif source.name == "synthetic":
+        taken = set(inspect.signature(synthetic_clips).parameters) - {"seed"}
+        if set(options) - taken:
+            raise DataError(f"--data {spec!r}: the converter takes no synthetic option "
+                            f"{sorted(set(options) - taken)[0]!r}; it takes: {', '.join(sorted(taken))}")
+        clips = synthetic_clips(seed, **options)
     else:
-        raise DataError(f"--data {spec!r}: the converter reads bvh:DIR or synthetic")
+        raise DataError(f"--data {spec!r}: the converter reads bvh:DIR or synthetic[:key=value,...]")
     pos3d, pos2d, stats = build_files(clips)
     write_files(out_dir, pos3d, pos2d)
     return stats
