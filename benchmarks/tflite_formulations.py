@@ -29,13 +29,13 @@ MODELS = {"preagg64": dict(gcn="dc_preagg", hid_dim=64, num_stacks=4),
 
 
 def build_variants(name: str, formulations, variants) -> dict:
-    from graphsh_tf.config import is_per_joint
+    from graphsh_tf.layers.graph_conv import CONV_TYPES
     from graphsh_tf.lite.convert import convert
     from graphsh_tf.models import build_model
 
     model = build_model(**MODELS[name])
     rep = np.random.default_rng(0).uniform(-0.8, 0.8, (64, 16, 2)).astype(np.float32)
-    per_joint = is_per_joint(MODELS[name]["gcn"])
+    per_joint = CONV_TYPES[MODELS[name]["gcn"]].per_joint
     out = {}
     for f in formulations:
         if not per_joint and f in ("bmm", "split_fc"):

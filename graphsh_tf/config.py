@@ -10,29 +10,17 @@ from graphsh_tf.contract import NORMALIZATIONS
 from graphsh_tf.io import read_json
 from graphsh_tf.skeleton import NUM_JOINTS
 
-#: Graph convolutions, named as in the reference implementation (tamasino52/GraphSH).
-#: ``dc_`` = decoupled: separate weights for a joint itself and for its neighbours.
+#: The graph conv names, named as in the reference implementation (tamasino52/GraphSH). Each is a class in
+#: :data:`graphsh_tf.layers.graph_conv.CONV_TYPES` carrying its traits (decoupled, per joint, reference weights);
+#: the names are repeated here so that configs and command lines validate without loading TensorFlow
+#: (tests/test_models.py checks both lists agree).
 GCN_TYPES = ("vanilla", "dc_vanilla", "preagg", "dc_preagg", "semantic", "modulated")
-#: The graph convolutions whose weights come in two sets (a joint itself / its neighbours).
-DECOUPLED_GCN_TYPES = ("dc_vanilla", "dc_preagg", "semantic", "modulated")
-#: The graph convolutions with one weight matrix per joint (the others share theirs over the joints).
-PER_JOINT_GCN_TYPES = ("preagg", "dc_preagg")
 ARCHS = ("graphsh", "seqres")
 #: Distribution strategies understood by :mod:`graphsh_tf.train.strategy`.
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 #: ``staircase``: ``lr * lr_gamma ** (step // lr_decay_steps)`` (the paper's); ``cosine``: cosine decay to 0 over
 #: the whole run. Both after ``warmup_steps`` of linear warm-up.
 LR_SCHEDULES = ("staircase", "cosine")
-
-
-def is_decoupled(gcn: str) -> bool:
-    """True when graph conv ``gcn`` (one of :data:`GCN_TYPES`) has separate self / neighbour weights."""
-    return gcn in DECOUPLED_GCN_TYPES
-
-
-def is_per_joint(gcn: str) -> bool:
-    """True when graph conv ``gcn`` (one of :data:`GCN_TYPES`) has one weight matrix per joint."""
-    return gcn in PER_JOINT_GCN_TYPES
 
 
 class ConfigError(ValueError):

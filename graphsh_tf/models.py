@@ -15,7 +15,7 @@ import tf_keras as keras
 from graphsh_tf.config import ModelConfig
 from graphsh_tf.contract import InputContract
 from graphsh_tf.layers import graph_conv_block, graph_hourglass, model_input_layer, se_block
-from graphsh_tf.layers.graph_conv import GraphConv
+from graphsh_tf.layers.graph_conv import graph_conv
 from graphsh_tf.layers.initializers import torch_dense
 
 INPUT_NAME = "keypoints_2d"
@@ -54,7 +54,7 @@ def _seqres(cfg: ModelConfig) -> keras.Model:
         y = graph_conv_block(out, cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, f"gconv_layers_{layer}_gconv1")
         y = graph_conv_block(y, cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, f"gconv_layers_{layer}_gconv2")
         out = keras.layers.Add(name=f"gconv_layers_{layer}_add")([out, y])
-    joints = GraphConv(cfg.out_dim, gcn=cfg.gcn, num_joints=cfg.num_joints, name="gconv_output")(out)
+    joints = graph_conv(cfg.out_dim, cfg.gcn, cfg.num_joints, name="gconv_output")(out)
     return keras.Model(inp, joints, name=f"seqres_{cfg.gcn}_h{cfg.hid_dim}_s{cfg.num_stacks}")
 
 

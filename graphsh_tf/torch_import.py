@@ -22,7 +22,7 @@ from typing import Dict, Optional, Union
 
 import numpy as np
 
-from graphsh_tf.config import ConfigError, ModelConfig, is_per_joint
+from graphsh_tf.config import ModelConfig
 
 
 class StateDictError(ValueError):
@@ -106,28 +106,24 @@ def _torch_load(torch, path: Path):
 
 
 def infer_config(sd: StateDict) -> ModelConfig:
-    """Infer conv type, hidden size, stack count and the ablation switches from the tensors."""
+    """Infer conv type, hidden size, stack count and the ablation switches from the tensors (each conv type says
+    which tensors are its own, :meth:`graphsh_tf.layers.graph_conv.GraphConv.matches_reference`)."""
+    from graphsh_tf.layers.graph_conv import CONV_TYPES
+
     w = sd["gconv_input.gconv.W"]
-    if "gconv_input.gconv.e" in sd:
-        gcn = "semantic"
-    elif "gconv_input.gconv.M" in sd:
-        gcn = "modulated"
-    elif w.ndim == 4:
-        gcn = "dc_preagg" if w.shape[0] == 2 else "preagg"
-    else:
-        gcn = "dc_vanilla" if w.shape[0] == 2 else "vanilla"
+    found = [c for c in CONV_TYPES.values() if c.matches_reference(sd, "gconv_input.gconv.")]
+    if len(found) != 1:
+        names = sorted(k[len("gconv_input.gconv."):] for k in sd if k.startswith("gconv_input.gconv."))
+        raise StateDictError(f"gconv_input.gconv: tensors {names} (W {tuple(w.shape)}) fit "
+                             f"{[c.gcn for c in found] or 'no conv type'}; pass --gcn")
+    conv = found[0]
+    gcn = conv.gcn
     hid = int(w.shape[-1])
     stacks = len({int(m.group(1)) for k in sd for m in [re.match(r"gconv_layers\.(\d+)\.", k)] if m})
     multi_level = "conv_layers.0.weight" in sd
     se = "se_blocks.fc1.weight" in sd
-    pooling = True
-    key = "gconv_layers.0.gconv2.gconv."
-    if is_per_joint(gcn) and key + "W" in sd:
-        pooling = sd[key + "W"].shape[1] == 8
-    elif gcn == "modulated" and key + "M" in sd:
-        pooling = sd[key + "M"].shape[0] == 8
-    elif gcn == "semantic" and key + "e" in sd:
-        pooling = sd[key + "e"].shape[1] < 40
+    joints = conv.reference_joints(sd, "gconv_layers.0.gconv2.gconv.")   # the first hourglass's pooled scale
+    pooling = True if joints is None else joints == 8
     se_ratio = 8
     if se:
         se_ratio = max(1, sd["se_blocks.fc1.weight"].shape[1] // max(1, sd["se_blocks.fc1.weight"].shape[0]))

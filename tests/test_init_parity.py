@@ -76,7 +76,7 @@ def test_every_layer_starts_as_the_reference_does(gcn):
 
 def test_dc_preagg_bound_is_the_whole_tensor_rule():
     """The bug this guards against: per-matrix Xavier is ~24x wider for (2, 16, 64, 64)."""
-    from graphsh_tf.layers.graph_conv import TorchXavierUniform
+    from graphsh_tf.layers.initializers import TorchXavierUniform
 
     init = TorchXavierUniform(1.414)
     per_matrix = 1.414 * math.sqrt(6.0 / (64 + 64))

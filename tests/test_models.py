@@ -106,3 +106,27 @@ def test_training_mode_uses_dropout_and_batchnorm():
     b = model(x, training=True).numpy()
     assert not np.allclose(a, b)  # dropout active
     np.testing.assert_array_equal(model(x, training=False).numpy(), model(x, training=False).numpy())
+
+
+def test_conv_types_carry_their_traits():
+    """Each conv type is a class whose traits match the weights it builds; config's names are the registry's."""
+    from graphsh_tf.config import GCN_TYPES
+    from graphsh_tf.layers.graph_conv import CONV_TYPES, GraphConv, graph_conv
+
+    assert tuple(CONV_TYPES) == GCN_TYPES
+    for name, cls in CONV_TYPES.items():
+        layer = graph_conv(8, name, 16)
+        layer.build((None, 16, 5))
+        assert type(layer) is cls and cls.gcn == name and layer.get_config()["gcn"] == name
+        assert [w.name.split("/")[-1].split(":")[0] for w in layer.weights] == ["W", *cls.extra_weights, "bias"]
+        assert layer.W.shape == ((2 if cls.decoupled else 1),) + ((16,) if cls.per_joint else ()) + (5, 8)
+        assert layer.mixing_matrix().shape == (16, layer.W.shape[0] * 16)
+        assert (layer.modulation() is not None) == ("M" in cls.extra_weights)
+        assert type(cls.from_config(layer.get_config())) is cls
+    assert sorted(n for n, c in CONV_TYPES.items() if c.decoupled) == ["dc_preagg", "dc_vanilla", "modulated",
+                                                                      "semantic"]
+    assert sorted(n for n, c in CONV_TYPES.items() if c.per_joint) == ["dc_preagg", "preagg"]
+    with pytest.raises(ValueError, match="unknown gcn 'bogus'.*dc_preagg"):
+        graph_conv(8, "bogus")
+    with pytest.raises(ValueError, match="graph_conv"):
+        GraphConv(8)

@@ -1,13 +1,12 @@
 """tf_keras layers of GraphSH (importing this package registers them for model loading)."""
-from graphsh_tf.config import GCN_TYPES
-from graphsh_tf.layers.graph_conv import GraphConv
+from graphsh_tf.layers.graph_conv import CONV_TYPES, GraphConv, graph_conv
 from graphsh_tf.layers.hourglass import graph_conv_block, graph_hourglass
 from graphsh_tf.layers.input_norm import InputNormalization, input_contract, model_input_layer
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
 from graphsh_tf.layers.se import se_block
 
-CUSTOM_OBJECTS = {"GraphConv": GraphConv, "SkeletalPool": SkeletalPool, "SkeletalUnpool": SkeletalUnpool,
-                  "InputNormalization": InputNormalization}
+CUSTOM_OBJECTS = {"SkeletalPool": SkeletalPool, "SkeletalUnpool": SkeletalUnpool,
+                  "InputNormalization": InputNormalization, **{c.__name__: c for c in CONV_TYPES.values()}}
 
-__all__ = ["GCN_TYPES", "GraphConv", "InputNormalization", "input_contract", "model_input_layer", "SkeletalPool",
-           "SkeletalUnpool", "graph_conv_block", "graph_hourglass", "se_block", "CUSTOM_OBJECTS"]
+__all__ = ["CONV_TYPES", "GraphConv", "graph_conv", "InputNormalization", "input_contract", "model_input_layer",
+           "SkeletalPool", "SkeletalUnpool", "graph_conv_block", "graph_hourglass", "se_block", "CUSTOM_OBJECTS"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 import tf_keras as keras
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.layers.graph_conv import GraphConv
+from graphsh_tf.layers.graph_conv import graph_conv
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
 
 
 def graph_conv_block(x, units: int, gcn: str, num_joints: int, dropout: float, name: str):
     """GraphConv → BatchNorm → ReLU → Dropout: ``(B, J, C_in) → (B, J, units)``."""
-    x = GraphConv(units, gcn=gcn, num_joints=num_joints, name=f"{name}_gconv")(x)
+    x = graph_conv(units, gcn, num_joints, name=f"{name}_gconv")(x)
     x = keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=f"{name}_bn")(x)
     x = keras.layers.ReLU(name=f"{name}_relu")(x)
     if dropout and dropout > 0:

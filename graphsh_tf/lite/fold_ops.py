@@ -98,7 +98,7 @@ def graph_conv_params(layer: GraphConv) -> tuple:
     w = layer.W.numpy().astype(np.float64)
     mix = layer.mixing_matrix()
     bias = layer.bias.numpy().astype(np.float64) if layer.use_bias else np.zeros(layer.units)
-    mod = layer.M.numpy().astype(np.float64) if layer.gcn == "modulated" else None
+    mod = layer.modulation()
     assert mix.shape == (layer.num_joints, w.shape[0] * layer.num_joints)
     return w, mix, bias, layer.per_joint, mod
 
