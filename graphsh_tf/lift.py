@@ -132,8 +132,10 @@ def pick_model(run: Optional[str], model: Optional[str], variant: str = "fp32") 
     r = Path(run)
     if not r.is_dir():
         raise LiftError(f"{r}: run directory not found")
-    folder = r / "tflite" if (r / "tflite").is_dir() else r
     from graphsh_tf.lite.metadata import MetadataError, find_tflite
+    from graphsh_tf.run import Run
+
+    folder = Run(r).exported_dir()
 
     try:
         files = find_tflite(folder, names=(variant,), what="lift with")

@@ -1,16 +1,13 @@
-"""Figures that summarise a run: curves.png (training curves) and skeletons.png (3D poses).
-
-eval.json / eval.md are written by :func:`graphsh_tf.evaluate.write_eval` (re-exported here)."""
+"""Figures that summarise a run: the training curves and 3D skeletons of test poses (where they go in a run
+directory: :class:`graphsh_tf.run.Run`). The eval report is :func:`graphsh_tf.evaluate.write_eval`."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Dict, List, Sequence
 
 import numpy as np
 
 from graphsh_tf import metrics
 from graphsh_tf import skeleton as sk
-from graphsh_tf.evaluate import eval_markdown, write_eval  # noqa: F401  (re-exported)
 from graphsh_tf.io import atomic_save
 
 
@@ -24,7 +21,7 @@ def _plt():
 
 
 def plot_curves(rows: List[Dict], path) -> None:
-    """curves.png: training loss, validation MPJPE and learning rate per epoch."""
+    """Training curves: loss, validation MPJPE and learning rate per epoch."""
     if not rows:
         return
     plt = _plt()
@@ -47,7 +44,7 @@ def plot_curves(rows: List[Dict], path) -> None:
 
 def plot_skeletons(pred_mm: np.ndarray, true_mm: np.ndarray, path, skeleton: sk.Skeleton = sk.H36M16,
                    indices: Sequence[int] = None, n: int = 4) -> None:
-    """skeletons.png: ``n`` test poses, predicted (red) over ground truth (black), camera space (y down)."""
+    """Skeletons: ``n`` test poses, predicted (red) over ground truth (black), camera space (y down)."""
     plt = _plt()
     if indices is None:
         indices = np.linspace(0, len(true_mm) - 1, n).astype(int) if len(true_mm) else []
