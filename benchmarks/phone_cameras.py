@@ -33,17 +33,17 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     from graphsh_tf import metrics
-    from graphsh_tf import run as rundir
-    from graphsh_tf.contract import normalize_screen_coordinates, normalize_with_intrinsics
     from graphsh_tf import skeleton as sk
+    from graphsh_tf.contract import normalize_screen_coordinates, normalize_with_intrinsics
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.videopose3d import TEST_SUBJECTS
     from graphsh_tf.evaluate import keras_predictor
+    from graphsh_tf.model_io import load_model
     from graphsh_tf.safe_pickle import load_npz_safe
 
     rng = np.random.default_rng(args.seed)
     positions = load_npz_safe(Path(args.vp3d_dir) / "data_3d_h36m.npz")["positions_3d"].item()
-    predict = keras_predictor(rundir.load_model(args.run))
+    predict = keras_predictor(load_model(args.run))
     x_img, x_k, y, hfovs = [], [], [], []
     for subject in TEST_SUBJECTS:
         for _, world32 in sorted(positions.get(subject, {}).items()):

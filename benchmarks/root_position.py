@@ -30,17 +30,17 @@ def main(argv=None) -> int:
     p.add_argument("--vp3d-dir", default=str(ROOT / "runs" / "mocap_vp3d"))
     p.add_argument("--every", type=int, default=4, help="score every k-th test frame")
     args = p.parse_args(argv)
-    from graphsh_tf import run as rundir
-    from graphsh_tf.contract import normalize_screen_coordinates
     from graphsh_tf import skeleton as sk
+    from graphsh_tf.contract import normalize_screen_coordinates
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.videopose3d import TEST_SUBJECTS
     from graphsh_tf.evaluate import keras_predictor
+    from graphsh_tf.model_io import load_model
     from graphsh_tf.root import solve_root
     from graphsh_tf.safe_pickle import load_npz_safe
 
     positions = load_npz_safe(Path(args.vp3d_dir) / "data_3d_h36m.npz")["positions_3d"].item()
-    predict = keras_predictor(rundir.load_model(args.run))
+    predict = keras_predictor(load_model(args.run))
     errs, depth, abs_pred, abs_gt = [], [], [], []
     for subject in TEST_SUBJECTS:
         for action, world32 in sorted(positions.get(subject, {}).items()):
