@@ -63,6 +63,7 @@ def page(tmp_path_factory, photos_dir):
     models = tmp / "models"
     models.mkdir()
     _, paths = train_tiny_model(models, variants=("fp32",))
+    untrained_model(models)
     photo = photos_dir / "bus.jpg"
     # the camera's 640x480: the photo's rows 330-937 (the people, head to feet), scaled by 0.79
     cam = np.asarray(Image.open(photo).convert("RGB").crop((0, 330, 810, 937)).resize((640, 480), Image.BILINEAR))
@@ -72,11 +73,30 @@ def page(tmp_path_factory, photos_dir):
     try:
         res = drive_media({"url": web.url_of(server), "variant": "fp32", "upload": str(photo),
                            "fake_video": str(tmp / "camera.y4m"), "webcam_frames": 2,
-                           "screenshot": str(tmp / "upload.png"), "timeout_ms": 240000}, tmp)
+                           "screenshot": str(tmp / "upload.png"), "timeout_ms": 240000,
+                           "check_variants": [{"variant": "untrained", "sample": "synthetic_Walking"}]}, tmp)
     finally:
         server.shutdown()
         server.server_close()
     return {"res": res, "model": paths["fp32"], "photo": photo, "camera_rgb": cam, "tmp": tmp}
+
+
+def untrained_model(models: Path) -> None:
+    """A GraphSH straight from its initializer, exported as models/graphsh_untrained.tflite (+ sidecar)."""
+    import shutil
+
+    import tf_keras as keras
+
+    from graphsh_tf.data.dataset import load_data
+    from graphsh_tf.lite import export
+    from graphsh_tf.models import build_model
+
+    keras.utils.set_random_seed(1)
+    model = build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1)
+    out = models / "untrained"
+    paths = export.export_variants(model, out, ["fp32"], representative=load_data("synthetic").train.poses_2d[:64])
+    shutil.copyfile(paths["fp32"], models / "graphsh_untrained.tflite")
+    shutil.copyfile(paths["fp32"].with_suffix(".json"), models / "graphsh_untrained.json")
 
 
 def _why(res: dict) -> str:
@@ -146,3 +166,11 @@ def test_stop_webcam_returns_to_playback(page):
     assert after.get("media_status") == "stopped", after
     assert "webcam stopped" in after["status_text"] and after["button"] == "Webcam"
     assert after["frame_after"] > after["frame_before"], "playback did not resume"
+
+
+def test_an_untrained_model_gets_a_warning(page):
+    """A model worse than always answering the mean pose is not drawn without a word."""
+    (check,) = page["res"]["checks"]
+    assert check["status"] == "ready", check
+    assert check["mpjpe_mm"] > check["baseline_mm"]
+    assert check["shown"] and "undertrained" in check["warning"], check

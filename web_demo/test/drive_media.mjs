@@ -6,7 +6,8 @@
 // CONFIG: {"url": "http://127.0.0.1:PORT/", "chromium": "/usr/bin/chromium", "variant": "fp32",
 //          "upload": "/path/photo.jpg" (opened through the page's file button),
 //          "fake_video": "/path/frames.y4m" (Chromium's fake camera plays it), "webcam_frames": 3,
-//          "screenshot": "PATH.png", "out": "RESULT.json", "timeout_ms": 120000}
+//          "screenshot": "PATH.png", "out": "RESULT.json", "timeout_ms": 120000,
+//          "check_variants": [{"variant": "v", "sample": "NAME"}] (each loaded in a fresh page: status, warning)}
 // Every request that does not go to the page's own server (127.0.0.1 / localhost, data:, blob:) is aborted and
 // listed in RESULT.external_requests.
 // RESULT: {"status", "error", "warning", "upload": MEDIA, "webcam": MEDIA, "after_stop": {...}, "console": [...],
@@ -85,6 +86,25 @@ try {
         .textContent, frame_before: window.graphsh.framesShown }));
     await new Promise((resolve) => setTimeout(resolve, 500));
     result.after_stop.frame_after = await page.evaluate(() => window.graphsh.framesShown);
+  }
+  result.checks = [];
+  for (const c of cfg.check_variants || []) {
+    const p = await browser.newPage();
+    p.on("console", (m) => log.push(`[${c.variant}] ${m.type()}: ${m.text()}`));
+    await p.setRequestInterception(true);
+    p.on("request", (r) => {
+      if (local(r.url())) return r.continue();
+      external.push(r.url());
+      return r.abort();
+    });
+    await p.goto(`${cfg.url}?variant=${encodeURIComponent(c.variant)}&sample=${encodeURIComponent(c.sample)}` +
+      "&autoplay=0", { waitUntil: "load", timeout });
+    await p.waitForFunction(() => window.graphsh && ["ready", "error"].includes(window.graphsh.status),
+      { timeout, polling: 100 });
+    result.checks.push(await p.evaluate(() => ({ status: window.graphsh.status, error: window.graphsh.error,
+      warning: window.graphsh.warning, mpjpe_mm: window.graphsh.mpjpeMm, baseline_mm: window.graphsh.baselineMm,
+      shown: !document.getElementById("warning").hidden })));
+    await p.close();
   }
 } catch (e) {
   result.error = `driver: ${e.message}`;
