@@ -218,12 +218,11 @@ class Pipeline:
         persons, used = [], set()
         for person in people:
             t0 = time.perf_counter()
-            adapt(person.keypoints_px, self.layout, scores=person.scores)
+            xy, _ = adapt(person.keypoints_px, self.layout, scores=person.scores)
             t1 = time.perf_counter()
             track = None
             if self.video:
-                hip = np.asarray(self.lifter(person.keypoints_px, (w, h), scores=person.scores).keypoints_px[0])
-                track, stream = self._stream_for(hip, frame.index, w, used)
+                track, stream = self._stream_for(np.asarray(xy[0]), frame.index, w, used)
                 t1 = time.perf_counter()
                 res = stream(person.keypoints_px, (w, h), frame.t, scores=person.scores, intrinsics=k)
             else:
@@ -266,8 +265,9 @@ def write_npz(path: Path, doc: dict) -> None:
     n_kp = len(rows[0][1]["keypoints_px"]) if rows else 0
 
     def arr(key, shape):
-        return np.array([np.nan_to_num(np.array(p[key] if p[key] is not None else np.full(shape, np.nan), float),
-                                       nan=np.nan) for _, p in rows], np.float64).reshape((len(rows),) + shape)
+        """One row per person; NaN where the field is None (no root without two seen joints)."""
+        return np.array([np.full(shape, np.nan) if p[key] is None else np.asarray(p[key], np.float64)
+                         for _, p in rows], np.float64).reshape((len(rows),) + shape)
 
     arrays = {
         "frame": np.array([i for i, _ in rows], np.int64),
@@ -396,6 +396,7 @@ def progress(i: int, total: int, started: float, stream=sys.stderr) -> None:
 
 def lift_inputs(args) -> dict:
     from graphsh_tf.detect import Detector
+    from graphsh_tf.skeleton import H36M16
 
     kind, inputs = collect_inputs(args.input)
     model = pick_model(args.run, args.model, args.variant)
@@ -443,7 +444,7 @@ def lift_inputs(args) -> dict:
             pictures.append((out_dir / f"{Path(inputs).stem}.gif", gif, video.fps / args.every))
     doc = {"input": str(args.input), "model": str(model), "detector": args.detector, "layout": detector.layout,
            "hfov_deg": args.hfov, "units": "mm; camera axes x right, y down, z forward; pixels x right, y down",
-           "joint_names_h36m16": list(__import__("graphsh_tf.skeleton", fromlist=["H36M16"]).H36M16.joint_names),
+           "joint_names_h36m16": list(H36M16.joint_names),
            "latency": pipe.timings.summary(), "frames": frames_json}
     from graphsh_tf.io import write_json
 
