@@ -48,7 +48,8 @@ def demo_dir(path: Optional[PathLike] = None) -> Path:
 
 def check_packages(demo: PathLike) -> None:
     """The npm packages the page imports must be installed under ``demo/node_modules``."""
-    missing = [p for p in ("@litertjs/core/wasm", "@litertjs/wasm-utils/dist", "three/build/three.module.js")
+    missing = [p for p in ("@litertjs/core/wasm", "@litertjs/wasm-utils/dist", "three/build/three.module.js",
+                           "@mediapipe/pose/pose_landmark_full.tflite")
                if not (Path(demo) / "node_modules" / p).exists()]
     if missing:
         raise WebError(f"{demo}/node_modules: {', '.join(missing)} not installed; run: npm ci --prefix {demo}")
