@@ -167,3 +167,27 @@ def test_a_photo_without_people_gives_nobody(blazepose):
     img = np.zeros((480, 640, 3), np.uint8)
     img[:, :, 1] = np.linspace(0, 255, 640).astype(np.uint8)
     assert blazepose(img) == []
+
+
+def test_movenet_file_gives_one_coco_person(tmp_path):
+    """Detector("x.tflite") runs a MoveNet SinglePose-shaped model: letterbox in, 17 COCO keypoints mapped back to
+    image pixels (the stand-in of the browser test answers a fixed pose, shifted slightly with the brightness)."""
+    from test_web_browser import MOVENET_SIZE, stand_in_movenet
+
+    from graphsh_tf.detect import Detector
+
+    path = tmp_path / "movenet.tflite"
+    base = stand_in_movenet(path)
+    det = Detector(str(path))
+    img = np.full((480, 640, 3), 128, np.uint8)
+    (person,) = det(img)
+    assert person.layout == "coco17" and person.keypoints_px.shape == (17, 2)
+    # the stand-in's shift: 0.01 x (mean brightness of its letterboxed input - 0.5), on y and x
+    shift = 0.01 * (np.round(bp.crop(img, bp.letterbox_roi(640, 480), MOVENET_SIZE)).mean() / 255.0 - 0.5)
+    scale = MOVENET_SIZE / 640
+    pad_y = (MOVENET_SIZE - 480 * scale) / 2
+    want = np.stack([(base[:, 1] + shift) * MOVENET_SIZE / scale,
+                     ((base[:, 0] + shift) * MOVENET_SIZE - pad_y) / scale], axis=1)
+    np.testing.assert_allclose(person.keypoints_px, want, atol=0.05)
+    np.testing.assert_allclose(person.scores, base[:, 2], atol=1e-6)
+    assert det.last_timings_ms["detector"] > 0
