@@ -8,7 +8,7 @@ import pytest
 
 import graphsh_tf  # noqa: F401
 import tf_keras as keras
-from graphsh_tf import export, tflite_run
+from graphsh_tf.lite import benchmark_log, export
 from graphsh_tf.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def test_benchmark_rejects_truncated_file(tflite_dir, tmp_path):
 
 
 def test_parse_litert_log_with_median():
-    parsed = tflite_run.parse_benchmark_model_log((FIXTURES / "benchmark_model_litert_median.log").read_text())
+    parsed = benchmark_log.parse_benchmark_model_log((FIXTURES / "benchmark_model_litert_median.log").read_text())
     t = parsed["timings"]
     assert parsed["graph"].endswith("graphsh_int8.tflite") and parsed["threads"] == 1
     assert t["p50_us"] == 116 and t["mean_us"] == 117.9 and t["runs"] == 8436       # the timed run, not the warm-up
@@ -78,8 +78,8 @@ def test_parse_legacy_log_and_cli(tmp_path):
 
 
 def test_parse_rejects_unrelated_text(tmp_path):
-    with pytest.raises(tflite_run.BenchmarkLogError, match="Inference timings"):
-        tflite_run.parse_benchmark_model_log("hello\nworld\n")
+    with pytest.raises(benchmark_log.BenchmarkLogError, match="Inference timings"):
+        benchmark_log.parse_benchmark_model_log("hello\nworld\n")
     bad = tmp_path / "x.log"
     bad.write_text("not a benchmark log\n")
     res = _cli("--parse-benchmark-model", bad, "--json", tmp_path / "o.json")
@@ -89,7 +89,7 @@ def test_parse_rejects_unrelated_text(tmp_path):
 # --- configurations: CPU+XNNPACK, CPU without XNNPACK, GPU, NNAPI, failed delegates ------------------------------
 
 def test_parse_keys_by_variant_configuration_and_threads():
-    from graphsh_tf.lite.bench import parse_logs
+    from graphsh_tf.lite.benchmark_log import parse_logs
 
     warnings = []
     data = parse_logs(sorted(FIXTURES.glob("benchmark_model_*.log")), log=warnings.append)
@@ -110,7 +110,7 @@ def test_parse_keys_by_variant_configuration_and_threads():
 
 
 def test_settings_from_the_log_name_when_the_log_does_not_say():
-    from graphsh_tf.lite.bench import benchmark_model_settings
+    from graphsh_tf.lite.benchmark_log import benchmark_model_settings
 
     text = (FIXTURES / "benchmark_model_graphsh_fp32_gpu.log").read_text()
     bare = "\n".join(line for line in text.splitlines() if "Use gpu" not in line and "GPU" not in line
