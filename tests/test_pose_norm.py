@@ -136,15 +136,15 @@ def test_per_channel_qat_int8_converts_with_per_channel_conv_weights(pose_model)
     x = _poses(256, seed=5)
     y = rng.normal(0, 200, (256, 16, 3)).astype(np.float32)
     q = qat_finetune(pose_model, x, y, steps=3, batch_size=32, calib_samples=64, per_channel=True)
-    assert q.qat_hooks.per_channel
-    data = convert(q, "qat_int8", x[:64], hooks=q.qat_hooks)
+    assert q.hooks.per_channel
+    data = convert(q.model, "qat_int8", x[:64], hooks=q.hooks)
     interp = Interpreter(model_content=data)
     scales = [len(d["quantization_parameters"]["scales"]) for d in interp.get_tensor_details()
               if d["dtype"] == np.int8 and len(d["shape"]) == 4]
     assert scales and max(scales) > 1, "no per-channel int8 conv filter in the model"
     interp.allocate_tensors()
-    ref = build_forward(q, prenormalized=True)
-    xin = graph_input(q, x[:8])
+    ref = build_forward(q.model, prenormalized=True)
+    xin = graph_input(q.model, x[:8])
     got = np.concatenate([_run(interp, xin[i:i + 1]) for i in range(8)])
     want = ref(__import__("tensorflow").constant(xin)).numpy()
     assert np.abs(got - want).mean() < 0.1 * np.abs(want).mean()
