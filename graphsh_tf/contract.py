@@ -157,7 +157,6 @@ NORMALIZATIONS = {
     "pose": _Normalization(SCREEN_NORMALIZATION + "; then pose: p = (p - p_hip) / max|p - p_hip|", pose_normalize,
                            pose_normalize_tf),
 }
-INPUT_NORMS = tuple(NORMALIZATIONS)
 #: The sidecar text of ``input_norm="pose"`` models.
 POSE_NORMALIZATION = NORMALIZATIONS["pose"].text
 
@@ -258,7 +257,7 @@ class InputContract:
 
     def __post_init__(self):
         if self.normalization not in NORMALIZATIONS:
-            raise ContractError(f"input normalization {self.normalization!r} is not one of {INPUT_NORMS}")
+            raise ContractError(f"input normalization {self.normalization!r} is not one of {tuple(NORMALIZATIONS)}")
         object.__setattr__(self, "channels", tuple(self.channels))
         if self.channels not in (CHANNELS[:2], CHANNELS):
             raise ContractError(f"input channels {list(self.channels)}: expected {list(XY)} or {list(CHANNELS)}")
