@@ -105,9 +105,7 @@ class TFLitePredictor:
         return self.input.encode_normalized(x)
 
     def _decode(self, y: np.ndarray) -> np.ndarray:
-        if np.dtype(self._out["dtype"]) == np.float32:
-            return y.astype(np.float32)
-        return dequantize(y, *self._out["quantization"])
+        return self.output.decode(y)
 
     def predict_mm(self, x2d: np.ndarray) -> np.ndarray:
         x = np.asarray(x2d, dtype=np.float32)
