@@ -409,9 +409,12 @@ def lift_inputs(args) -> dict:
     video = Video(inputs) if kind == "video" else None
     for f in inputs if video is None else ():
         check_image(f)
-    detector = Detector(args.detector, **({"max_persons": args.max_persons} if args.detector.startswith("blazepose")
-                                          else {}))
-    pipe = Pipeline(detector, model, hfov=args.hfov, video=video is not None)
+    from graphsh_tf.detect.runtime import quiet_native
+
+    with quiet_native():
+        options = {"max_persons": args.max_persons} if args.detector.startswith("blazepose") else {}
+        detector = Detector(args.detector, **options)
+        pipe = Pipeline(detector, model, hfov=args.hfov, video=video is not None)
     frames_json, pictures = [], []
     if video is None:
         for i, f in enumerate(inputs):
