@@ -46,6 +46,19 @@ def write_y4m(rgb: np.ndarray, path: Path, frames: int = 2) -> None:
     path.write_bytes(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode() + (b"FRAME\n" + planes) * frames)
 
 
+def write_webm(rgb: np.ndarray, path: Path, frames: int = 10) -> None:
+    """A 1 s VP8 clip of the frame panning 2 px per frame (OpenCV's FFmpeg)."""
+    import cv2
+
+    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    h, w = bgr.shape[:2]
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), 10, (w, h))
+    for i in range(frames):
+        vw.write(np.roll(bgr, 2 * i, axis=1))
+    vw.release()
+    assert path.stat().st_size > 1000, "OpenCV could not write a VP8 clip"
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, photos_dir):
     require_tools()
@@ -68,11 +81,13 @@ def page(tmp_path_factory, photos_dir):
     # the camera's 640x480: the photo's rows 330-937 (the people, head to feet), scaled by 0.79
     cam = np.asarray(Image.open(photo).convert("RGB").crop((0, 330, 810, 937)).resize((640, 480), Image.BILINEAR))
     write_y4m(cam, tmp / "camera.y4m")
+    write_webm(cam, tmp / "clip.webm")
     server = web.make_server(models_dir=models, port=0)
     web.serve_in_thread(server)
     try:
         res = drive_media({"url": web.url_of(server), "variant": "fp32", "upload": str(photo),
-                           "fake_video": str(tmp / "camera.y4m"), "webcam_frames": 2,
+                           "upload_video": str(tmp / "clip.webm"), "fake_video": str(tmp / "camera.y4m"),
+                           "webcam_frames": 2,
                            "screenshot": str(tmp / "upload.png"), "timeout_ms": 240000,
                            "check_variants": [{"variant": "untrained", "sample": "synthetic_Walking"}]}, tmp)
     finally:
@@ -148,6 +163,14 @@ def test_photo_file_finds_the_people_python_finds(page):
     assert all(m["stage_p50_ms"].get(s, 0) > 0 for s in ("detector", "landmarks", "adapter", "lifter"))
     assert "detector" in m["stages_text"] and "lifter" in m["stages_text"]
     assert (page["tmp"] / "upload.png").is_file()
+
+
+def test_video_file_is_lifted_frame_by_frame(page):
+    m = page["res"].get("video") or {}
+    assert m.get("status") == "done" and m.get("frames", 0) >= 1, (m.get("error"), _why(page["res"]))
+    assert (m["width"], m["height"]) == (640, 480) and len(m["people"]) >= 1
+    _check_lifting(m, page["model"])
+    assert "frames lifted" in m["status_text"] or m["status_text"].startswith("clip.webm")
 
 
 def test_fake_camera_playing_the_photo(page):

@@ -4,13 +4,13 @@
 //   node web_demo/test/drive_media.mjs CONFIG.json
 //
 // CONFIG: {"url": "http://127.0.0.1:PORT/", "chromium": "/usr/bin/chromium", "variant": "fp32",
-//          "upload": "/path/photo.jpg" (opened through the page's file button),
+//          "upload": "/path/photo.jpg" (opened through the page's file button), "upload_video": "/path/clip.webm",
 //          "fake_video": "/path/frames.y4m" (Chromium's fake camera plays it), "webcam_frames": 3,
 //          "screenshot": "PATH.png", "out": "RESULT.json", "timeout_ms": 120000,
 //          "check_variants": [{"variant": "v", "sample": "NAME"}] (each loaded in a fresh page: status, warning)}
 // Every request that does not go to the page's own server (127.0.0.1 / localhost, data:, blob:) is aborted and
 // listed in RESULT.external_requests.
-// RESULT: {"status", "error", "warning", "upload": MEDIA, "webcam": MEDIA, "after_stop": {...}, "console": [...],
+// RESULT: {"status", "error", "warning", "upload": MEDIA, "video": MEDIA, "webcam": MEDIA, "after_stop": {...}, "console": [...],
 //          "external_requests": [...]}; MEDIA = the page's state.media (people with keypoints, scores, joints, ...).
 import { readFileSync, writeFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
@@ -71,6 +71,13 @@ try {
       { timeout, polling: 200 });
     result.upload = await media(page);
     if (cfg.screenshot) await page.screenshot({ path: cfg.screenshot });
+  }
+  if (result.status === "ready" && cfg.upload_video) {
+    const input = await page.$("#file");
+    await input.uploadFile(cfg.upload_video);
+    await page.waitForFunction(() => window.graphsh.media && window.graphsh.media.kind === "video" &&
+      ["done", "error"].includes(window.graphsh.media.status), { timeout, polling: 200 });
+    result.video = await media(page);
   }
   if (result.status === "ready" && cfg.webcam_frames) {
     await page.evaluate(() => window.graphsh.startWebcam());
