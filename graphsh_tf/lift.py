@@ -437,7 +437,7 @@ def lift_inputs(args) -> dict:
             out = pipe(Frame(Path(inputs).name, i, i / video.fps, rgb))
             frames_json.append(frame_json(out))
             if not args.no_pictures:
-                gif.append(render(out, title=f"{Path(inputs).name}  frame {i}", dpi=50))
+                gif.append(render(out, title=f"{Path(inputs).name}  frame {i}", dpi=64))
             n_done += 1
             progress(i + 1, total, started)
         sys.stderr.write("\n")
