@@ -22,7 +22,9 @@ from graphsh_tf.contract import model_to_mm
 
 
 class Predictor(Protocol):
-    """``x2d (N, 16, 2)`` float32 normalized keypoints → ``(N, 16, 3)`` float32 joints, mm."""
+    """``x2d (N, 16, 2)`` float32 normalized keypoints → ``(N, 16, 3)`` float32 joints, mm. A predictor of a model
+    with a confidence input has the attribute ``takes_confidence = True`` and is called ``predictor(x2d,
+    confidence)`` with the per-joint confidences ``(N, 16)`` (None: every joint confidence 1, clean input)."""
 
     def __call__(self, x2d: np.ndarray) -> np.ndarray: ...
 
@@ -47,19 +49,57 @@ def keras_predictor(model, batch_size: int = 2048) -> Predictor:
     def _call(x):
         return model(x, training=False)
 
-    def predict_mm(x2d: np.ndarray) -> np.ndarray:
+    takes_confidence = int(model.input_shape[-1]) == 3
+
+    def predict_mm(x2d: np.ndarray, confidence=None) -> np.ndarray:
         x2d = check_input(x2d)
+        if takes_confidence:
+            x2d = np.concatenate([x2d, confidence_channel(confidence, x2d)], -1)
         out = [_call(tf.constant(x2d[i:i + batch_size])).numpy() for i in range(0, len(x2d), batch_size)]
         return model_to_mm(np.concatenate(out) if out else np.zeros((0, x2d.shape[1], 3), np.float32))
 
+    predict_mm.takes_confidence = takes_confidence
     return predict_mm
 
 
+def confidence_channel(confidence, x2d: np.ndarray) -> np.ndarray:
+    """The confidences ``(N, 16)`` (None: all 1) of inputs ``x2d (N, 16, 2)`` as a float32 ``(N, 16, 1)`` channel
+    in [0, 1]; ValueError naming the shape otherwise."""
+    if confidence is None:
+        return np.ones(x2d.shape[:2] + (1,), np.float32)
+    c = np.asarray(confidence, np.float32)
+    if c.shape != x2d.shape[:2]:
+        raise ValueError(f"predict_mm: confidence must have shape {x2d.shape[:2]}, got {c.shape}")
+    return np.clip(c, 0.0, 1.0)[..., None]
+
+
 def flip_averaged(predict_mm: Predictor, skeleton: sk.Skeleton = sk.H36M16) -> Predictor:
-    """Test-time flip augmentation (:func:`graphsh_tf.data.pipeline.flip_test`) around ``predict_mm``."""
+    """Test-time flip augmentation (:func:`graphsh_tf.data.pipeline.flip_test`) around ``predict_mm`` (a predictor
+    taking confidences gets them mirrored with the joints)."""
     from graphsh_tf.data.pipeline import flip_test
 
-    return lambda x2d: np.asarray(flip_test(predict_mm, x2d, skeleton), dtype=np.float32)
+    if not getattr(predict_mm, "takes_confidence", False):
+        return lambda x2d: np.asarray(flip_test(predict_mm, x2d, skeleton), dtype=np.float32)
+    perm = skeleton.flip_permutation()
+
+    def averaged(x2d, confidence=None):
+        from graphsh_tf.data.pipeline import flip_poses
+
+        x2d = check_input(x2d)
+        c = np.ones(x2d.shape[:2], np.float32) if confidence is None else np.asarray(confidence, np.float32)
+        pred = np.asarray(predict_mm(x2d, c), np.float64)
+        _, mirrored = flip_poses(None, np.asarray(predict_mm(flip_poses(x2d, None, skeleton)[0], c[:, perm]),
+                                                  np.float64), skeleton)
+        return ((pred + mirrored) / 2.0).astype(np.float32)
+
+    averaged.takes_confidence = True
+    return averaged
+
+
+def scoring_predictor(predictor, flip_test: bool = False) -> Predictor:
+    """:func:`as_predictor`, flip-averaged when ``flip_test``: what the robustness table scores."""
+    fn = as_predictor(predictor)
+    return flip_averaged(fn) if flip_test else fn
 
 
 def load_predictor(model_path: Union[str, Path], allow_foreign: bool = False) -> Tuple[Predictor, Dict]:
@@ -178,8 +218,10 @@ def evaluate(predictor, data, flip_test: bool = False, model_config: Optional[Di
     if noise_px or drop_joints or swap_limbs or corruption:
         from graphsh_tf.robustness import corrupt_test_inputs
 
-        x, _ = corrupt_test_inputs(x, data.test.image_size, noise_px, drop_joints, swap_limbs, corruption, seed)
-    pred = root_centred(fn(x))
+        x, conf = corrupt_test_inputs(x, data.test.image_size, noise_px, drop_joints, swap_limbs, corruption, seed)
+    else:
+        conf = np.ones(x.shape[:2], np.float32)
+    pred = root_centred(fn(x, conf) if getattr(fn, "takes_confidence", False) else fn(x))
     result = score(pred, data.test.poses_3d, data.test.actions, data.train.poses_3d)
     result["flip_test"] = bool(flip_test)
     result["noise_px"], result["drop_joints"] = float(noise_px), int(drop_joints)

@@ -70,21 +70,16 @@ def _call(fn: Callable, x: np.ndarray, conf: np.ndarray) -> np.ndarray:
 
 
 def robustness_table(predictor, test, seed: int = 0, flip_test: bool = False, rows: Tuple[Row, ...] = ROWS) -> Dict:
-    """Score ``predictor`` (anything :func:`graphsh_tf.evaluate.as_predictor` takes) on ``test`` (a 16-joint
-    PoseSet, or a PoseData whose test split is used) under each of ``rows``. Row ``i`` is seeded with
+    """Score ``predictor`` (a callable normalized 2D → mm, e.g. from :func:`graphsh_tf.evaluate.as_predictor`,
+    flip-averaged by the caller when ``flip_test``, which is only recorded here) on ``test`` (a 16-joint PoseSet, or
+    a PoseData whose test split is used) under each of ``rows``. Row ``i`` is seeded with
     ``seed + i``. Returns the JSON-ready ``{"seed", "flip_test", "detector_params", "rows": [{"key", "label",
     "mpjpe_mm", "p_mpjpe_mm", "ratio"}]}``; ``ratio`` is the row's MPJPE over the clean row's (the first row)."""
     from graphsh_tf import metrics
-    from graphsh_tf.evaluate import as_predictor, flip_averaged
 
     if hasattr(test, "test"):
         test = test.to_16_joints().test
-    fn = as_predictor(predictor)
-    if flip_test:
-        takes = getattr(fn, "takes_confidence", False)
-        fn = flip_averaged(fn)
-        if takes:
-            raise ValueError("robustness_table: flip_test with a confidence-taking predictor is not supported")
+    fn = predictor
     out = []
     for i, row in enumerate(rows):
         x, conf = corrupt_test_inputs(test.poses_2d, test.image_size, row.noise_px, row.drop_joints, row.swap_limbs,

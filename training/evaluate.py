@@ -88,11 +88,13 @@ def _evaluate(args) -> int:
     result = evaluate(predict_mm, data, flip_test=args.flip_test, model_config=model_cfg, noise_px=args.noise_px,
                       drop_joints=args.drop_joints, swap_limbs=args.swap_limbs, corruption=args.corrupt).metrics
     if args.robustness:
+        from graphsh_tf.evaluate import scoring_predictor
         from graphsh_tf.robustness import robustness_table
 
         run_seed = Run(model).read_config().train.seed if model.is_dir() and Run(model).is_run() else 0
-        result["robustness"] = robustness_table(predict_mm, data, seed=run_seed,   # a run's own: fit's table again
-                                                flip_test=args.flip_test)
+        # a run's own seed: fit's table again
+        result["robustness"] = robustness_table(scoring_predictor(predict_mm, args.flip_test), data,
+                                                seed=run_seed, flip_test=args.flip_test)
     title = (f"{model.name} on {data.source}" + (" (flip test)" if args.flip_test else "")
              + (f" ({args.noise_px:g} px noise)" if args.noise_px else "")
              + (f" ({args.drop_joints} joints missing)" if args.drop_joints else "")

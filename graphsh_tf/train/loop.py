@@ -46,24 +46,28 @@ def _shard_by_data(ds: tf.data.Dataset) -> tf.data.Dataset:
 
 
 def train_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, initial_epoch: int, spe: int,
-                 image_width: Optional[np.ndarray] = None):
+                 image_width: Optional[np.ndarray] = None, image_size: Optional[np.ndarray] = None,
+                 confidence: bool = False):
     """The training batches as one endless, seeded stream (global batches, drop remainder), positioned at
-    ``initial_epoch * spe`` batches, so a resumed run sees exactly the batches the uninterrupted run would."""
+    ``initial_epoch * spe`` batches, so a resumed run sees exactly the batches the uninterrupted run would.
+    ``confidence``: the inputs carry the per-joint confidence as a third channel."""
     from graphsh_tf.data.pipeline import make_dataset
 
     ds = make_dataset(x2d, y3d_mm, cfg.batch_size, training=True, seed=cfg.seed, flip=cfg.flip_augment,
                       drop_remainder=len(x2d) >= cfg.batch_size, noise_px=cfg.noise_augment_px,
-                      occlusion=cfg.occlusion, image_width=image_width)
+                      occlusion=cfg.occlusion, image_width=image_width, corruption=cfg.corruption,
+                      clean_fraction=cfg.clean_fraction, confidence=confidence, image_size=image_size)
     ds = ds.repeat()
     if initial_epoch:
         ds = ds.skip(initial_epoch * spe)
     return _shard_by_data(ds.prefetch(tf.data.AUTOTUNE))
 
 
-def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig):
+def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, confidence: bool = False):
     from graphsh_tf.data.pipeline import make_dataset
 
-    return _shard_by_data(make_dataset(x2d, y3d_mm, max(cfg.batch_size, 1024), training=False))
+    return _shard_by_data(make_dataset(x2d, y3d_mm, max(cfg.batch_size, 1024), training=False,
+                                       confidence=confidence))
 
 
 def weights_digest(model: keras.Model) -> str:
@@ -152,10 +156,11 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     t0 = time.time()
     if initial_epoch < train_cfg.epochs:
         try:
+            conf = model_cfg.confidence_input != "none"
             model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe,
-                                   data.train.image_size[:, 0]),
+                                   data.train.image_size[:, 0], data.train.image_size, conf),
                       steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
-                      validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg),
+                      validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg, conf),
                       validation_freq=train_cfg.val_every, callbacks=callbacks,
                       verbose=(1 if sys.stdout.isatty() else 2) if verbose is None else verbose)
         except NonFiniteLoss as e:
@@ -187,7 +192,7 @@ def finish_run(run_dir: Path, model_cfg: ModelConfig, train_cfg: TrainConfig, da
     (:func:`graphsh_tf.robustness.robustness_table`, seeded with the run's seed), and write the run's eval report,
     training curves and skeleton figure."""
     from graphsh_tf import report
-    from graphsh_tf.evaluate import evaluate, summary_line, write_eval
+    from graphsh_tf.evaluate import evaluate, scoring_predictor, summary_line, write_eval
     from graphsh_tf.model_io import load_model
     from graphsh_tf.robustness import robustness_summary, robustness_table
 
@@ -198,7 +203,8 @@ def finish_run(run_dir: Path, model_cfg: ModelConfig, train_cfg: TrainConfig, da
     result = evaluation.metrics
     result["weights"] = weights.name
     result["train_seconds"] = round(train_s, 1)
-    result["robustness"] = robustness_table(model, data.test, seed=train_cfg.seed, flip_test=train_cfg.flip_test)
+    result["robustness"] = robustness_table(scoring_predictor(model, train_cfg.flip_test), data.test,
+                                            seed=train_cfg.seed, flip_test=train_cfg.flip_test)
     write_eval(result, *run.report_paths("eval"), title=f"{model.name} on {data.source} ({weights.name})")
     report.plot_curves(run.read_history(), run.curves_path)
     report.plot_skeletons(evaluation.pred_mm, data.test.poses_3d, run.skeletons_path, data.skeleton)
