@@ -43,23 +43,26 @@ def robustness(predict_mm, test, skeleton, noise_px: float = 5.0, seed: int = 0)
     from graphsh_tf import metrics
     from graphsh_tf.evaluate import corrupt_inputs
 
-    def score(x2d):
-        pred = predict_mm(x2d)
+    def score(x2d, confidence=None):
+        pred = predict_mm(x2d, confidence) if getattr(predict_mm, "takes_confidence", False) else predict_mm(x2d)
         return metrics.mpjpe(pred - pred[:, :1], test.poses_3d)
 
     width = test.image_size[:, 0]
     return {"clean": score(test.poses_2d),
             f"noise_{noise_px:g}px": score(corrupt_inputs(test.poses_2d, width, noise_px, 0, skeleton, seed)),
-            "limb_end_missing": score(_limb_end_missing(test.poses_2d, skeleton, seed))}
+            "limb_end_missing": score(*_limb_end_missing(test.poses_2d, skeleton, seed))}
 
 
 def _limb_end_missing(x2d, skeleton, seed):
-    """One limb END per pose (wrist or ankle) missing, filled with its parent: the adapters' policy."""
+    """One limb END per pose (wrist or ankle) missing, filled with its parent: the adapters' policy. Returns the
+    inputs and the adapters' confidences (0 for the filled joint)."""
     rng = np.random.default_rng(seed)
     x = np.array(x2d)
     ends = rng.choice(LIMB_ENDS, size=len(x))
     x[np.arange(len(x)), ends] = x[np.arange(len(x)), np.asarray(skeleton.parents)[ends]]
-    return x
+    conf = np.ones(x.shape[:2], np.float32)
+    conf[np.arange(len(x)), ends] = 0.0
+    return x, conf
 
 
 def main(argv=None) -> int:
@@ -82,6 +85,11 @@ def main(argv=None) -> int:
     p.add_argument("--noise-augment-px", type=float)
     p.add_argument("--occlusion", type=float)
     p.add_argument("--flip-augment", action="store_true", default=None)
+    p.add_argument("--corruption", help="detector-like training corruption spec (graphsh_tf.data.corrupt); 'none' "
+                   "turns the recipe's off")
+    p.add_argument("--clean-fraction", type=float)
+    p.add_argument("--confidence-input", choices=["none", "channel"],
+                   help="the model's confidence input (default: the recipe's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--frame-step", type=int, default=2)
     p.add_argument("--vp3d-dir", default=str(ROOT / "runs" / "mocap_vp3d"))
@@ -120,12 +128,18 @@ def main(argv=None) -> int:
 
         over = {k: getattr(args, k) for k in ("lr", "lr_decay_steps", "lr_gamma", "lr_schedule", "warmup_steps",
                                               "batch_size", "weight_decay", "noise_augment_px", "occlusion",
-                                              "flip_augment") if getattr(args, k) is not None}
+                                              "flip_augment", "corruption", "clean_fraction")
+                if getattr(args, k) is not None}
+        if over.get("corruption") == "none":
+            over["corruption"] = ""
         recipe = dict(RECIPES[args.recipe])
         dropout = recipe.pop("dropout", 0.25) if args.dropout is None else args.dropout
+        confidence_input = args.confidence_input or recipe.pop("confidence_input", "none")
+        recipe.pop("confidence_input", None)
         train_cfg = TrainConfig(**{**recipe, **over, "epochs": args.epochs, "seed": args.seed,
                                    "jit_compile": True})   # as fit.py
-        model_cfg = ModelConfig(gcn=args.gcn, hid_dim=args.hid_dim, num_stacks=args.stacks, dropout=dropout)
+        model_cfg = ModelConfig(gcn=args.gcn, hid_dim=args.hid_dim, num_stacks=args.stacks, dropout=dropout,
+                                confidence_input=confidence_input)
         run_dir = Path(args.out or ROOT / "runs" / f"mocap_{args.recipe}_{time.strftime('%Y%m%d-%H%M%S')}")
         t0 = time.time()
         train(model_cfg, train_cfg, data_cfg, run_dir, verbose=2, log=lambda s: print(s, flush=True), data=data)
@@ -150,6 +164,11 @@ def main(argv=None) -> int:
     result["p_mpjpe_mm"] = round(metrics.p_mpjpe(pred, data.test.poses_3d), 2)
     result["mean_pose_mpjpe_mm"] = round(metrics.mean_pose_mpjpe(data.train.poses_3d, data.test.poses_3d), 2)
     result["robustness_mpjpe_mm"] = {k: round(v, 2) for k, v in robustness(predict, data.test, data.skeleton).items()}
+    from graphsh_tf.robustness import robustness_table
+
+    table = robustness_table(predict, data.test, seed=0, flip_test=bool(args.flip_test))
+    result["robustness_table"] = {r["key"]: {"mpjpe_mm": round(r["mpjpe_mm"], 2), "ratio": round(r["ratio"], 3)}
+                                  for r in table["rows"]}
     result["curve_val_mpjpe_mm"] = [round(r["val_mpjpe_mm"], 1) for r in run.read_history()
                                     if r.get("val_mpjpe_mm") is not None]
     result["run_dir"] = str(run_dir)

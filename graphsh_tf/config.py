@@ -21,6 +21,11 @@ STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 #: ``staircase``: ``lr * lr_gamma ** (step // lr_decay_steps)`` (the paper's); ``cosine``: cosine decay to 0 over
 #: the whole run. Both after ``warmup_steps`` of linear warm-up.
 LR_SCHEDULES = ("staircase", "cosine")
+#: Where a model takes the adapters' per-joint confidence (``ModelConfig.confidence_input``): ``none`` = the paper's
+#: ``(x, y)`` input; ``channel`` = a third input channel ``(x, y, confidence)`` read by the first graph conv. Each
+#: name is an entry of :data:`graphsh_tf.layers.confidence.CONFIDENCE_ENTRIES` (tests/test_confidence.py checks both
+#: lists agree).
+CONFIDENCE_INPUTS = ("none", "channel")
 
 
 class ConfigError(ValueError):
@@ -91,6 +96,17 @@ class ModelConfig(_JsonConfig):
     se_ratio: int = 8
     #: what the network sees of its 2D input: a key of :data:`graphsh_tf.contract.NORMALIZATIONS`
     input_norm: str = "screen"
+    #: whether and where the network takes the per-joint confidence (one of :data:`CONFIDENCE_INPUTS`); with one,
+    #: the input is ``(x, y, confidence)`` and ``in_dim`` is 3
+    confidence_input: str = "none"
+
+    def __post_init__(self):
+        # in_dim is the input's channel count and follows confidence_input; a config giving only one of them (a
+        # 3-channel input without a confidence_input, e.g. inferred from a file's input shape) gets the other
+        if self.confidence_input != "none" and self.in_dim == 2:
+            self.in_dim = 3
+        elif self.confidence_input == "none" and self.in_dim == 3:
+            self.confidence_input = "channel"
 
     def validate(self) -> "ModelConfig":
         if self.arch not in ARCHS:
@@ -114,6 +130,14 @@ class ModelConfig(_JsonConfig):
             raise ConfigError(f"ModelConfig.se_ratio={self.se_ratio!r} must be >= 1")
         if self.input_norm not in NORMALIZATIONS:
             raise ConfigError(f"ModelConfig.input_norm={self.input_norm!r} is not one of {list(NORMALIZATIONS)}")
+        if self.confidence_input not in CONFIDENCE_INPUTS:
+            raise ConfigError(f"ModelConfig.confidence_input={self.confidence_input!r} is not one of "
+                              f"{CONFIDENCE_INPUTS}")
+        want = 2 if self.confidence_input == "none" else 3
+        if self.in_dim != want:
+            raise ConfigError(f"ModelConfig.in_dim={self.in_dim!r} does not fit confidence_input="
+                              f"{self.confidence_input!r}: the input is (x, y) (in_dim 2) or (x, y, confidence) "
+                              "(in_dim 3)")
         return self
 
 
@@ -125,6 +149,14 @@ class TrainConfig(_JsonConfig):
     ``batch_size`` is the GLOBAL batch (split over replicas). The learning rate decays per optimizer step as a
     staircase exponential: ``lr = lr * lr_gamma ** (step // lr_decay_steps)``. ``max_grad_norm``: clip by global
     norm (0 = off). ``steps_per_epoch``: 0 = one full pass over the training set. Losses are MSE on metres.
+
+    Input corruption during training: ``corruption`` is a detector-mix spec
+    (:meth:`graphsh_tf.data.corrupt.CorruptionParams.parse`, e.g. ``detector`` or ``detector:miss=3``; empty = off)
+    applied per batch to all but a ``clean_fraction`` of the samples, which stay clean with confidence 1; a model
+    with a confidence input is fed the corruption's confidences. ``noise_augment_px`` (Gaussian pixels plus rare
+    gross errors) and ``occlusion`` (a limb end or lower limb missing, filled as the adapters fill it; confidence 0
+    there) are the simpler augmentations of earlier recipes, kept so their runs reproduce; they apply after the
+    detector mix when both are set.
     """
 
     _kind = "train config"
@@ -143,6 +175,8 @@ class TrainConfig(_JsonConfig):
     flip_augment: bool = False
     noise_augment_px: float = 0.0
     occlusion: float = 0.0
+    corruption: str = ""
+    clean_fraction: float = 0.5
     flip_test: bool = False
     strategy: str = "auto"
     jit_compile: bool = False
@@ -174,6 +208,15 @@ class TrainConfig(_JsonConfig):
             raise ConfigError(f"TrainConfig.noise_augment_px={self.noise_augment_px!r} must be >= 0 (pixels)")
         if not 0.0 <= float(self.occlusion) <= 1.0:
             raise ConfigError(f"TrainConfig.occlusion={self.occlusion!r} must be a probability in [0, 1]")
+        if self.corruption:
+            from graphsh_tf.data.corrupt import CorruptionError, CorruptionParams
+
+            try:
+                CorruptionParams.parse(self.corruption)
+            except CorruptionError as e:
+                raise ConfigError(f"TrainConfig.corruption: {e}") from None
+        if not 0.0 <= float(self.clean_fraction) <= 1.0:
+            raise ConfigError(f"TrainConfig.clean_fraction={self.clean_fraction!r} must be a fraction in [0, 1]")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"TrainConfig.strategy={self.strategy!r} is not one of {STRATEGIES}")
         return self
@@ -289,6 +332,13 @@ RECIPES: Dict[str, Dict[str, Any]] = {
     "fast": {"epochs": 50, "lr": 2e-3, "lr_decay_steps": 20000, "lr_gamma": 0.92, "lr_schedule": "cosine",
              "warmup_steps": 200, "weight_decay": 0.0, "flip_augment": True, "noise_augment_px": 2.0,
              "occlusion": 0.1, "dropout": 0.1},
+    # detector-robust: the fast recipe, the per-joint confidence as a third input channel, and the detector-like
+    # corruption (graphsh_tf.data.corrupt) on half of the training samples (benchmarks/README.md, "Detector
+    # robustness"); ModelConfig field confidence_input, like dropout
+    "robust": {"epochs": 50, "lr": 2e-3, "lr_decay_steps": 20000, "lr_gamma": 0.92, "lr_schedule": "cosine",
+               "warmup_steps": 200, "weight_decay": 0.0, "flip_augment": True, "noise_augment_px": 0.0,
+               "occlusion": 0.0, "corruption": "detector:miss=8,occlusion_rate=0.3,swap_rate=0.1",
+               "clean_fraction": 0.5, "dropout": 0.1, "confidence_input": "channel"},
     # the embedded default, ~10 minutes on two CPU cores: the fast recipe for 16 epochs. Measured (README): 75.8 mm
     # on its own test split and 91.1 mm on the real-mocap test set, vs 85.3 / 94.8 mm with the earlier short recipe
     # (staircase lr 3e-3 x0.92 / 200 steps, dropout 0.25, no augmentation)

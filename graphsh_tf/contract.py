@@ -312,15 +312,24 @@ class InputContract:
             raise ContractError(f"intrinsics: {e}") from None
 
     def model_step(self, u) -> np.ndarray:
-        """Frame coordinates ``(N, 16, 2)`` → what the ``.tflite`` takes for x, y (float32)."""
+        """Frame coordinates ``(N, 16, 2)`` → what the ``.tflite`` takes for x, y (float32). Further channels
+        (``(N, 16, 3)`` with the confidence) pass through unchanged."""
         step = NORMALIZATIONS[self.normalization].step
         u = np.asarray(u, dtype=np.float32)
-        return step(u) if step is not None else u
+        if step is None:
+            return u
+        return step(u) if u.shape[-1] == 2 else np.concatenate([step(u[..., :2]), u[..., 2:]], -1)
 
     def model_step_tf(self, x):
         """:meth:`model_step` in TensorFlow (the Keras model's first layer, the folded graph)."""
         step = NORMALIZATIONS[self.normalization].step_tf
-        return step(x) if step is not None else x
+        if step is None:
+            return x
+        if x.shape[-1] == 2:
+            return step(x)
+        import tensorflow as tf
+
+        return tf.concat([step(x[..., :2]), x[..., 2:]], axis=-1)
 
     def encode_normalized(self, u, confidence=None) -> np.ndarray:
         """Frame coordinates ``(N, 16, 2)`` (what data sets store) and, for a confidence channel, the confidences

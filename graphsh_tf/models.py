@@ -15,6 +15,7 @@ import tf_keras as keras
 from graphsh_tf.config import ModelConfig
 from graphsh_tf.contract import InputContract
 from graphsh_tf.layers import graph_conv_block, graph_hourglass, model_input_layer, se_block
+from graphsh_tf.layers.confidence import confidence_entry
 from graphsh_tf.layers.graph_conv import graph_conv
 from graphsh_tf.layers.initializers import torch_dense
 
@@ -22,8 +23,9 @@ INPUT_NAME = "keypoints_2d"
 
 
 def _normalized(inp, cfg: ModelConfig):
-    """The network's view of its input: as is, or through its input contract's model step (``input_norm="pose"``)."""
-    return model_input_layer(inp, InputContract.for_model(cfg))
+    """The network's view of its input: as is, or through its input contract's model step (``input_norm="pose"``,
+    on x and y), then what its confidence entry (:mod:`graphsh_tf.layers.confidence`) makes of it."""
+    return confidence_entry(model_input_layer(inp, InputContract.for_model(cfg)), cfg.confidence_input)
 
 
 def _graphsh(cfg: ModelConfig) -> keras.Model:
@@ -61,7 +63,8 @@ def _seqres(cfg: ModelConfig) -> keras.Model:
 def build_model(config: Union[ModelConfig, dict, None] = None, **overrides) -> keras.Model:
     """Build a GraphSH or SeqRes model from a :class:`ModelConfig` (or a dict of its fields, or keyword overrides).
 
-    Input ``keypoints_2d`` ``(batch, 16, 2)`` normalized screen coordinates; output ``(batch, 16, 3)``
+    Input ``keypoints_2d`` ``(batch, 16, 2)`` normalized screen coordinates, or ``(batch, 16, 3)`` with the per-joint
+    confidence as third channel (``confidence_input`` not ``none``); output ``(batch, 16, 3)``
     root-relative camera-space joints in metres (the reference's unit). The config is stored on the model as
     ``model.graphsh_config``.
     """

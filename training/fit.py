@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import graphsh_tf  # noqa: E402,F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
 from graphsh_tf import cli  # noqa: E402  (no TensorFlow import until a command runs)
-from graphsh_tf.config import ARCHS, GCN_TYPES, LR_SCHEDULES, RECIPES, STRATEGIES  # noqa: E402  (no TensorFlow)
+from graphsh_tf.config import (ARCHS, CONFIDENCE_INPUTS, GCN_TYPES, LR_SCHEDULES, RECIPES,  # noqa: E402
+                               STRATEGIES)  # (no TensorFlow)
 from graphsh_tf.contract import NORMALIZATIONS  # noqa: E402  (numpy only)
 from graphsh_tf.data.dataset import option_choices, spec_help  # noqa: E402  (numpy only)
 
@@ -54,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     m.add_argument("--input-norm", default=None, choices=list(NORMALIZATIONS),
                    help="pose: the network sees hip-centred, scale-normalized 2D (int8-friendly; default: the "
                         "recipe's, else screen)")
+    m.add_argument("--confidence-input", default=None, choices=list(CONFIDENCE_INPUTS),
+                   help="where the model takes the per-joint confidence: none = the paper's (x, y) input, channel = "
+                   "(x, y, confidence) into the first graph conv (default: the recipe's, else none)")
     m.add_argument("--no-pooling", action="store_true", help="ablation: no skeletal pooling in the hourglass")
     m.add_argument("--no-multi-level", action="store_true", help="ablation: only the last stack feeds the head")
     m.add_argument("--no-se", action="store_true", help="ablation: no squeeze-and-excitation")
@@ -83,6 +87,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     t.add_argument("--occlusion", type=float, default=None,
                    help="probability that a training sample loses a limb end / limb, filled as the keypoint "
                    "adapters fill missing joints")
+    t.add_argument("--corruption", default=None,
+                   help="detector-like corruption of the training 2D, per batch: a preset of "
+                   "graphsh_tf.data.corrupt (detector, jitter, none), optionally ':key=value,...' (e.g. "
+                   "detector:miss=8,swap_rate=0.1); 'none' turns the recipe's off")
+    t.add_argument("--clean-fraction", type=float, default=None,
+                   help="fraction of training samples the corruption leaves clean (confidence 1; default the "
+                   "recipe's, else 0.5)")
     t.add_argument("--flip-test", action="store_true", help="flip test-time augmentation in the final evaluation")
     t.add_argument("--val-every", type=int, default=1, help="validate every N epochs")
     t.add_argument("--xla", dest="xla", action="store_true", default=True,
@@ -116,15 +127,19 @@ def configs(args: argparse.Namespace):
     recipe = dict(RECIPES[recipe_name])
     notes = [f"recipe {recipe_name}"] if args.recipe is None and source_recipe != "paper" else []
     for key in ("epochs", "lr", "lr_decay_steps", "lr_gamma", "lr_schedule", "warmup_steps", "weight_decay",
-                "flip_augment", "noise_augment_px", "occlusion", "dropout"):
+                "flip_augment", "noise_augment_px", "occlusion", "dropout", "corruption", "clean_fraction"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
+    if recipe.get("corruption") == "none":
+        recipe["corruption"] = ""
     dropout = recipe.pop("dropout", 0.25)
     recipe_norm = recipe.pop("input_norm", "screen")      # a ModelConfig field, like dropout
     input_norm = args.input_norm or recipe_norm
+    confidence_input = args.confidence_input or recipe.pop("confidence_input", "none")
+    recipe.pop("confidence_input", None)
     hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
     model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=dropout,
-                        input_norm=input_norm, pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
+                        input_norm=input_norm, confidence_input=confidence_input, pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
     train = TrainConfig(**recipe, steps_per_epoch=args.steps, batch_size=args.batch_size,
                         max_grad_norm=args.max_grad_norm, seed=args.seed, flip_test=args.flip_test,
                         strategy=args.strategy, jit_compile=args.xla, val_every=args.val_every).validate()

@@ -82,14 +82,22 @@ def occlusion_fill_matrices(skeleton: sk.Skeleton = sk.H36M16) -> np.ndarray:
 def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int, *, training: bool, seed: int = 0,
                  flip: bool = False, skeleton: sk.Skeleton = sk.H36M16, drop_remainder: bool = False,
                  input_context=None, noise_px: float = 0.0, occlusion: float = 0.0,
-                 image_width: Optional[np.ndarray] = None) -> tf.data.Dataset:
-    """Batches ``(x (B, J, 2) float32 normalized, y (B, J, 3) float32 metres = mm / MM_PER_MODEL_UNIT)``.
+                 image_width: Optional[np.ndarray] = None, corruption: str = "", clean_fraction: float = 0.5,
+                 confidence: bool = False, image_size: Optional[np.ndarray] = None) -> tf.data.Dataset:
+    """Batches ``(x (B, J, 2) float32 normalized, y (B, J, 3) float32 metres = mm / MM_PER_MODEL_UNIT)``; with
+    ``confidence``, ``x`` is ``(B, J, 3)``: the normalized positions and each joint's confidence (1 for a clean
+    joint, the corruption's confidence otherwise), the input of a model with a confidence input.
 
     ``training``: shuffle every epoch (seeded, each epoch's order deterministic) and, with ``flip``, mirror each
     sample with probability 0.5; ``noise_px``: Gaussian 2D jitter of that many pixels per joint (plus, for 1 % of
     joints, a gross error of 6x that), converted with each row's ``image_width`` (normalized units are 2/width per
     pixel; 1000 px when not given); ``occlusion``: probability that a sample loses a joint (see
-    :data:`OCCLUSION_CHOICES`), filled as the keypoint adapters fill it. No repeat. ``input_context``
+    :data:`OCCLUSION_CHOICES`), filled as the keypoint adapters fill it (confidence 0 there).
+    ``corruption``: a detector-mix spec (:meth:`graphsh_tf.data.corrupt.CorruptionParams.parse`; empty = none)
+    applied per batch by :func:`graphsh_tf.data.corrupt.corrupt_tf` to every sample but a ``clean_fraction`` of
+    them (drawn per sample), after the flip and before ``occlusion`` and ``noise_px``; it needs each row's
+    ``image_size`` ``(N, 2)`` pixels (the corruption works in pixels of the person's size; 1000 x 1000 when not
+    given). No repeat. ``input_context``
     (``tf.distribute.InputContext``): shard by input pipeline and batch per replica. Same inputs and seed give
     identical batches.
     """
@@ -103,8 +111,15 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
         raise DataError("make_dataset: no samples; check the data split")
     if batch_size < 1:
         raise DataError(f"make_dataset: batch_size={batch_size} must be >= 1")
-    if not (noise_px >= 0 and 0 <= occlusion <= 1):
-        raise DataError(f"make_dataset: noise_px={noise_px} must be >= 0 and occlusion={occlusion} in [0, 1]")
+    if not (noise_px >= 0 and 0 <= occlusion <= 1 and 0 <= clean_fraction <= 1):
+        raise DataError(f"make_dataset: noise_px={noise_px} must be >= 0, occlusion={occlusion} and "
+                        f"clean_fraction={clean_fraction} in [0, 1]")
+    if image_size is not None:
+        image_size = np.asarray(image_size, np.float64).reshape(-1, 2)
+        if len(image_size) != len(x):
+            raise DataError(f"make_dataset: image_size has {len(image_size)} rows for {len(x)} poses")
+        if image_width is None:
+            image_width = image_size[:, 0]
     if input_context is not None:
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     width = np.full(len(x), 1000.0) if image_width is None else np.asarray(image_width, np.float64).reshape(-1)
@@ -115,9 +130,24 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
     if training:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    augment_any = training and (flip or noise_px > 0 or occlusion > 0)
+    corruption = (corruption or "").strip()
+    if corruption:
+        from graphsh_tf.data.corrupt import CorruptionParams
+
+        CorruptionParams.parse(corruption)     # a bad spec fails here, not inside the pipeline
+    sizes = np.full((len(x), 2), 1000.0) if image_size is None else image_size
+    size_t = tf.constant(sizes.astype(np.float32))
+
+    def with_confidence(xb, conf):
+        return tf.concat([xb, conf[..., None]], axis=-1) if confidence else xb
+
+    augment_any = training and (flip or noise_px > 0 or occlusion > 0 or bool(corruption))
     if not augment_any:
-        ds = ds.map(lambda idx: (tf.gather(x_t, idx), tf.gather(y_t, idx)))
+        def plain(idx):
+            xb = tf.gather(x_t, idx)
+            return with_confidence(xb, tf.ones(tf.shape(xb)[:2])), tf.gather(y_t, idx)
+
+        ds = ds.map(plain)
     else:
         perm = skeleton.flip_permutation()
         fills = tf.constant(occlusion_fill_matrices(skeleton))
@@ -131,19 +161,28 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
             xb, yb, px = tf.gather(x_t, idx), tf.gather(y_t, idx), tf.gather(px_t, idx)
             n = tf.shape(xb)[0]
             key = lambda k: tf.stack([coin, tf.constant(seed * 16 + k, tf.int64)])  # noqa: E731
+            conf = tf.ones(tf.shape(xb)[:2])
             if flip:
                 u = tf.random.stateless_uniform([n], seed=tf.stack([coin, tf.constant(seed, tf.int64)]))
                 xb, yb = _tf_flip(xb, yb, u < 0.5, perm)
+            if corruption:
+                from graphsh_tf.data.corrupt import corrupt_tf
+
+                xc, cc = corrupt_tf(xb, tf.gather(size_t, idx), key(4), corruption)
+                clean = (tf.random.stateless_uniform([n], seed=key(5)) < clean_fraction)[:, None]
+                xb, conf = tf.where(clean[..., None], xb, xc), tf.where(clean, conf, cc)
             if occlusion > 0:
                 choice = tf.random.stateless_categorical(tf.tile(logits, [n, 1]), 1, seed=key(1))[:, 0]
-                xb = tf.einsum("bij,bjc->bic", tf.gather(fills, choice), xb)
+                fill = tf.gather(fills, choice)
+                xb = tf.einsum("bij,bjc->bic", fill, xb)
+                conf = conf * tf.linalg.diag_part(fill)     # a filled joint's row is not the identity's
             if noise_px > 0:
                 sigma = noise_px * px[:, None, None]
                 jitter = tf.random.stateless_normal(tf.shape(xb), seed=key(2)) * sigma
                 gross = tf.random.stateless_uniform(tf.shape(xb)[:2], seed=key(3)) < 0.01
                 jitter = tf.where(gross[..., None], 6.0 * jitter, jitter)
                 xb = xb + jitter
-            return xb, yb
+            return with_confidence(xb, conf), yb
 
         ds = ds.map(augment)
     options = tf.data.Options()
