@@ -6,10 +6,15 @@ matplotlib pick the format from the name.
 """
 from __future__ import annotations
 
+import errno
+import io as pyio
 import json
+import math
 import os
+import re
+import stat
 from pathlib import Path
-from typing import Any, Callable, Type, Union
+from typing import Any, Callable, Optional, Type, Union
 
 PathLike = Union[str, os.PathLike]
 
@@ -31,10 +36,76 @@ def atomic_save(path: PathLike, writer: Callable[[str], Any]) -> Path:
     try:
         writer(str(tmp))
         os.replace(tmp, path)
+    except Exception as e:  # noqa: BLE001 - a full disk is told apart below, everything else passes unchanged
+        code = _disk_full(e)
+        if code is None:
+            raise
+        raise OSError(code, f"{path}: cannot write it ({os.strerror(code)}); nothing was changed there: free some "
+                      "space (or choose another folder) and run again") from None
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def atomic_save_h5(path: PathLike, fill: Callable[[Any], Any]) -> Path:
+    """An HDF5 file built in memory by ``fill(h5py_file)``, then written to ``path`` atomically. A full disk then
+    fails in Python's own write (one error naming ``path``, nothing left behind) instead of inside the HDF5
+    library, which can crash the process when its writes fail."""
+    import h5py
+
+    buf = pyio.BytesIO()
+    with h5py.File(buf, "w") as f:
+        fill(f)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def atomic_save_weights(path: PathLike, model) -> Path:
+    """``model.save_weights(path)`` for a ``.weights.h5`` path (tf_keras' weights format), built in memory and then
+    written atomically (see :func:`atomic_save_h5`)."""
+    try:
+        from tf_keras.src.saving import saving_lib
+
+        class _Sink:   # the in-memory HDF5 file arrives here when the store closes
+            data = None
+
+            def writestr(self, name, data):
+                self.data = data
+
+        sink = _Sink()
+        store = saving_lib.H5IOStore("model.weights.h5", archive=sink, mode="w")
+        saving_lib._save_state(model, weights_store=store, assets_store=None, inner_path="", visited_trackables=set())
+        store.close()
+    except (ImportError, AttributeError, TypeError):   # another tf_keras layout: its own writer, through a temp file
+        return atomic_save(path, lambda tmp: model.save_weights(tmp))
+    return atomic_write_bytes(path, sink.data)
+
+
+def raise_if_disk_full(err: BaseException, path: PathLike) -> None:
+    """Re-raise ``err`` as one OSError naming ``path`` when it says the disk (or quota) is full; else return."""
+    code = _disk_full(err)
+    if code is not None:
+        raise OSError(code, f"{path}: cannot write it ({os.strerror(code)}); free some space (or choose another "
+                      "folder) and run again") from None
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _disk_full(err: BaseException) -> Optional[int]:
+    """The errno when ``err`` (or an error it was raised from) says the disk or quota is full, else None. Libraries
+    that write through C (HDF5, TensorFlow) report it as text rather than as ``errno``."""
+    seen = 0
+    while err is not None and seen < 8:
+        if getattr(err, "errno", None) in _FULL:
+            return err.errno
+        text = str(err)
+        if "No space left on device" in text or "errno = 28" in text or "errno 28" in text.lower():
+            return errno.ENOSPC
+        if "Disk quota exceeded" in text:
+            return errno.EDQUOT
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return None
 
 
 def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
@@ -58,12 +129,72 @@ def write_json(path: PathLike, doc: Any) -> Path:
     return atomic_write_text(path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
 
 
-def read_json(path: PathLike, error: Type[Exception] = ValueError, fix: str = "fix or re-create the file") -> Any:
-    """The JSON document in ``path``; ``error`` (naming the file and ``fix``) when it is missing or not JSON."""
+def require_file(path: PathLike, error: Type[Exception] = ValueError, fix: str = "pass an existing file") -> Path:
+    """``path`` as a Path when it is (or links to) a regular file; otherwise ``error`` saying which of missing, a
+    broken or looping symbolic link, a folder or a special file it is, with ``fix``."""
     path = Path(path)
-    if not path.is_file():
-        raise error(f"{path}: not found; {fix}")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        st = path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise error(f"{path}: a symbolic link loop (the link leads back to itself); point it at the real file"
+                        ) from None
+        if path.is_symlink():
+            raise error(f"{path}: a broken symbolic link (to {os.readlink(path)}, which does not exist); {fix}"
+                        ) from None
+        if e.errno == errno.ENOTDIR:
+            raise error(f"{path}: a part of this path is a file, not a folder; {fix}") from None
+        raise error(f"{path}: not found; {fix}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{path}: is a folder where a file is expected; {fix}")
+    if not stat.S_ISREG(st.st_mode):
+        raise error(f"{path}: not a regular file (a device, pipe or socket); {fix}")
+    return path
+
+
+#: A JSON string, or a number / the non-standard constants NaN and Infinity that Python's parser accepts.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)')
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _refuse_constant(name: str):
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(text)
+    return value
+
+
+def loads_finite(text: str, source: str, error: Type[Exception] = ValueError, fix: str = "fix or re-create the file"
+                 ) -> Any:
+    """``json.loads(text)`` that refuses NaN, Infinity and numbers too large for a float (``1e999``): ``error``
+    naming ``source``, the line and ``fix``; not JSON at all is ``error`` too."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NonFinite as e:
+        bad, line = str(e), None
+        for m in _JSON_TOKEN.finditer(text):
+            if m.group(1) and not math.isfinite(float(m.group(1))):
+                bad, line = m.group(1), text.count("\n", 0, m.start()) + 1
+                break
+        where = f" line {line}" if line else ""
+        raise error(f"{source}:{where}: {bad} is not a finite number; {fix}") from None
+    except json.JSONDecodeError as e:
+        raise error(f"{source}: not valid JSON ({e}); {fix}") from None
+
+
+def read_json(path: PathLike, error: Type[Exception] = ValueError, fix: str = "fix or re-create the file") -> Any:
+    """The JSON document in ``path``; ``error`` (naming the file and ``fix``) when it is missing, a folder, not JSON,
+    or holds a non-finite number (NaN, Infinity, 1e999: the line is named)."""
+    path = require_file(path, error, fix)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
         raise error(f"{path}: not valid JSON ({e}); {fix}") from None
+    return loads_finite(text, str(path), error, fix)

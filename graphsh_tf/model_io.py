@@ -15,7 +15,7 @@ from typing import Optional, Union
 import tf_keras as keras
 
 from graphsh_tf.config import ModelConfig
-from graphsh_tf.io import atomic_save
+from graphsh_tf.io import atomic_save_h5
 from graphsh_tf.models import INPUT_NAME, build_model
 from graphsh_tf.run import Run
 
@@ -26,16 +26,15 @@ class ModelFileError(ValueError):
 
 def save_model(model: keras.Model, path: Union[str, Path]) -> Path:
     """Save a complete model (architecture + weights + config) to ``.h5`` atomically."""
-    def write(tmp: str) -> None:
-        model.save(tmp, save_format="h5", include_optimizer=False)
+    def fill(f) -> None:
+        from tf_keras.src.saving.legacy import hdf5_format
+
+        hdf5_format.save_model_to_hdf5(model, f, include_optimizer=False)
         cfg = getattr(model, "graphsh_config", None)
         if cfg is not None:
-            import h5py
+            f.attrs["graphsh_config"] = cfg.to_json()
 
-            with h5py.File(tmp, "a") as f:
-                f.attrs["graphsh_config"] = cfg.to_json()
-
-    return atomic_save(path, write)
+    return atomic_save_h5(path, fill)
 
 
 _REEXPORT = "re-export it with graphsh_tf.model_io.save_model (or python -m graphsh_tf.torch_import)"

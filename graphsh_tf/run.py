@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from graphsh_tf.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig
-from graphsh_tf.io import atomic_save, atomic_write_text, write_json
+from graphsh_tf.io import atomic_save_weights, atomic_write_text, write_json
 
 #: TrainConfig fields that may change between a run and its --resume (they do not change what is learned per step).
 RESUME_MUTABLE_TRAIN_FIELDS = ("epochs", "strategy", "val_every", "flip_test", "jit_compile")
@@ -89,7 +89,7 @@ class Run:
 
     def save_weights(self, model, which: str) -> Path:
         """``model.save_weights`` into :meth:`weights_path` atomically."""
-        return atomic_save(self.weights_path(which), lambda tmp: model.save_weights(tmp))
+        return atomic_save_weights(self.weights_path(which), model)
 
     # --- config.json ----------------------------------------------------------------------------------------------
 
@@ -137,11 +137,16 @@ class Run:
             return []
         rows = []
         with open(self.history_path, newline="") as f:
-            for row in csv.DictReader(f):
+            for line, row in enumerate(csv.DictReader(f), start=2):
                 out: Dict[str, Optional[float]] = {}
                 for key in HISTORY_FIELDS:
                     v = row.get(key, "")
-                    out[key] = (int(v) if key == "epoch" else float(v)) if v not in ("", None) else None
+                    try:
+                        out[key] = (int(v) if key == "epoch" else float(v)) if v not in ("", None) else None
+                    except (TypeError, ValueError):
+                        raise RunDirError(f"{self.history_path}: line {line}: field {key!r} is {v!r}, not a number; "
+                                          "the file is garbled: fix that line, or delete the file to resume "
+                                          "without the earlier epochs' history") from None
                 rows.append(out)
         return rows
 

@@ -83,13 +83,13 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
         train = run.load_data(data_spec).train
         rep = representative_poses(train.poses_2d, calib_samples, seed)
         if any(v.qat for v in table):
-            from graphsh_tf.io import atomic_save
+            from graphsh_tf.io import atomic_save_weights
             from graphsh_tf.lite.qat import qat_finetune
 
             log(f"quantization-aware fine-tuning ({qat_method}): {qat_steps} steps")
             qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log,
                                per_channel=per_channel, method=qat_method)
-            atomic_save(out_dir / QAT_WEIGHTS, lambda tmp: qat.model.save_weights(tmp))
+            atomic_save_weights(out_dir / QAT_WEIGHTS, qat.model)
     return export_variants(model, out_dir, [v.name for v in table], representative=rep, io=io, batch=batch,
                            qat_model=qat.model if qat else None, qat_hooks=qat.hooks if qat else None,
                            config=doc.get("model") or _config_dict(model), formulation=formulation, log=log,

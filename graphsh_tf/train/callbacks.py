@@ -2,6 +2,7 @@
 history, resume checkpoint), TensorBoard scalars without the tensorboard package, and a test hook."""
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 import tensorflow as tf
 import tf_keras as keras
 
+from graphsh_tf.io import raise_if_disk_full
 from graphsh_tf.run import Run, best_val
 from graphsh_tf.config import TrainConfig
 from graphsh_tf.train.optim import lr_at
@@ -76,7 +78,13 @@ class RunDirCallback(keras.callbacks.Callback):
         if self.chief:
             Run(self.run_dir).write_history(self.history)
         self.epoch_var.assign(epoch + 1)
-        self.manager.save(checkpoint_number=epoch + 1)
+        try:
+            self.manager.save(checkpoint_number=epoch + 1)
+        except Exception as e:  # noqa: BLE001 - a full disk becomes one line; anything else passes unchanged
+            for part in Path(self.manager.directory).glob(f"ckpt-{epoch + 1}[._]*"):   # the unfinished checkpoint
+                shutil.rmtree(part) if part.is_dir() else part.unlink()
+            raise_if_disk_full(e, self.manager.directory)
+            raise
 
 
 class ScalarLogger(keras.callbacks.Callback):
