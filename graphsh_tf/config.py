@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Dict
 
 from graphsh_tf.contract import NORMALIZATIONS
-from graphsh_tf.io import read_json
+from graphsh_tf.io import loads_finite, read_json
 from graphsh_tf.skeleton import NUM_JOINTS
 
 #: The graph conv names, named as in the reference implementation (tamasino52/GraphSH). Each is a class in
@@ -60,11 +60,7 @@ class _JsonConfig:
 
     @classmethod
     def from_json(cls, text: str, source: str = "config"):
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{source}: not valid JSON ({e}); fix the file or re-create it") from None
-        return cls.from_dict(d, source)
+        return cls.from_dict(loads_finite(text, source, ConfigError, "fix the file or re-create it"), source)
 
 
 

@@ -109,14 +109,16 @@ def load_predictor(model_path: Union[str, Path], allow_foreign: bool = False) ->
     inputs or give other units, so it is refused unless ``allow_foreign``."""
     path = Path(model_path)
     if path.suffix == ".tflite":
-        from graphsh_tf.lite.metadata import MetadataError, read_metadata
+        from graphsh_tf.io import require_file
+        from graphsh_tf.lite.metadata import MetadataError, SidecarMismatch, read_metadata
         from graphsh_tf.lite.runtime import TFLitePredictor
 
-        if not path.exists():
-            raise ModelInputError(f"{path}: .tflite file not found; pass a run directory or an existing .tflite")
+        require_file(path, ModelInputError, "pass a run directory or an existing .tflite")
         cfg: Dict = {"tflite": str(path)}
         try:
             cfg["sidecar"] = read_metadata(path)
+        except SidecarMismatch as e:   # a sidecar that describes another model is never scored, foreign or not
+            raise ModelInputError(str(e)) from None
         except MetadataError as e:
             if not allow_foreign:
                 raise ModelInputError(f"{path}: not a graphsh-tf model ({e}); its inputs and units are unknown, "

@@ -196,6 +196,10 @@ def tiny_models(tmp_path_factory):
     (d / "graphsh_int8.json").write_text(json.dumps(_sidecar(
         "int8", "int8", {"scale": float(s_in), "zero_point": int(z_in)},
         "int8", {"scale": float(s_out), "zero_point": int(z_out)})))
+    from graphsh_tf.lite.metadata import embed_metadata
+
+    for m in (fp32, int8):   # as exported: the sidecar is embedded too (a load checks one against the other)
+        m.write_bytes(embed_metadata(m.read_bytes(), json.loads(m.with_suffix(".json").read_text())))
     return fp32, int8, float(s_out)
 
 

@@ -2,13 +2,13 @@
 root-relative 3D joints in mm (what android_demo/lifter-core mirrors); each call returns a :class:`LiftResult`."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
 import numpy as np
 
 from graphsh_tf.contract import ContractError, LifterContract, intrinsics_matrix
+from graphsh_tf.io import require_file
 from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt
 from graphsh_tf.lite.metadata import read_metadata, sidecar_path
 
@@ -74,11 +74,16 @@ class Lifter:
     def __init__(self, tflite_path, layout: str = "coco17", num_threads: int = 1, min_score: float = 0.0):
         if layout not in ADAPTERS:
             raise KeypointError(f"unknown keypoint layout {layout!r}; use one of {sorted(ADAPTERS)}")
-        if not os.path.isfile(tflite_path):
-            raise KeypointError(f"{tflite_path}: model file not found")
-        #: the sidecar JSON as written, and the contract read from it (a sidecar is required)
-        self.meta = read_metadata(tflite_path, embedded=False)
-        self.contract = LifterContract.from_sidecar(self.meta, str(sidecar_path(tflite_path)))
+        if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or \
+                not (num_threads >= 1 or num_threads == -1):
+            raise KeypointError(f"num_threads={num_threads!r}: pass a whole number >= 1 (or -1: LiteRT's default)")
+        require_file(tflite_path, KeypointError, "pass the .tflite file written by tflite/convert.py")
+        try:
+            #: the sidecar JSON as written (checked against the model's embedded metadata), and its contract
+            self.meta = read_metadata(tflite_path, embedded=False)
+            self.contract = LifterContract.from_sidecar(self.meta, str(sidecar_path(tflite_path)))
+        except ContractError as e:   # a MetadataError too
+            raise KeypointError(str(e)) from None
         self.layout = layout
         self.min_score = float(min_score)
         from ai_edge_litert.interpreter import Interpreter
@@ -127,6 +132,10 @@ class Lifter:
             x = self.contract.input.encode(xy, conf, (w, h), k)
         except ContractError as e:
             raise KeypointError(str(e)) from None
+        if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+            raise KeypointError(f"image_size ({w:g}, {h:g}): far too small for these keypoints (their normalized "
+                                "coordinates overflow); pass the width and height in pixels of the image the "
+                                "keypoints were detected in")
         present = conf > 0
         outside = (xy[..., 0] < -0.5 * w) | (xy[..., 0] > 1.5 * w) | (xy[..., 1] < -0.5 * h) | (xy[..., 1] > 1.5 * h)
         valid = (present.sum(axis=-1) >= self.MIN_PRESENT_JOINTS) & ~(outside & present).any(axis=-1)
@@ -134,6 +143,11 @@ class Lifter:
         for i in range(x.shape[0]):
             raw = self._runner(**{self.contract.input.name: x[i:i + 1]})[self.contract.output.name]
             out[i] = self.contract.output.decode(raw)[0]
+        if not np.isfinite(out).all() and (min(w, h) < 16 or np.abs(np.nan_to_num(xy)).max() > 1e3 * max(w, h)):
+            raise KeypointError(f"image_size ({w:g}, {h:g}): the keypoints lie up to "
+                                f"{np.abs(np.nan_to_num(xy)).max() / max(w, h):.3g} image widths away, so the model "
+                                "returned NaN/inf; pass the width and height in pixels of the image the keypoints "
+                                "were detected in")
         if not np.isfinite(out).all():
             raise KeypointError(f"{self._path}: the model returned NaN/inf joints (its weights are not finite, or "
                                 "the input was); re-export it from a finite run")

@@ -16,7 +16,7 @@ import numpy as np
 
 from graphsh_tf import __version__
 from graphsh_tf.contract import ContractError, InputContract, Int8Codec, LifterContract, OutputContract
-from graphsh_tf.io import atomic_write_bytes, atomic_write_text, read_json, write_json
+from graphsh_tf.io import atomic_write_bytes, atomic_write_text, loads_finite, read_json, require_file, write_json
 from graphsh_tf.lite.variants import FILE_PREFIX, report_order
 
 FORMAT = "graphsh-tflite/1"
@@ -29,6 +29,10 @@ PathLike = Union[str, Path]
 
 class MetadataError(ContractError):
     """A ``.tflite`` file or its sidecar lacks valid GraphSH metadata; the message names the file and the fix."""
+
+
+class SidecarMismatch(MetadataError):
+    """A sidecar that does not describe the model beside it (:func:`check_sidecar`)."""
 
 
 # --- names ----------------------------------------------------------------------------------------------------------
@@ -145,14 +149,19 @@ def read_embedded(path: PathLike) -> Optional[dict]:
     """The JSON stored in the ``.tflite`` flatbuffer's metadata ``graphsh``, or None when absent."""
     from tensorflow.lite.python import schema_py_generated as schema
 
-    data = Path(path).read_bytes()
+    data = require_file(path, MetadataError, "pass the .tflite file written by tflite/convert.py").read_bytes()
     try:
+        if len(data) < 8 or data[4:8] != b"TFL3":
+            raise ValueError("no 'TFL3' file identifier")
         model = schema.Model.GetRootAsModel(data, 0)
         for i in range(model.MetadataLength()):
             m = model.Metadata(i)
             if m.Name() and m.Name().decode() == METADATA_NAME:
                 raw = model.Buffers(m.Buffer()).DataAsNumpy()
-                return json.loads(bytes(raw).decode())
+                return loads_finite(bytes(raw).decode(), f"{path} (embedded metadata)", MetadataError,
+                                    "re-export the model with tflite/convert.py")
+    except MetadataError:
+        raise
     except Exception as e:  # noqa: BLE001 - any parse failure means a corrupt file
         raise MetadataError(f"{path}: cannot read the flatbuffer metadata ({type(e).__name__}: {e}); "
                             "the file is corrupt or not a .tflite model — re-export it with tflite/convert.py"
@@ -160,13 +169,52 @@ def read_embedded(path: PathLike) -> Optional[dict]:
     return None
 
 
+#: The fields a sidecar and the metadata embedded in its ``.tflite`` must agree on (``a.b``: field b of section a;
+#: ``model``: every field of the model section).
+AGREED_FIELDS = ("format", "layout", "joint_names", "input.name", "input.shape", "input.dtype", "input.quantization",
+                 "input.normalization", "input.channels", "output.name", "output.shape", "output.dtype",
+                 "output.quantization", "output.unit", "output.root_joint", "model")
+_ABSENT = "(absent)"
+
+
+def _get(meta, dotted: str):
+    for key in dotted.split("."):
+        meta = meta.get(key, _ABSENT) if isinstance(meta, dict) else _ABSENT
+    return meta
+
+
+def check_sidecar(side: dict, embedded: dict, side_path: PathLike, model_path: PathLike) -> None:
+    """THE check of a sidecar against the model it describes: every field of :data:`AGREED_FIELDS` equal in the
+    sidecar ``side`` and the metadata ``embedded`` in the model; :class:`MetadataError` naming both files and the
+    first field that differs otherwise (the Lifter, evaluation, validation and the web door all load through
+    :func:`read_metadata`, which calls this)."""
+    for field in AGREED_FIELDS:
+        a, b = _get(side, field), _get(embedded, field)
+        if field == "model" and isinstance(a, dict) and isinstance(b, dict):
+            key = next((k for k in sorted(set(a) | set(b), key=str) if a.get(k, _ABSENT) != b.get(k, _ABSENT)), None)
+            if key is None:
+                continue
+            field, a, b = f"model.{key}", a.get(key, _ABSENT), b.get(key, _ABSENT)
+        if a != b:
+            raise SidecarMismatch(f"{side_path} does not describe {model_path}: field '{field}' is {a!r} in the "
+                                f"sidecar but {b!r} in the model's embedded metadata; copy the sidecar exported with "
+                                "this model, or re-export it with tflite/convert.py")
+
+
 def read_metadata(path: PathLike, embedded: bool = True) -> dict:
-    """Metadata of a ``.tflite``: the sidecar JSON when present, else (``embedded``) the copy in the flatbuffer.
-    Raises :class:`MetadataError` naming the file and field."""
+    """Metadata of a ``.tflite``: the sidecar JSON when present (checked against the metadata embedded in the model:
+    :func:`check_sidecar`; a model without embedded metadata does not get a sidecar's word), else (``embedded``) the
+    copy in the flatbuffer. Raises :class:`MetadataError` naming the file and field."""
     path = Path(path)
     side = sidecar_path(path)
-    if side.is_file():
+    if side.is_file() or side.is_symlink():
         meta = read_json(side, MetadataError, "re-export the model with tflite/convert.py")
+        inside = read_embedded(path)
+        if inside is None:
+            raise SidecarMismatch(f"{path}: no embedded 'graphsh' metadata to check its sidecar {side.name} against "
+                                "(a model from elsewhere beside a copied sidecar?); re-export it with "
+                                "tflite/convert.py")
+        check_sidecar(meta, inside, side, path)
     elif not embedded:
         raise MetadataError(f"{side}: sidecar JSON not found next to {path}; export writes it (copy it along)")
     else:
