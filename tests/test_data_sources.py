@@ -5,7 +5,6 @@ import pytest
 from graphsh_tf.config import ConfigError, DataConfig
 from graphsh_tf.data import sources
 from graphsh_tf.data.dataset import load_data, option_choices, resolve, spec_help
-from graphsh_tf.data.synthetic import MAX_IN_MEMORY_FRAMES
 from graphsh_tf.data.types import DataError, PoseData, PoseSet
 
 
@@ -17,7 +16,7 @@ def test_the_built_in_sources_are_registered():
         assert example in text
     assert text.startswith("synthetic")          # the source that needs no files comes first
     assert resolve("human36m:/x")[0].name == "h36m" and resolve("3DHP:/x")[0].name == "mpi_inf_3dhp"
-    assert set(option_choices("cameras")) == {"h36m", "virtual", "phone"}
+    assert set(option_choices("cameras")) == {"h36m", "virtual", "phone", "mix"}   # mix: shards:DIR only
 
 
 @pytest.mark.parametrize("spec, options, needle", [
@@ -59,8 +58,7 @@ def test_data_config_asks_the_source():
         DataConfig(spec="h36m:/x", options={"test_styles": ["tired"]}).validate()
     with pytest.raises(ConfigError, match=r"unknown data spec"):
         DataConfig(spec="nope").validate()
-    with pytest.raises(ConfigError, match=rf"in-memory limit of {MAX_IN_MEMORY_FRAMES:,}"):
-        DataConfig(spec="synthetic:frames=4000000").validate()
+    DataConfig(spec="synthetic:frames=4000000").validate()     # above the in-memory limit: streamed
 
 
 def test_synthetic_frames_is_honoured():
@@ -82,12 +80,15 @@ def test_synthetic_default_is_unchanged_by_frames_40000():
         np.testing.assert_array_equal(a.sequences, b.sequences)
 
 
-def test_synthetic_above_the_in_memory_limit_is_refused_at_once():
-    with pytest.raises(DataError, match=rf"frames='4000000' is above the in-memory limit of "
-                                        rf"{MAX_IN_MEMORY_FRAMES:,} training frames; streaming data is not "
-                                        rf"available yet, so use at most frames={MAX_IN_MEMORY_FRAMES}"):
-        load_data("synthetic:frames=4000000")
-    with pytest.raises(DataError, match=r"train_poses_per_subject=1000000 gives 20,000,000 training frames, above"):
+def test_synthetic_above_the_in_memory_limit_streams():
+    from graphsh_tf.data.types import StreamedSet
+
+    data = load_data("synthetic:frames=4000000")          # at once: only a small sample and the test split render
+    assert isinstance(data.train, StreamedSet) and len(data.train) == 4_000_000
+    assert data.train.frames == 1_000_000 and len(data.test) == 8000
+    assert "streamed" in data.summary() and len(data.train.poses_2d) <= 20_000
+    with pytest.raises(DataError, match=r"train_poses_per_subject=1000000 gives 20,000,000 training frames, above "
+                                        r"the in-memory limit of 1,000,000; give the size as frames=N"):
         load_data("synthetic", train_poses_per_subject=1_000_000)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
-from graphsh_tf.data import bvh, h36m, mpi_inf_3dhp, synthetic  # noqa: F401  (each registers its source)
+from graphsh_tf.data import bvh, h36m, mpi_inf_3dhp, shard_format, synthetic  # noqa: F401  (each registers its source)
 from graphsh_tf.data.sources import Source, lookup, registered
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite  # noqa: F401  (re-exported)
 

@@ -217,6 +217,24 @@ def load_h36m(folder, keypoints: str = "gt", downsample: int = 1,
     return data.to_16_joints() if keypoints == "gt" else data
 
 
+def world_sequences(folder, train_subjects: Sequence[str] = TRAIN_SUBJECTS,
+                    test_subjects: Sequence[str] = TEST_SUBJECTS, actions: Optional[Sequence[str]] = None):
+    """``(split, subject, action, world poses (T, 16, 3) mm)`` of every sequence of ``data_3d_h36m.npz`` in
+    ``folder`` (checked as :func:`load_h36m` checks it), for writers that render later."""
+    path_3d = Path(folder) / FILE_3D
+    if not path_3d.is_file():
+        raise _missing_files_error(Path(folder), [FILE_3D])
+    data_3d = _load_npz_dict(path_3d, "positions_3d")
+    data_3d.pop("__metadata__")
+    for split, subjects in (("train", train_subjects), ("test", test_subjects)):
+        for subject in subjects:
+            for action in sorted(data_3d.get(subject, {})):
+                if actions is not None and action_name(action) not in actions:
+                    continue
+                world17 = _check_3d(path_3d, subject, action, data_3d[subject][action]) * MM_PER_M
+                yield split, subject, action, world17[:, list(sk.H36M17_TO_16)]
+
+
 @register_source("h36m", aliases=("human36m",), keypoints=True, title="Human3.6M", summary="VideoPose3D files",
                  options={"train_subjects": names(cam.H36M_SUBJECTS), "test_subjects": names(cam.H36M_SUBJECTS),
                           "actions": names()})

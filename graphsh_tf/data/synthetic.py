@@ -26,8 +26,8 @@ from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.kinematics import axis_rotation
 from graphsh_tf.data.render import render_views
-from graphsh_tf.data.sources import Option, choice, integer, names, number, register_source
-from graphsh_tf.data.types import DataError, PoseData, PoseSet
+from graphsh_tf.data.sources import choice, flag, integer, names, number, register_source
+from graphsh_tf.data.types import DataError, PoseData, PoseSet, StreamedSet
 
 #: Rest offsets (mm) of each H36M16 joint from its parent, body frame (x right, y forward, z up).
 REST_OFFSETS = np.array([
@@ -204,8 +204,15 @@ def subject_poses(subject: str, num_poses: int, rng: np.random.Generator, seq_le
     """Sequences ``[(motion, world poses (T, 16, 3) mm)]`` of one subject, ``num_poses`` poses in total, each
     sequence with its own body proportions (:func:`body_offsets`), placed at random positions of the capture area
     (within 1 m of the centre) with the pelvis at standing height."""
+    return list(iter_subject_poses(subject, num_poses, rng, seq_len, fps))
+
+
+def iter_subject_poses(subject: str, num_poses: int, rng: np.random.Generator, seq_len: int = 100,
+                       fps: float = 25.0) -> Iterator[Tuple[str, np.ndarray]]:
+    """:func:`subject_poses` one sequence at a time (same draws, same order), so any number of poses streams in
+    the memory of one sequence."""
     base = subject_offsets(rng)
-    out, count, k = [], 0, 0
+    count, k = 0, 0
     while count < num_poses:
         motion = MOTIONS[k % len(MOTIONS)]
         n = min(seq_len, num_poses - count)
@@ -214,10 +221,9 @@ def subject_poses(subject: str, num_poses: int, rng: np.random.Generator, seq_le
         poses = pose_sequence(motion, offsets, n, fps, rng)
         r, a = 1000.0 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
         poses += np.array([r * np.cos(a), r * np.sin(a), leg + 30.0])
-        out.append((motion, poses))
+        yield motion, poses
         count += n
         k += 1
-    return out
 
 
 def _render_subject(subject: str, sequences, downsample: int, cameras: str = "h36m",
@@ -239,21 +245,14 @@ def _render_subject(subject: str, sequences, downsample: int, cameras: str = "h3
 #: Rows per pose: each pose is seen by four cameras.
 CAMERAS_PER_POSE = 4
 #: Training rows the in-memory synthetic set may hold: 25x the default, measured at about one minute and 1.1 GB peak
-#: RSS to generate on two CPU cores. A larger set needs streaming, which the data sources do not offer yet.
+#: RSS to generate on two CPU cores. A larger training split streams: its poses are generated while training reads
+#: them and each is seen through cameras drawn on the fly (:mod:`graphsh_tf.data.stream`).
 MAX_IN_MEMORY_FRAMES = 1_000_000
 
 
 def _too_many(rows: int, what: str) -> str:
-    return (f"{what} gives {rows:,} training frames, above the in-memory limit of {MAX_IN_MEMORY_FRAMES:,}; streaming "
-            f"data is not available yet, so use at most frames={MAX_IN_MEMORY_FRAMES}")
-
-
-def _parse_frames(value) -> int:
-    frames = integer(1).parse(value)
-    if frames > MAX_IN_MEMORY_FRAMES:
-        raise ValueError(f"is above the in-memory limit of {MAX_IN_MEMORY_FRAMES:,} training frames; streaming "
-                         f"data is not available yet, so use at most frames={MAX_IN_MEMORY_FRAMES}")
-    return frames
+    return (f"{what} gives {rows:,} training frames, above the in-memory limit of {MAX_IN_MEMORY_FRAMES:,}; give the "
+            "size as frames=N, which streams a training split of any size")
 
 
 def _poses_per_subject(frames: int, num_subjects: int) -> List[int]:
@@ -263,17 +262,18 @@ def _poses_per_subject(frames: int, num_subjects: int) -> List[int]:
     return [base + (k < extra) for k in range(num_subjects)]
 
 
-def train_poses(frames: Optional[int], train_poses_per_subject: Optional[int], num_subjects: int) -> List[int]:
+def train_poses(frames: Optional[int], train_poses_per_subject: Optional[int], num_subjects: int,
+                limit: Optional[int] = MAX_IN_MEMORY_FRAMES) -> List[int]:
     """Training poses per subject: from ``frames`` (training rows, spread evenly) or ``train_poses_per_subject``
-    (default 2000); :class:`DataError` above :data:`MAX_IN_MEMORY_FRAMES` rows or when both are given."""
+    (default 2000); :class:`DataError` above ``limit`` rows (None: any size) or when both are given."""
     if frames is not None and train_poses_per_subject is not None:
         raise DataError("synthetic: give frames or train_poses_per_subject, not both")
     if frames is not None:
-        if frames > MAX_IN_MEMORY_FRAMES:
+        if limit is not None and frames > limit:
             raise DataError(_too_many(frames, f"synthetic: frames={frames}"))
         return _poses_per_subject(frames, num_subjects)
     per_subject = 2000 if train_poses_per_subject is None else train_poses_per_subject
-    if per_subject * num_subjects * CAMERAS_PER_POSE > MAX_IN_MEMORY_FRAMES:
+    if limit is not None and per_subject * num_subjects * CAMERAS_PER_POSE > limit:
         raise DataError(_too_many(per_subject * num_subjects * CAMERAS_PER_POSE,
                                   f"synthetic: train_poses_per_subject={per_subject}"))
     return [per_subject] * num_subjects
@@ -323,7 +323,7 @@ def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: 
 
 
 OPTIONS = {
-    "frames": Option(f"a whole number of training rows, 1..{MAX_IN_MEMORY_FRAMES}", _parse_frames),
+    "frames": integer(1), "stream": flag(),
     "train_poses_per_subject": integer(1), "test_poses_per_subject": integer(1),
     "seq_len": integer(1), "fps": number(positive=True),
     "train_subjects": names(tuple(CAMERA_SUBJECT)), "test_subjects": names(tuple(CAMERA_SUBJECT)),
@@ -334,5 +334,48 @@ OPTIONS = {
 @register_source("synthetic", arg="", options=OPTIONS, recipe="synthetic", title="synthetic",
                  summary="the embedded default, no files")
 def load(arg: str, *, keypoints: str, downsample: int, seed: int, **options) -> PoseData:
-    """The ``synthetic[:key=value,...]`` source: :func:`load_synthetic` with the spec's options."""
+    """The ``synthetic[:key=value,...]`` source: :func:`load_synthetic` with the spec's options; a training split
+    above :data:`MAX_IN_MEMORY_FRAMES` rows (or ``stream=true``) streams (:func:`load_streamed`)."""
+    stream = options.pop("stream", False)
+    if stream or (options.get("frames") or 0) > MAX_IN_MEMORY_FRAMES:
+        return load_streamed(downsample=downsample, seed=seed, **options)
     return load_synthetic(downsample=downsample, seed=seed, **options)
+
+
+#: Poses per subject rendered into a streamed split's in-memory sample (calibration, the mean-pose baseline).
+SAMPLE_POSES_PER_SUBJECT = 400
+
+
+def iter_split_sequences(split: str, seed: int, counts: Sequence[int], subjects: Sequence[str],
+                         seq_len: int = 100, fps: float = 25.0) -> Iterator[Tuple[str, str, np.ndarray]]:
+    """``(subject, name, world poses (T, 16, 3) mm)`` of a split (``"train"``/``"test"``) one sequence at a time:
+    the sequences :func:`load_synthetic` draws for the same seed and counts, in the same order and with the same
+    names (``syn1/Walking 1``), without holding them."""
+    for subject, num in zip(subjects, counts):
+        rng = np.random.default_rng([seed, 1 + list(CAMERA_SUBJECT).index(subject), 0 if split == "train" else 1])
+        counters: Dict[str, int] = {}
+        for motion, world in iter_subject_poses(subject, num, rng, seq_len, fps):
+            counters[motion] = counters.get(motion, 0) + 1
+            yield subject, f"{subject}/{motion} {counters[motion]}", world
+
+
+def load_streamed(downsample: int = 1, seed: int = 0, train_poses_per_subject: Optional[int] = None,
+                  test_poses_per_subject: int = 1000, seq_len: int = 100, fps: float = 25.0,
+                  train_subjects: Sequence[str] = TRAIN_SUBJECTS, test_subjects: Sequence[str] = TEST_SUBJECTS,
+                  cameras: str = "h36m", frames: Optional[int] = None) -> PoseData:
+    """The synthetic :class:`PoseData` with a streamed training split of any size: a
+    :class:`~graphsh_tf.data.types.StreamedSet` whose poses are generated while training reads them
+    (:func:`iter_split_sequences`), each frame seen :data:`CAMERAS_PER_POSE` times per epoch through cameras of
+    the family ``cameras`` drawn per sample (:mod:`graphsh_tf.data.stream`). The test split is the in-memory one
+    of :func:`load_synthetic` (fixed cameras, so numbers stay comparable)."""
+    small = load_synthetic(downsample, seed, None, test_poses_per_subject, seq_len, fps, train_subjects,
+                           test_subjects, cameras, frames=len(train_subjects) * SAMPLE_POSES_PER_SUBJECT
+                           * CAMERAS_PER_POSE)
+    counts = train_poses(frames, train_poses_per_subject, len(train_subjects), limit=None)
+    frames_total = sum(-(-c // downsample) for c in counts)
+    stream = StreamedSet(kind="synthetic", rows=frames_total * CAMERAS_PER_POSE, frames=frames_total,
+                         cameras=cameras, views=CAMERAS_PER_POSE, sample=small.train,
+                         params={"seed": seed, "counts": list(counts), "subjects": list(train_subjects),
+                                 "seq_len": seq_len, "fps": fps, "downsample": downsample})
+    info = dict(small.info, streamed=True)
+    return PoseData("synthetic", sk.H36M16, stream, small.test, info)

@@ -1,6 +1,6 @@
 """The in-memory form every loader produces: :class:`PoseSet` (paired 2D inputs and 3D targets) and
-:class:`PoseData` (a train and a test set with their skeleton), :class:`DataError`, :class:`DataWarning`,
-:func:`check_finite`.
+:class:`PoseData` (a train and a test set with their skeleton), :class:`StreamedSet`, :class:`DataError`,
+:class:`DataWarning`, :func:`check_finite`.
 
 Conventions shared by every source:
 
@@ -8,6 +8,8 @@ Conventions shared by every source:
   with the size of the camera that produced them).
 * ``poses_3d``: ``(N, J, 3)`` float32, camera space, root-relative (root joint exactly 0), millimetres.
 * one row per (frame, camera) pair.
+
+A split too large to hold is a :class:`StreamedSet` (rows read while training runs).
 
 Every loader imports this module; nothing here imports a loader (so :mod:`graphsh_tf.data` has no import circle).
 """
@@ -72,6 +74,32 @@ class PoseSet:
 
 
 @dataclass
+class StreamedSet:
+    """A training split too large to hold: ``rows`` (frames x ``views``, the rows of one epoch) are read while
+    training runs, each frame seen through a camera of the family ``cameras`` drawn per sample
+    (:mod:`graphsh_tf.data.stream` builds the tf.data stream from ``kind`` and ``params``). ``sample``: a bounded
+    :class:`PoseSet` of the same split rendered through fixed cameras of that family, which stands in where the
+    rows themselves are needed (int8 calibration, QAT, the mean-pose baseline); ``poses_2d``, ``poses_3d``,
+    ``actions``, ``sequences`` and ``image_size`` are the sample's."""
+
+    kind: str                      # "shards" or "synthetic"
+    rows: int
+    frames: int
+    cameras: str
+    views: int
+    sample: PoseSet
+    params: Dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.rows)
+
+    def __getattr__(self, name):
+        if name in ("poses_2d", "poses_3d", "actions", "sequences", "image_size", "select", "joints"):
+            return getattr(self.sample, name)
+        raise AttributeError(name)
+
+
+@dataclass
 class PoseData:
     """A train and a test :class:`PoseSet` from one source, with its skeleton."""
 
@@ -92,7 +120,8 @@ class PoseData:
                 parts.append(f"{key}={self.info[key]}")
         if "keypoints" in self.info:
             parts.append(f"keypoints={self.info['keypoints']}")
-        parts.append(f"train={len(self.train)} frames")
+        parts.append(f"train={len(self.train)} frames" + (f" (streamed, cameras {self.train.cameras} drawn per "
+                                                          "sample)" if isinstance(self.train, StreamedSet) else ""))
         parts.append(f"test={len(self.test)} frames")
         parts.append(f"joints={self.skeleton.num_joints} ({self.skeleton.name})")
         return " ".join(parts)

@@ -63,6 +63,22 @@ def train_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, initial_
     return _shard_by_data(ds.prefetch(tf.data.AUTOTUNE))
 
 
+def train_input(data, cfg: TrainConfig, initial_epoch: int, spe: int, confidence: bool = False):
+    """The training stream of ``data``: :func:`train_stream` of its rows, or, for a streamed training split
+    (:class:`graphsh_tf.data.types.StreamedSet`), :func:`graphsh_tf.data.stream.stream_dataset` (cameras drawn per
+    sample, auto-sharded by file), positioned as :func:`train_stream` positions."""
+    from graphsh_tf.data.types import StreamedSet
+
+    if not isinstance(data.train, StreamedSet):
+        return train_stream(data.train.poses_2d, data.train.poses_3d, cfg, initial_epoch, spe,
+                            data.train.image_size[:, 0], data.train.image_size, confidence)
+    from graphsh_tf.data.stream import stream_dataset
+
+    return stream_dataset(data.train, cfg.batch_size, seed=cfg.seed, flip=cfg.flip_augment,
+                          noise_px=cfg.noise_augment_px, occlusion=cfg.occlusion, corruption=cfg.corruption,
+                          confidence=confidence, skip_batches=initial_epoch * spe)
+
+
 def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, confidence: bool = False):
     from graphsh_tf.data.pipeline import make_dataset
 
@@ -157,8 +173,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     if initial_epoch < train_cfg.epochs:
         try:
             conf = model_cfg.confidence_input != "none"
-            model.fit(train_stream(data.train.poses_2d, data.train.poses_3d, train_cfg, initial_epoch, spe,
-                                   data.train.image_size[:, 0], data.train.image_size, conf),
+            model.fit(train_input(data, train_cfg, initial_epoch, spe, conf),
                       steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
                       validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg, conf),
                       validation_freq=train_cfg.val_every, callbacks=callbacks,
