@@ -18,7 +18,7 @@ setup(
         "opencv-python-headless",
     ],
     extras_require={
-        "dev": ["pytest"],
+        "dev": ["pytest", "ruff==0.17.6"],
         "torch": ["torch"],
     },
 )
