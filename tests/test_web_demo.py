@@ -95,23 +95,23 @@ def test_bundled_samples_are_small_and_current(tmp_path):
     assert layouts == {"coco17", "h36m16"}
 
 
-def _fake_run(tmp_path: Path, variants=("fp32", "int8")) -> Path:
-    """A run dir whose tflite/ holds tiny stand-in files with real-looking sidecars (copying needs no model)."""
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    """A tiny untrained GraphSH exported as fp32 and drq (batch 1) and fp32 at batch 8 (not a model the page runs)."""
+    from graphsh_tf.lite import export
+    from graphsh_tf.models import build_model
+
+    out = tmp_path_factory.mktemp("exported")
+    model = build_model(gcn="vanilla", hid_dim=8, num_stacks=1)
+    export.export_variants(model, out, ["fp32", "drq"])
+    export.export_variants(model, out, ["fp32"], batch=8)
+    return out
+
+
+def _fake_run(tmp_path: Path, exported: Path) -> Path:
+    """A run dir whose tflite/ holds the tiny exports with their sidecars."""
     run = tmp_path / "run"
-    (run / "tflite").mkdir(parents=True)
-    for v in variants:
-        meta = {"format": "graphsh-tflite/1", "version": "0", "variant": v, "layout": "h36m16",
-                "joint_names": list(skeleton.H36M16.joint_names),
-                "input": {"name": "keypoints_2d", "shape": [1, 16, 2], "dtype": "float32", "quantization": None,
-                          "normalization": "u = 2*x/w - 1, v = 2*y/w - h/w"},
-                "output": {"name": "joints_3d", "shape": [1, 16, 3], "dtype": "float32", "quantization": None,
-                           "unit": "mm", "root_relative": True, "root_joint": "Hip"}, "model": {}}
-        (run / "tflite" / f"graphsh_{v}.tflite").write_bytes(b"TFL3" + v.encode())
-        (run / "tflite" / f"graphsh_{v}.json").write_text(json.dumps(meta))
-    # a batch-8 export is not a lifter the page can run: left out
-    meta8 = dict(meta, input=dict(meta["input"], shape=[8, 16, 2]), output=dict(meta["output"], shape=[8, 16, 3]))
-    (run / "tflite" / "graphsh_fp32_b8.tflite").write_bytes(b"TFL3b8")
-    (run / "tflite" / "graphsh_fp32_b8.json").write_text(json.dumps(meta8))
+    shutil.copytree(exported, run / "tflite")
     return run
 
 
@@ -122,21 +122,22 @@ def _demo_copy(tmp_path: Path) -> Path:
     return demo
 
 
-def test_copy_models_into_the_demo(tmp_path):
-    run, demo = _fake_run(tmp_path), _demo_copy(tmp_path)
+def test_copy_models_into_the_demo(tmp_path, exported):
+    run, demo = _fake_run(tmp_path, exported), _demo_copy(tmp_path)
     (demo / "models").mkdir()
     (demo / "models" / "graphsh_stale.tflite").write_bytes(b"old")
     copied = web.copy_models(run, demo)
-    assert [p.name for p in copied] == ["graphsh_fp32.tflite", "graphsh_int8.tflite"]
+    assert [p.name for p in copied] == ["graphsh_fp32.tflite", "graphsh_drq.tflite"]
     for p in copied:
         assert p.read_bytes() == (run / "tflite" / p.name).read_bytes()
         assert p.with_suffix(".json").read_text() == (run / "tflite" / p.with_suffix(".json").name).read_text()
     assert not (demo / "models" / "graphsh_stale.tflite").exists()
     index = json.loads((demo / "models" / "index.json").read_text())
-    assert index["variants"] == ["fp32", "int8"] and index["files"] == ["graphsh_fp32.tflite", "graphsh_int8.tflite"]
-    assert [p.name for p in web.copy_models(run, demo, ["int8"])] == ["graphsh_int8.tflite"]
-    with pytest.raises(web.WebError, match="variant.*drq"):
-        web.copy_models(run, demo, ["drq"])
+    assert index["variants"] == ["fp32", "drq"] and index["files"] == ["graphsh_fp32.tflite", "graphsh_drq.tflite"]
+    assert index["run"] == "run"     # the folder's name, never an absolute path
+    assert [p.name for p in web.copy_models(run, demo, ["drq"])] == ["graphsh_drq.tflite"]
+    with pytest.raises(web.WebError, match="variant.*int8"):
+        web.copy_models(run, demo, ["int8"])
 
 
 def _cli(*args):
@@ -144,16 +145,16 @@ def _cli(*args):
                           timeout=120, cwd=ROOT)
 
 
-def test_cli_copies_without_serving(tmp_path):
-    run, demo = _fake_run(tmp_path), _demo_copy(tmp_path)
+def test_cli_copies_without_serving(tmp_path, exported):
+    run, demo = _fake_run(tmp_path, exported), _demo_copy(tmp_path)
     r = _cli(run, "--demo", demo, "--no-serve")
     assert r.returncode == 0, r.stderr
     assert "copied 2 model(s)" in r.stdout and (demo / "models" / "graphsh_fp32.json").is_file()
 
 
 @pytest.mark.parametrize("case", ["missing_run", "no_tflite", "no_sidecar", "no_demo"])
-def test_cli_bad_input_is_one_line_exit_2(tmp_path, case):
-    run, demo = _fake_run(tmp_path), _demo_copy(tmp_path)
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, case, exported):
+    run, demo = _fake_run(tmp_path, exported), _demo_copy(tmp_path)
     if case == "missing_run":
         run, want = tmp_path / "nope", "run directory not found"
     elif case == "no_tflite":

@@ -147,7 +147,10 @@ def write_report(result: dict, markdown: str, json_path: PathLike, md_path: Opti
 
 def read_embedded(path: PathLike) -> Optional[dict]:
     """The JSON stored in the ``.tflite`` flatbuffer's metadata ``graphsh``, or None when absent."""
-    from tensorflow.lite.python import schema_py_generated as schema
+    try:   # LiteRT's copy of the schema: reading needs no TensorFlow
+        from ai_edge_litert import schema_py_generated as schema
+    except ImportError:
+        from tensorflow.lite.python import schema_py_generated as schema
 
     data = require_file(path, MetadataError, "pass the .tflite file written by tflite/convert.py").read_bytes()
     try:
