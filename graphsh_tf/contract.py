@@ -372,14 +372,22 @@ class InputContract:
         raise ContractError(f"{source}: field 'input.normalization' is {spec.get('normalization')!r}; this runtime "
                             f"implements {' and '.join(repr(n.text) for n in NORMALIZATIONS.values())}")
 
-    @classmethod
-    def from_sidecar(cls, meta: dict, source: str, batch: Optional[int] = 1) -> "InputContract":
-        """The validated ``input`` section of a sidecar dict (``batch`` None: any batch)."""
-        spec = _section(meta, "input", source)
+    @staticmethod
+    def channels_from_sidecar(spec: dict, source: str) -> Tuple[str, ...]:
+        """The channels of a sidecar ``input`` section's ``channels`` (absent: ``x, y``, the contract of models
+        exported before the confidence channel); anything but ``["x", "y"]`` or ``["x", "y", "confidence"]`` is a
+        ContractError naming ``source`` and the field."""
         channels = spec.get("channels", list(XY))
         if not isinstance(channels, list) or tuple(channels) not in (XY, CHANNELS):
             raise ContractError(f"{source}: field 'input.channels' is {channels!r}, expected {list(XY)} or "
                                 f"{list(CHANNELS)}")
+        return tuple(channels)
+
+    @classmethod
+    def from_sidecar(cls, meta: dict, source: str, batch: Optional[int] = 1) -> "InputContract":
+        """The validated ``input`` section of a sidecar dict (``batch`` None: any batch)."""
+        spec = _section(meta, "input", source)
+        channels = cls.channels_from_sidecar(spec, source)
         quant = _tensor_codec(spec, "input", [NUM_JOINTS, len(channels)], batch, source)
         return cls(cls.normalization_from_sidecar(spec, source), tuple(channels), quant,
                    str(spec.get("name", "keypoints_2d")))

@@ -143,7 +143,18 @@ def _keras_value(layer_kind: str, param: str, value: np.ndarray) -> tuple:
 
 
 def load_state_dict(model, sd: StateDict, source: str = "state_dict") -> None:
-    """Copy every tensor of ``sd`` into ``model``; every model weight must be covered exactly once."""
+    """Copy every tensor of ``sd`` into ``model``; every model weight must be covered exactly once.
+
+    The reference network takes ``(x, y)``: its weights go into a model with the paper's 2-channel input only. A
+    model with a confidence input (``ModelConfig.confidence_input``) is refused rather than given a zero weight row
+    for the confidence: a network that never saw confidences would pass for a confidence-aware one; train one
+    (``fit.py --recipe robust``) instead."""
+    channels = int(model.input_shape[-1])
+    if channels != 2:
+        raise StateDictError(f"{source}: the reference weights take (x, y) input, but this model's input has "
+                             f"{channels} channels (confidence_input="
+                             f"{getattr(getattr(model, 'graphsh_config', None), 'confidence_input', '?')!r}); "
+                             "build it with confidence_input='none'")
     by_layer: Dict[str, Dict[str, np.ndarray]] = {}
     for key, value in sd.items():
         module, param = key.rsplit(".", 1)

@@ -150,11 +150,15 @@ def test_every_stub_class_is_used_by_the_app():
 def test_app_passes_the_sidecar_input_normalization_to_both_encode_paths():
     """A model trained with --input-norm pose works in the app: Sidecar.parse reads input.normalization through
     lifter-core's InputNorm.fromSidecar (both strings accepted, others an error naming the field) and TfliteLifter.run
-    hands it to the float and the int8 encoding (lifter-core's PoseNormGoldenTest pins those against Python)."""
+    hands it to the float and the int8 encoding (lifter-core's PoseNormGoldenTest pins those against Python); the
+    same for input.channels (InputChannels, pinned by ConfidenceGoldenTest)."""
     src = (APP_SRC / "org" / "graphsh" / "demo" / "TfliteLifter.kt").read_text()
     assert re.search(r"InputNorm\.fromSidecar\(\s*input\.opt\(\"normalization\"\)", src)
-    assert re.search(r"LifterCore\.encodeFloatInput\([^)]*sidecar\.inputNorm\)", src)
-    assert re.search(r"LifterCore\.encodeInt8Input\([^)]*sidecar\.inputNorm\)", src)
+    assert re.search(r"LifterCore\.encodeFloatInput\([^)]*sidecar\.inputNorm,\s*sidecar\.inputChannels\)", src)
+    assert re.search(r"LifterCore\.encodeInt8Input\([^)]*sidecar\.inputNorm,\s*sidecar\.inputChannels\)", src)
+    # a model with a confidence channel: input.channels read by lifter-core, the input tensor checked at [1, 16, C]
+    assert re.search(r"InputChannels\.fromSidecar\(", src)
+    assert re.search(r"intArrayOf\(1, 16, sidecar\.inputChannels\.count\(\)\)", src)
     assert "Normalization.FORMULA" not in src  # the old screen-only check is gone
 
 def test_missing_tools_fail_in_ci_and_skip_outside(monkeypatch):

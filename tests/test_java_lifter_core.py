@@ -1,7 +1,7 @@
 """Cross-language check: golden vectors are up to date, and the Java lifter-core reproduces them.
 
 (a) tools/write_golden.py regenerates the golden files into a tmp dir; they must equal the committed ones
-    (pose_norm.json included: the input of input_norm="pose" models).
+    (pose_norm.json included: the input of input_norm="pose" models; confidence.json: the (x, y, confidence) input).
 (b) With ``javac`` and JUnit 4 (Debian packages ``junit4`` and ``libhamcrest-java``), lifter-core's main and test
     sources are compiled into a tmp dir and ``org.junit.runner.JUnitCore`` runs them against the golden files
     (tests/fixtures/golden, and lifter-core's own test resources). Without the JDK or JUnit this skips, saying what
@@ -51,8 +51,9 @@ def _assert_same(a, b, where="$"):
 
 def test_committed_golden_files_are_current(tmp_path):
     written = _writer().write_all(tmp_path / "golden", tmp_path / "samples.json")
-    assert {p.name for p in written} == {"adapters.json", "decode.json", "pose_norm.json", "samples.json"}
-    for name in ("adapters.json", "decode.json", "pose_norm.json"):
+    assert {p.name for p in written} == {"adapters.json", "decode.json", "pose_norm.json", "confidence.json",
+                                         "samples.json"}
+    for name in ("adapters.json", "decode.json", "pose_norm.json", "confidence.json"):
         committed = json.loads((GOLDEN / name).read_text())
         _assert_same(committed, json.loads((tmp_path / "golden" / name).read_text()), name)
     _assert_same(json.loads(SAMPLES.read_text()), json.loads((tmp_path / "samples.json").read_text()), "samples")
@@ -96,6 +97,35 @@ def test_pose_norm_golden_covers_both_paths_int8_and_degenerate_poses():
         assert c["input_int8"][0] == [q["zero_point"]] * 2  # the hip quantizes to the zero point
     side = {c["name"]: c["input_norm"] for c in g["sidecar_cases"]}
     assert side["screen"] == side["absent"] == "screen" and side["pose"] == "pose" and None in side.values()
+
+def test_confidence_golden_carries_the_adapters_confidence_and_covers_both_normalizations():
+    """confidence.json pins the input of models with a confidence channel: its third channel is the adapters'
+    confidence (0 for filled joints, some present), its first two the 2-channel input of the same contract, screen
+    and pose, screen frame and intrinsics; the int8 input keeps 0 and 1 apart; rejected sidecar channels exist."""
+    from graphsh_tf import keypoints as kp
+    from graphsh_tf.contract import CHANNELS, InputContract
+
+    g = json.loads((GOLDEN / "confidence.json").read_text())
+    assert g["channels"] == list(CHANNELS)
+    assert {c["input_norm"] for c in g["prepare_cases"]} == {"screen", "pose"}
+    assert {c["intrinsics"] is None for c in g["prepare_cases"]} == {True, False}
+    zeros = 0
+    for c in g["prepare_cases"]:
+        x = np.asarray(c["input_float"])
+        assert x.shape == (16, 3)
+        np.testing.assert_allclose(x[:, 2], np.float32(c["confidence"]), rtol=0, atol=0)
+        zeros += int((x[:, 2] == 0).sum())
+        xy = kp.prepare_input(np.asarray(c["keypoints"]), *c["image_size"], c["layout"], np.asarray(c["scores"]),
+                              c["min_score"], contract=InputContract(c["input_norm"]), intrinsics=c["intrinsics"])
+        np.testing.assert_allclose(x[:, :2], xy[0], rtol=0, atol=0)
+        q, quant = np.asarray(c["input_int8"]), c["input_quantization"]
+        ones = x[:, 2] == 1
+        assert (q[x[:, 2] == 0, 2] == quant["zero_point"]).all()
+        assert (q[ones, 2] > quant["zero_point"] + 50).all()
+    assert 0 < zeros < 16 * len(g["prepare_cases"])
+    assert any(s["channels"] is None for s in g["sidecar_cases"])
+    assert {"absent": ["x", "y"]}.items() <= {s["name"]: s["channels"] for s in g["sidecar_cases"]}.items()
+
 
 def test_java_lifter_core_matches_golden(tmp_path):
     javac, java = shutil.which("javac"), shutil.which("java")

@@ -17,6 +17,9 @@ Golden files pin the pure pieces of :mod:`graphsh_tf.keypoints` and :mod:`graphs
   pose with every joint on the hip and one smaller than POSE_NORM_EPS); detector keypoints → prepare_input(...,
   contract=InputContract("pose")) float and int8, from the screen and from the intrinsics normalization; sidecar
   ``input.normalization`` strings → InputContract.normalization_from_sidecar ("screen", "pose", or an error).
+* ``confidence.json``: the input of models with a confidence channel, ``(x, y, confidence)``: detector keypoints →
+  prepare_input(..., contract=InputContract(norm, CHANNELS)) float and int8 (screen / intrinsics, screen / pose);
+  sidecar ``input.channels`` → InputContract.channels_from_sidecar (the channels, or an error).
 
 ``android_demo/app/src/main/assets/samples.json``: short procedural COCO-17 sequences (a walking and an
 arm-waving stick figure, perspective-projected) the demo app lifts.
@@ -44,8 +47,8 @@ from graphsh_tf import keypoints as kp  # noqa: E402
 from graphsh_tf import skeleton  # noqa: E402
 from graphsh_tf import root as root_mod  # noqa: E402
 from graphsh_tf import smoothing  # noqa: E402
-from graphsh_tf.contract import (POSE_NORM_EPS, POSE_NORMALIZATION, SCREEN_NORMALIZATION, ContractError,  # noqa: E402
-                                 InputContract, Int8Codec, OutputContract, normalize_with_intrinsics,
+from graphsh_tf.contract import (CHANNELS, POSE_NORM_EPS, POSE_NORMALIZATION, SCREEN_NORMALIZATION,  # noqa: E402
+                                 ContractError, InputContract, Int8Codec, OutputContract, normalize_with_intrinsics,
                                  pose_normalize)
 
 GOLDEN_DIR = ROOT / "tests" / "fixtures" / "golden"
@@ -343,6 +346,61 @@ def pose_norm_cases() -> Dict:
             "pose_cases": pose_cases, "prepare_cases": prep, "sidecar_cases": sidecars}
 
 
+# --- models with a confidence channel: (x, y, confidence) ------------------------------------------------------
+
+def confidence_cases() -> Dict:
+    """``prepare_cases``: detector keypoints → ``prepare_input(..., contract=InputContract(norm, CHANNELS))``, the
+    input ``(16, 3)`` of a model with a confidence channel (the adapters' confidence, 0 for a filled joint, after
+    the screen / intrinsics normalization and the model's ``screen`` or ``pose`` step), float and int8.
+    ``sidecar_cases``: the sidecar's ``input`` section → ``InputContract.channels_from_sidecar`` (null = a
+    ContractError naming the field)."""
+    rng = np.random.default_rng(3)
+    coco, mp = skeleton.COCO17, skeleton.MEDIAPIPE33
+    q_unit = {"scale": 1.0 / 127.0, "zero_point": 0}
+    q_odd = {"scale": 0.011764705882352941, "zero_point": -3}
+    k_port = [1402.5, 1398.0, 541.3, 968.7]
+    prep = []
+
+    def case(name, layout, xy, s, min_score, w, h, k, norm, q):
+        contract = InputContract(norm, CHANNELS)
+        _, conf = kp.adapt(xy, layout, scores=s, min_score=min_score)
+        x_f = kp.prepare_input(xy, w, h, layout, s, min_score, contract=contract, intrinsics=k)
+        x_q = kp.prepare_input(xy, w, h, layout, s, min_score, intrinsics=k,
+                               contract=InputContract(norm, CHANNELS, Int8Codec.from_dict(q)))
+        prep.append({"name": name, "layout": layout, "image_size": [w, h], "min_score": min_score,
+                     "intrinsics": None if k is None else list(map(float, k)), "input_norm": norm,
+                     "keypoints": _tolist(xy), "scores": _tolist(s), "confidence": _tolist(conf),
+                     "input_float": _tolist(x_f[0].astype(np.float64)), "input_quantization": q,
+                     "input_int8": _tolist(x_q[0].astype(np.int64))})
+
+    w, h = 640.0, 480.0
+    case("coco17_screen_full", "coco17", _random_pose(rng, 17, w, h), np.ones(17), 0.0, w, h, None, "screen", q_unit)
+    s = np.round(rng.uniform(0.2, 1.0, size=17), 3)
+    s[coco.index("left_wrist")] = 0.0
+    s[coco.index("right_knee")] = 0.1
+    s[coco.index("left_hip")] = 0.0
+    case("coco17_screen_missed_joints", "coco17", _random_pose(rng, 17, w, h), s, 0.3, w, h, None, "screen", q_odd)
+    case("coco17_pose_missed_joints", "coco17", _random_pose(rng, 17, w, h), s, 0.3, w, h, None, "pose", q_unit)
+    s = np.round(rng.uniform(0.4, 1.0, size=mp.num_joints), 3)
+    s[mp.index("right_ankle")] = 0.0
+    case("mediapipe33_intrinsics_pose", "mediapipe33", _random_pose(rng, mp.num_joints, 1080.0, 1920.0), s, 0.0,
+         1080.0, 1920.0, k_port, "pose", q_odd)
+    case("coco17_intrinsics_screen_no_person", "coco17", _random_pose(rng, 17, 1080.0, 1920.0), np.zeros(17), 0.0,
+         1080.0, 1920.0, k_port, "screen", q_unit)
+    sidecars = []
+    for name, spec in (("absent", {}), ("xy", {"channels": ["x", "y"]}),
+                       ("xy_confidence", {"channels": ["x", "y", "confidence"]}),
+                       ("confidence_first", {"channels": ["confidence", "x", "y"]}),
+                       ("not_a_list", {"channels": "x,y,confidence"})):
+        try:
+            channels = list(InputContract.channels_from_sidecar(dict(spec), "sidecar"))
+        except ContractError:
+            channels = None
+        sidecars.append({"name": name, "input": spec, "channels": channels})
+    return {"format": "graphsh-golden/1", "channels": list(CHANNELS), "prepare_cases": prep,
+            "sidecar_cases": sidecars}
+
+
 def build_phone() -> Dict[str, Dict]:
     """The phone-camera golden files, by name: ``intrinsics.json``, ``smoothing.json``, ``stream.json``."""
     return {"intrinsics.json": intrinsics_cases(), "smoothing.json": smoothing_cases(), "stream.json": stream_cases()}
@@ -425,10 +483,11 @@ def sample_sequences(num_frames: int = 48, w: float = 640.0, h: float = 480.0) -
 
 def build_all() -> Dict[str, Dict]:
     """Every generated file but the phone ones (:func:`build_phone`), by name: ``adapters.json``, ``decode.json``,
-    ``pose_norm.json``, ``samples.json``."""
+    ``pose_norm.json``, ``confidence.json``, ``samples.json``."""
     return {"adapters.json": {"format": "graphsh-golden/1", "cases": adapter_cases()},
             "decode.json": {"format": "graphsh-golden/1", "cases": decode_cases()},
             "pose_norm.json": pose_norm_cases(),
+            "confidence.json": confidence_cases(),
             "samples.json": sample_sequences()}
 
 
@@ -455,7 +514,8 @@ def write_all(golden_dir: Path = GOLDEN_DIR, samples_file: Path = SAMPLES_FILE) 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=GOLDEN_DIR,
-                    help="folder for adapters.json / decode.json / pose_norm.json / intrinsics.json / smoothing.json / "
+                    help="folder for adapters.json / decode.json / pose_norm.json / confidence.json / intrinsics.json / "
+                         "smoothing.json / "
                          "stream.json")
     ap.add_argument("--samples", type=Path, default=SAMPLES_FILE, help="path of the demo's samples.json")
     args = ap.parse_args(argv)

@@ -356,6 +356,23 @@ def corrupt_tf(x2d, image_size, seed, params: Union[CorruptionParams, str, None]
     return out, conf
 
 
+def model_inputs(x2d, image_size, spec: str = "detector", clean_fraction: float = 0.5, rng=0) -> np.ndarray:
+    """Inputs of a model with a confidence channel, as its training fed them: normalized ``x2d (N, 16, 2)``
+    (``image_size`` ``(N, 2)`` or ``(w, h)`` pixels) through the detector mix ``spec`` (empty: none) on all but a
+    ``clean_fraction`` of the poses (drawn per pose; those keep confidence 1) → float32 ``(N, 16, 3)`` ``(x, y,
+    confidence)``. For int8 calibration and quantization-aware fine-tuning of such a model."""
+    rng = _rng(rng)
+    x = np.asarray(x2d, np.float32)
+    conf = np.ones(x.shape[:2], np.float32)
+    if spec and len(x):
+        corrupt = rng.random(len(x)) >= clean_fraction
+        size = np.broadcast_to(np.asarray(image_size, np.float64).reshape(-1, 2), (len(x), 2))
+        xc, cc = corrupt_normalized(x[corrupt], size[corrupt], spec, rng)
+        x = x.copy()
+        x[corrupt], conf[corrupt] = xc, cc
+    return np.concatenate([x, conf[..., None]], -1)
+
+
 def corrupt_detector(xy_px, params: Union[CorruptionParams, str, None] = None, seed=0,
                      image_size=None) -> Tuple[np.ndarray, np.ndarray]:
     """One-call form of :class:`DetectorCorruption` (``params``: a :class:`CorruptionParams` or a spec string)."""

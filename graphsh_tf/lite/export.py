@@ -81,13 +81,20 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
     rep = qat = None
     if any(v.calibrated for v in table):
         train = run.load_data(data_spec).train
-        rep = representative_poses(train.poses_2d, calib_samples, seed)
+        x_train = train.poses_2d
+        if int(model.input_shape[-1]) == 3:   # (x, y, confidence): fed as in training, corrupted and clean
+            from graphsh_tf.data.corrupt import model_inputs
+
+            tcfg = doc.get("train") or {}
+            x_train = model_inputs(train.poses_2d, train.image_size, tcfg.get("corruption") or "detector",
+                                   float(tcfg.get("clean_fraction", 0.5)), seed)
+        rep = representative_poses(x_train, calib_samples, seed)
         if any(v.qat for v in table):
             from graphsh_tf.io import atomic_save_weights
             from graphsh_tf.lite.qat import qat_finetune
 
             log(f"quantization-aware fine-tuning ({qat_method}): {qat_steps} steps")
-            qat = qat_finetune(model, train.poses_2d, train.poses_3d, steps=qat_steps, seed=seed, log=log,
+            qat = qat_finetune(model, x_train, train.poses_3d, steps=qat_steps, seed=seed, log=log,
                                per_channel=per_channel, method=qat_method)
             atomic_save_weights(out_dir / QAT_WEIGHTS, qat.model)
     return export_variants(model, out_dir, [v.name for v in table], representative=rep, io=io, batch=batch,

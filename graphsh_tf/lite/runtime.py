@@ -10,7 +10,7 @@ from typing import List, Optional, Union
 
 import numpy as np
 
-from graphsh_tf.contract import InputContract, Int8Codec, OutputContract
+from graphsh_tf.contract import CHANNELS, InputContract, Int8Codec, OutputContract
 from graphsh_tf.skeleton import NUM_JOINTS
 
 SIGNATURE = "lift"
@@ -42,16 +42,17 @@ def load_interpreter(path: Union[str, Path], num_threads: int = 1):
 
 
 def check_lifter(interp, path: Union[str, Path]) -> tuple:
-    """(input detail, output detail) after checking the model maps ``[B, 16, 2]`` → ``[B, 16, 3]``."""
+    """(input detail, output detail) after checking the model maps ``[B, 16, 2]`` (or ``[B, 16, 3]`` with the
+    confidence channel) → ``[B, 16, 3]``."""
     ins, outs = interp.get_input_details(), interp.get_output_details()
     if len(ins) != 1 or len(outs) != 1:
         raise TFLiteModelError(f"{path}: expected 1 input and 1 output, got {len(ins)} and {len(outs)}; "
                                "not a GraphSH lifter")
     i, o = ins[0], outs[0]
     ishape, oshape = [int(d) for d in i["shape"]], [int(d) for d in o["shape"]]
-    if len(ishape) != 3 or ishape[1:] != [NUM_JOINTS, 2]:
-        raise TFLiteModelError(f"{path}: input shape {ishape} is not [batch, {NUM_JOINTS}, 2] (H36M-16 layout); "
-                               "export a 16-joint GraphSH model")
+    if len(ishape) != 3 or ishape[1] != NUM_JOINTS or ishape[2] not in (2, 3):
+        raise TFLiteModelError(f"{path}: input shape {ishape} is not [batch, {NUM_JOINTS}, 2] or [batch, "
+                               f"{NUM_JOINTS}, 3] (H36M-16 x, y[, confidence]); export a 16-joint GraphSH model")
     if len(oshape) != 3 or oshape[1:] != [NUM_JOINTS, 3] or oshape[0] != ishape[0]:
         raise TFLiteModelError(f"{path}: output shape {oshape} is not [{ishape[0]}, {NUM_JOINTS}, 3]; "
                                "export a 16-joint GraphSH model")
@@ -86,39 +87,52 @@ class TFLitePredictor:
         self.interp = load_interpreter(path, num_threads)
         self._in, self._out = check_lifter(self.interp, path)
         self.batch = int(self._in["shape"][0])
+        channels = CHANNELS[:int(self._in["shape"][-1])]
+        #: whether the model takes the per-joint confidence as third input channel (``predict_mm(x2d, confidence)``)
+        self.takes_confidence = len(channels) == 3
         if input_norm is None:
-            from graphsh_tf.lite.metadata import MetadataError, read_metadata
+            from graphsh_tf.lite.metadata import MetadataError, SidecarMismatch, read_metadata
 
             try:
                 spec = read_metadata(self.path).get("input") or {}
+            except SidecarMismatch as e:   # a sidecar describing another model is an error, not "no metadata"
+                raise TFLiteModelError(str(e)) from None
             except MetadataError:
                 spec = {}
             input_norm = InputContract.normalization_from_sidecar(spec, str(self.path))
-        self.input = InputContract(input_norm, quant=Int8Codec.from_tensor(self._in))
+        self.input = InputContract(input_norm, channels, quant=Int8Codec.from_tensor(self._in))
         self.output = OutputContract(Int8Codec.from_tensor(self._out))
 
     @property
     def ops(self) -> List[str]:
         return op_names(self.interp)
 
-    def _encode(self, x: np.ndarray) -> np.ndarray:
-        return self.input.encode_normalized(x)
+    def _encode(self, x: np.ndarray, confidence: Optional[np.ndarray] = None) -> np.ndarray:
+        if self.takes_confidence and confidence is None:
+            confidence = np.ones(x.shape[:2], np.float32)
+        return self.input.encode_normalized(x, confidence if self.takes_confidence else None)
 
     def _decode(self, y: np.ndarray) -> np.ndarray:
         return self.output.decode(y)
 
-    def predict_mm(self, x2d: np.ndarray) -> np.ndarray:
+    def predict_mm(self, x2d: np.ndarray, confidence: Optional[np.ndarray] = None) -> np.ndarray:
+        """Normalized keypoints ``(N, 16, 2)`` (and, for a model with a confidence channel, the per-joint
+        confidences ``(N, 16)``; None = all 1) → ``(N, 16, 3)`` mm."""
         x = np.asarray(x2d, dtype=np.float32)
         if x.ndim != 3 or x.shape[1:] != (NUM_JOINTS, 2):
             raise ValueError(f"predict_mm: keypoints must have shape (N, {NUM_JOINTS}, 2), got {x.shape}")
+        c = np.ones(x.shape[:2], np.float32) if confidence is None else np.asarray(confidence, np.float32)
+        if c.shape != x.shape[:2]:
+            raise ValueError(f"predict_mm: confidence must have shape {x.shape[:2]}, got {c.shape}")
         n, b = len(x), self.batch
         out = np.empty((n, NUM_JOINTS, 3), np.float32)
         for s in range(0, n, b):
-            chunk = x[s:s + b]
+            chunk, cc = x[s:s + b], c[s:s + b]
             m = len(chunk)
             if m < b:
                 chunk = np.concatenate([chunk, np.zeros((b - m, NUM_JOINTS, 2), np.float32)])
-            self.interp.set_tensor(self._in["index"], self._encode(chunk))
+                cc = np.concatenate([cc, np.ones((b - m, NUM_JOINTS), np.float32)])
+            self.interp.set_tensor(self._in["index"], self._encode(chunk, cc))
             self.interp.invoke()
             out[s:s + m] = self._decode(self.interp.get_tensor(self._out["index"]))[:m]
         return out

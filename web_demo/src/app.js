@@ -100,7 +100,7 @@ async function liftSequence(seq) {
     const t0 = performance.now();
     const a = core.adapt(frame, seq.layout);
     const x = core.encodeInput(a.xy, seq.image_size[0], seq.image_size[1], lifter.io.inputQuant, null,
-      lifter.io.inputNorm);
+      lifter.io.inputNorm, lifter.io.channels.length === 3 ? a.confidence : null);
     const t1 = performance.now();
     const joints = await lifter.run(x);
     const t2 = performance.now();

@@ -222,19 +222,43 @@ export function dequantize(q, quant) {
  * Adapted H36M-16 pixels [16][2] -> model input [16][2] (graphsh_tf.keypoints.encode_input): float32 values, or
  * int8 values when `quant` is {scale, zero_point}. With `intrinsics` (fx, fy, cx, cy) the coordinates are the
  * camera's viewing rays in the training cameras' field of view; `inputNorm` "pose" then centres and scales them
- * (poseNormalize).
+ * (poseNormalize). With `confidence` (the adapters' 16 confidences) the input is [16][3]: each joint's confidence,
+ * clipped to [0, 1], as third channel, for models whose sidecar's input.channels is CHANNELS.
  */
-export function encodeInput(xy, w, h, quant = null, intrinsics = null, inputNorm = "screen") {
+export function encodeInput(xy, w, h, quant = null, intrinsics = null, inputNorm = "screen", confidence = null) {
   checkImageSize(w, h);
   let u = intrinsics == null ? normalize(xy, w, h) : normalizeWithIntrinsics(xy, intrinsics);
   if (inputNorm === "pose") u = poseNormalize(u);
+  if (confidence != null) {
+    if (confidence.length !== u.length) {
+      throw new KeypointError(`confidence: expected ${u.length} per-joint confidences, got ${confidence.length}`);
+    }
+    u = u.map((row, j) => [...row, Math.min(1, Math.max(0, Math.fround(confidence[j])))]);
+  }
   return quant == null ? u : u.map((row) => row.map((x) => quantize(x, quant)));
 }
 
-/** Detector pixels -> model input [16][2] (graphsh_tf.keypoints.prepare_input for one pose). */
+/** Detector pixels -> model input [16][C] (graphsh_tf.keypoints.prepare_input for one pose); `channels` 3 adds the
+ *  adapters' confidence as third channel. */
 export function prepareInput(kpts, w, h, layout = "coco17", scores = null, minScore = 0.0, quant = null,
-  intrinsics = null, inputNorm = "screen") {
-  return encodeInput(adapt(kpts, layout, scores, minScore).xy, w, h, quant, intrinsics, inputNorm);
+  intrinsics = null, inputNorm = "screen", channels = 2) {
+  const a = adapt(kpts, layout, scores, minScore);
+  return encodeInput(a.xy, w, h, quant, intrinsics, inputNorm, channels === 3 ? a.confidence : null);
+}
+
+/** The per-joint channels a model input may carry (graphsh_tf.contract.CHANNELS): x and y, then optionally the
+ *  adapters' confidence. */
+export const CHANNELS = ["x", "y", "confidence"];
+
+/** A sidecar's input.channels (undefined: ["x", "y"], models exported before the confidence channel) -> the channel
+ *  list (graphsh_tf.contract.InputContract.channels_from_sidecar); anything else is a KeypointError naming the field. */
+export function channelsFromSidecar(channels, source = "sidecar") {
+  if (channels === undefined || channels === null) return CHANNELS.slice(0, 2);
+  for (const want of [CHANNELS.slice(0, 2), CHANNELS]) {
+    if (Array.isArray(channels) && JSON.stringify(channels) === JSON.stringify(want)) return want.slice();
+  }
+  throw new KeypointError(`${source}: field 'input.channels' is ${JSON.stringify(channels)}, expected ` +
+    `${JSON.stringify(CHANNELS.slice(0, 2))} or ${JSON.stringify(CHANNELS)}`);
 }
 
 /** Model output (48 values, or [16][3]) -> joints in mm [16][3], float32 values; int8 output dequantized. */
@@ -292,8 +316,8 @@ function tensorQuant(meta, key, shape, source) {
 
 /**
  * What a lifter needs from a sidecar (graphsh_tf.lite.metadata.lifter_io): checks format, layout, shapes, dtypes,
- * normalization and unit; returns {inputQuant, outputQuant, inputNorm ("screen" | "pose"), inputName, outputName}
- * (quant null for float32).
+ * normalization, channels and unit; returns {inputQuant, outputQuant, inputNorm ("screen" | "pose"), channels
+ * (["x", "y"] or CHANNELS), inputName, outputName} (quant null for float32).
  */
 export function lifterIO(meta, source = "sidecar") {
   if (!meta || meta.format !== "graphsh-tflite/1") {
@@ -303,7 +327,8 @@ export function lifterIO(meta, source = "sidecar") {
   if (meta.layout !== "h36m16") {
     throw new KeypointError(`${source}: field 'layout' is ${JSON.stringify(meta.layout)}, expected 'h36m16'`);
   }
-  const inputQuant = tensorQuant(meta, "input", [1, NUM_JOINTS, 2], source);
+  const channels = channelsFromSidecar(meta.input && meta.input.channels, source);
+  const inputQuant = tensorQuant(meta, "input", [1, NUM_JOINTS, channels.length], source);
   const outputQuant = tensorQuant(meta, "output", [1, NUM_JOINTS, 3], source);
   const norm = String(meta.input.normalization ?? NORMALIZATION).replace(/ /g, "");
   const inputNorm = norm === NORMALIZATION.replace(/ /g, "") ? "screen"
@@ -315,7 +340,7 @@ export function lifterIO(meta, source = "sidecar") {
   if ((meta.output.unit ?? "mm") !== "mm") {
     throw new KeypointError(`${source}: field 'output.unit' is '${meta.output.unit}', expected 'mm'`);
   }
-  return { inputQuant, outputQuant, inputNorm, inputName: meta.input.name || "keypoints_2d",
+  return { inputQuant, outputQuant, inputNorm, channels, inputName: meta.input.name || "keypoints_2d",
     outputName: meta.output.name || "joints_3d" };
 }
 

@@ -64,13 +64,15 @@ export class WebLifter {
     return lifter;
   }
 
-  /** Raw model call: normalized input (32 numbers, or [16][2]) -> joints in mm [16][3]. */
+  /** Raw model call: normalized input (16 x C numbers, or [16][C]; C = the sidecar's channels) -> joints in mm
+   *  [16][3]. */
   async run(input) {
     const flat = Float32Array.from(Array.isArray(input[0]) ? input.flat() : input);
-    if (flat.length !== core.NUM_JOINTS * 2) {
-      throw new core.KeypointError(`model input: expected (16, 2), got ${flat.length} values`);
+    const c = this.io.channels.length;
+    if (flat.length !== core.NUM_JOINTS * c) {
+      throw new core.KeypointError(`model input: expected (16, ${c}), got ${flat.length} values`);
     }
-    const x = new Tensor(flat, [1, core.NUM_JOINTS, 2]);
+    const x = new Tensor(flat, [1, core.NUM_JOINTS, c]);
     let outputs;
     try {
       outputs = await this.signature.run({ [this.io.inputName]: x });
@@ -93,7 +95,8 @@ export class WebLifter {
    */
   async lift(keypoints, [w, h], { layout = "coco17", scores = null, minScore = 0.0, intrinsics = null } = {}) {
     const a = core.adapt(keypoints, layout, scores, minScore);
-    const x = core.encodeInput(a.xy, w, h, this.io.inputQuant, intrinsics, this.io.inputNorm);
+    const x = core.encodeInput(a.xy, w, h, this.io.inputQuant, intrinsics, this.io.inputNorm,
+      this.io.channels.length === 3 ? a.confidence : null);
     this.lastConfidence = a.confidence;
     this.lastValid = core.isValidPose(a, w, h);
     this.lastInput = x;

@@ -108,6 +108,43 @@ for (const c of intr.prepare_cases) {
   });
 }
 
+function sameJson(where, got, want) {
+  checked++;
+  if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`${where}: got ${JSON.stringify(got)}`);
+}
+
+const conf = load("confidence.json");
+sameJson("confidence/channels", core.CHANNELS, conf.channels);
+for (const c of conf.prepare_cases) {
+  guard(`confidence/${c.name}`, () => {
+    const [w, h] = c.image_size;
+    close(`confidence/${c.name}/input_float`, core.prepareInput(c.keypoints, w, h, c.layout, c.scores, c.min_score,
+      null, c.intrinsics, c.input_norm, 3), c.input_float);
+    exact(`confidence/${c.name}/input_int8`, core.prepareInput(c.keypoints, w, h, c.layout, c.scores, c.min_score,
+      c.input_quantization, c.intrinsics, c.input_norm, 3), c.input_int8);
+    const a = core.adapt(c.keypoints, c.layout, c.scores, c.min_score);
+    close(`confidence/${c.name}/encoded`, core.encodeInput(a.xy, w, h, null, c.intrinsics, c.input_norm,
+      a.confidence), c.input_float);
+  });
+}
+for (const c of conf.sidecar_cases) {
+  guard(`confidence/sidecar/${c.name}`, () => {
+    if (c.channels !== null) {
+      sameJson(`confidence/sidecar/${c.name}`, core.channelsFromSidecar(c.input.channels, "s.json"), c.channels);
+      return;
+    }
+    checked++;
+    try {
+      core.channelsFromSidecar(c.input.channels, "s.json");
+      failures.push(`confidence/sidecar/${c.name}: accepted ${JSON.stringify(c.input.channels)}`);
+    } catch (e) {
+      if (!(e instanceof core.KeypointError) || !/'input\.channels'/.test(e.message)) {
+        failures.push(`confidence/sidecar/${c.name}: ${e.message}`);
+      }
+    }
+  });
+}
+
 const cameraFile = resolve(process.argv[3] || join(here, "..", "..", "android_demo", "lifter-core", "src", "test",
   "resources", "golden", "camera.json"));
 const cam = JSON.parse(readFileSync(cameraFile, "utf8"));

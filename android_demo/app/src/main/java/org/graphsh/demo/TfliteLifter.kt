@@ -7,6 +7,7 @@ import java.nio.MappedByteBuffer
 import java.nio.channels.FileChannel
 import kotlin.math.max
 import org.graphsh.lifter.Adapted
+import org.graphsh.lifter.InputChannels
 import org.graphsh.lifter.InputNorm
 import org.graphsh.lifter.Intrinsics
 import org.graphsh.lifter.KeypointAdapter
@@ -15,6 +16,7 @@ import org.graphsh.lifter.LifterCore
 import org.graphsh.lifter.LifterStream
 import org.graphsh.lifter.Quantization
 import org.graphsh.lifter.RootSolver
+import org.json.JSONArray
 import org.json.JSONObject
 import org.tensorflow.lite.DataType
 import org.tensorflow.lite.Interpreter
@@ -35,6 +37,7 @@ data class Sidecar(
     val outputQuant: Quantization?,
     val trainedCameras: String? = null,
     val inputNorm: InputNorm = InputNorm.SCREEN,
+    val inputChannels: InputChannels = InputChannels.XY,
 ) {
     companion object {
         /** Parses and checks a sidecar; throws IllegalArgumentException naming the file and the field. */
@@ -48,6 +51,10 @@ data class Sidecar(
             val output = j.getJSONObject("output")
             // the screen or the pose string (absent = screen); anything else throws naming the file and field
             val inputNorm = InputNorm.fromSidecar(input.opt("normalization")?.toString(), source)
+            // x, y (absent) or x, y, confidence; anything else throws naming the file and field
+            val channels = input.opt("channels")
+            val inputChannels = InputChannels.fromSidecar(
+                if (channels is JSONArray) (0 until channels.length()).map { channels.get(it) } else channels, source)
             if (output.optString("unit", "mm") != "mm") bad("output.unit", output.opt("unit"), "mm")
             return Sidecar(
                 variant = j.optString("variant", "?"),
@@ -58,6 +65,7 @@ data class Sidecar(
                 trainedCameras = j.optJSONObject("data")?.optJSONObject("options")?.optString("cameras", "")
                     ?.takeIf { it.isNotEmpty() },
                 inputNorm = inputNorm,
+                inputChannels = inputChannels,
             )
         }
 
@@ -139,7 +147,8 @@ class TfliteLifter(
                 }
             }
         }
-        check(interpreter.getInputTensorFromSignature(sidecar.inputName, SIGNATURE), "input", intArrayOf(1, 16, 2),
+        check(interpreter.getInputTensorFromSignature(sidecar.inputName, SIGNATURE), "input",
+            intArrayOf(1, 16, sidecar.inputChannels.count()),
             sidecar.inputQuant)
         check(interpreter.getOutputTensorFromSignature(sidecar.outputName, SIGNATURE), "output", intArrayOf(1, 16, 3),
             sidecar.outputQuant)
@@ -158,16 +167,19 @@ class TfliteLifter(
     /**
      * One adapted pose (H36M-16 pixels, from [KeypointAdapter.adapt]) → {@code [16][3]} mm; normalized through
      * [normIntrinsics], or the screen normalization when it is null, then as the sidecar's [Sidecar.inputNorm] says
-     * (pose models: hip-centred and scaled before int8), as graphsh_tf.keypoints.encode_input.
+     * (pose models: hip-centred and scaled before int8), with the adapters' confidence as third channel when the
+     * sidecar's [Sidecar.inputChannels] has it, as graphsh_tf.keypoints.encode_input.
      */
     fun run(adapted: Adapted, width: Double, height: Double, normIntrinsics: Intrinsics?): Array<FloatArray> {
         val inputs = HashMap<String, Any>()
         val outputs = HashMap<String, Any>()
         val inQ = sidecar.inputQuant
         inputs[sidecar.inputName] = if (inQ == null) {
-            arrayOf(LifterCore.encodeFloatInput(adapted, width, height, normIntrinsics, sidecar.inputNorm))
+            arrayOf(LifterCore.encodeFloatInput(adapted, width, height, normIntrinsics, sidecar.inputNorm,
+                sidecar.inputChannels))
         } else {
-            arrayOf(LifterCore.encodeInt8Input(adapted, width, height, inQ, normIntrinsics, sidecar.inputNorm))
+            arrayOf(LifterCore.encodeInt8Input(adapted, width, height, inQ, normIntrinsics, sidecar.inputNorm,
+                sidecar.inputChannels))
         }
         val outQ = sidecar.outputQuant
         return if (outQ == null) {

@@ -4,8 +4,8 @@ package org.graphsh.lifter;
  * The pure steps around the TFLite call, 1:1 with graphsh_tf.keypoints.prepare_input / decode_output:
  * detector pixels -> H36M-16 -> normalized float input (-> pose-normalized for {@link InputNorm#POSE} models)
  * (-> int8 input); raw output (float, or int8) -> mm.
- * The model's "lift" signature takes keypoints_2d [1,16,2] and returns joints_3d [1,16,3], already in mm,
- * root-relative (Hip = origin).
+ * The model's "lift" signature takes keypoints_2d [1,16,2] (or [1,16,3] with the per-joint confidence,
+ * {@link InputChannels}) and returns joints_3d [1,16,3], already in mm, root-relative (Hip = origin).
  */
 public final class LifterCore {
     private LifterCore() {
@@ -57,6 +57,47 @@ public final class LifterCore {
         checkImageSize(w, h);
         return norm.apply(k == null ? Normalization.normalize(adapted.xy, w, h)
             : Normalization.normalizeWithIntrinsics(adapted.xy, k));
+    }
+
+    /**
+     * Model input {@code [16][C]} for a model taking {@code norm} and {@code channels} (its sidecar's,
+     * {@link InputNorm#fromSidecar} and {@link InputChannels#fromSidecar}): {@link #encodeFloatInput(Adapted, double,
+     * double, Intrinsics, InputNorm)}, then for {@link InputChannels#XY_CONFIDENCE} the adapters' confidence as third
+     * channel (as prepare_input(..., contract=InputContract(norm, CHANNELS))).
+     */
+    public static float[][] encodeFloatInput(Adapted adapted, double w, double h, Intrinsics k, InputNorm norm,
+                                             InputChannels channels) {
+        checkChannels(channels);
+        return channels.apply(encodeFloatInput(adapted, w, h, k, norm), adapted.confidence);
+    }
+
+    /** int8 model input {@code [16][C]} for a model taking {@code norm} and {@code channels}, quantized. */
+    public static byte[][] encodeInt8Input(Adapted adapted, double w, double h, Quantization quant, Intrinsics k,
+                                           InputNorm norm, InputChannels channels) {
+        return quantize(encodeFloatInput(adapted, w, h, k, norm, channels), quant);
+    }
+
+    /** Model input {@code [16][C]} from detector pixels for a model taking {@code norm} and {@code channels}. */
+    public static float[][] prepareFloatInput(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                              double w, double h, Intrinsics k, InputNorm norm,
+                                              InputChannels channels) {
+        checkNorm(norm);
+        checkImageSize(w, h);
+        return encodeFloatInput(KeypointAdapter.adapt(layout, xyPx, scores, minScore), w, h, k, norm, channels);
+    }
+
+    /** int8 model input {@code [16][C]} from detector pixels for a model taking {@code norm} and {@code channels}. */
+    public static byte[][] prepareInt8Input(Layout layout, double[][] xyPx, double[] scores, double minScore,
+                                            double w, double h, Quantization quant, Intrinsics k, InputNorm norm,
+                                            InputChannels channels) {
+        return quantize(prepareFloatInput(layout, xyPx, scores, minScore, w, h, k, norm, channels), quant);
+    }
+
+    private static void checkChannels(InputChannels channels) {
+        if (channels == null) {
+            throw new IllegalArgumentException("input channels: null; pass InputChannels.XY or "
+                + "InputChannels.XY_CONFIDENCE (InputChannels.fromSidecar reads the model's sidecar)");
+        }
     }
 
     /** int8 model input {@code [16][2]} from already adapted keypoints ({@link #encodeFloatInput}, quantized). */
