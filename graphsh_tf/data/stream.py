@@ -36,7 +36,7 @@ CHUNK = 128
 #: a camera does not see; a stream keeps its length by drawing again).
 CANDIDATES = 4
 #: Records (sequences) of shuffle buffer, in total over the lanes.
-RECORD_BUFFER = 512
+RECORD_BUFFER = 256
 #: Human3.6M subjects whose calibrated cameras the ``h36m`` family draws from (the training subjects').
 H36M_TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
 J = sk.H36M16.num_joints
@@ -151,16 +151,12 @@ def views(world, key, mix):
     """``(x, y_mm, unit)`` of frames ``world`` ``(n, J, 3)`` float64 seen by the first of :data:`CANDIDATES`
     cameras per frame that sees the whole person (the last one when none does)."""
     n = tf.shape(world)[0]
-    xs, ys, vis, units = [], [], [], []
-    for c in range(CANDIDATES):
-        cams = draw_cameras(world[:, 0], key + [0, 100 * (c + 1)], mix)
-        x, y, v, u = project(world, cams)
-        xs.append(x), ys.append(y), vis.append(v), units.append(u)
-    vis[-1] = tf.ones_like(vis[-1])
-    pick = tf.argmax(tf.cast(tf.stack(vis, 1), tf.int32), axis=1)
-    idx = tf.stack([tf.range(n, dtype=tf.int64), pick], 1)
-    return (tf.gather_nd(tf.stack(xs, 1), idx), tf.gather_nd(tf.stack(ys, 1), idx),
-            tf.gather_nd(tf.stack(units, 1), idx))
+    tiled = tf.tile(world, [CANDIDATES, 1, 1])                  # candidate c of frame i at row c * n + i
+    x, y, visible, unit = project(tiled, draw_cameras(tiled[:, 0], key, mix))
+    visible = tf.reshape(visible, [CANDIDATES, n])
+    visible = tf.concat([visible[:-1], tf.ones_like(visible[-1:])], 0)
+    row = tf.argmax(tf.cast(visible, tf.int32), axis=0) * tf.cast(n, tf.int64) + tf.range(n, dtype=tf.int64)
+    return tf.gather(x, row), tf.gather(y, row), tf.gather(unit, row)
 
 
 def _augment(x, y, unit, key, flip: bool, noise_px: float, occlusion: float, confidence: bool):
@@ -258,7 +254,7 @@ def stream_dataset(train: StreamedSet, batch_size: int, *, seed: Optional[int] =
                 yield world.astype(np.float32)
 
         source = tf.data.Dataset.from_generator(generate, output_signature=tf.TensorSpec([None, J, 3], tf.float32))
-        kwargs.update(record_buffer=RECORD_BUFFER, frame_buffer=int(params.get("shuffle_frames", 65536)))
+        kwargs.update(record_buffer=RECORD_BUFFER // 4, frame_buffer=int(params.get("shuffle_frames", 16384)))
         ds = _lane(source, tf.constant(0, tf.int64), downsample=downsample, **kwargs)
         policy = tf.data.experimental.AutoShardPolicy.DATA
     else:
