@@ -219,3 +219,85 @@ def per_action_markdown(result: Dict, title: str = "") -> str:
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+# --- per action, for a terminal ---------------------------------------------------------------------------------
+
+def _pooled(rows: List[Dict]) -> Dict:
+    """Pose-weighted means of per-action rows: the numbers of the pooled poses."""
+    n = sum(r["n_poses"] for r in rows)
+    return {key: sum(r[key] * r["n_poses"] for r in rows) / max(n, 1) for key in ("mpjpe_mm", "p_mpjpe_mm")} | {
+        "n_poses": n}
+
+
+def group_actions(per_action: Dict, max_rows: int = 20) -> tuple:
+    """Group many per-action rows by name for a terminal: ``(groups, pooled_over)``.
+
+    Names split at ``_`` into the same number of parts (``dataset-1_bow_childish``: prefix, action, style) are
+    grouped by all varying parts but one; the part left out is the one that leaves the most groups, at most
+    ``max_rows`` (the style, for Bandai-Namco clip names); each group pools its clips' poses. ``groups``: ``{label:
+    {"mpjpe_mm", "p_mpjpe_mm", "n_poses", "members"}}``; ``pooled_over``: the values of the part left out. Returns
+    ``(None, None)`` when the names have no such structure or no grouping fits."""
+    names = list(per_action)
+    parts = [n.split("_") for n in names]
+    if len(names) <= 1 or len({len(p) for p in parts}) != 1:
+        return None, None
+    varying = [i for i in range(len(parts[0])) if len({p[i] for p in parts}) > 1]
+    best = None
+    for drop in varying if len(varying) >= 2 else ():
+        keys = ["_".join(p[i] for i in varying if i != drop) for p in parts]
+        n_groups = len(set(keys))
+        if 1 < n_groups <= max_rows and n_groups < len(names) and (best is None or n_groups > best[0]):
+            best = (n_groups, drop, keys)
+    if best is None:
+        return None, None
+    _, drop, keys = best
+    groups: Dict[str, Dict] = {}
+    for name, key in zip(names, keys):
+        groups.setdefault(key, {"members": []})["members"].append(name)
+    for g in groups.values():
+        g.update(_pooled([per_action[m] for m in g["members"]]))
+    return groups, sorted({p[drop] for p in parts})
+
+
+def per_action_terminal(result: Dict, width: int = 80, max_rows: int = 20, few: int = 5, full_table: str = ""
+                        ) -> str:
+    """The per-action numbers as a table a terminal shows (at most ``width`` columns, about ``max_rows`` rows):
+    one row per action when they fit; else grouped by name (:func:`group_actions`); else the ``few`` worst and
+    best actions. ``full_table`` names where the full table is (a file, or how to write one), said when rows
+    were grouped or cut. Empty without per-action results."""
+    per_action = result.get("per_action") or {}
+    if not per_action:
+        return ""
+    columns = _action_columns(per_action)
+    rows = [(label, per_action[key]) for key, label in columns]
+    note = ""
+    cut = False
+    if len(rows) > max_rows:
+        groups, pooled_over = group_actions(per_action, max_rows)
+        if groups is not None:
+            shown = ", ".join(pooled_over[:4]) + (f" and {len(pooled_over) - 4} more" if len(pooled_over) > 4 else "")
+            note = f"{len(rows)} actions in {len(groups)} groups by name, each pooled over {shown}"
+            rows = sorted(groups.items())
+        else:
+            ranked = sorted(rows, key=lambda r: r[1]["mpjpe_mm"])
+            note = f"{len(rows)} actions: the {few} worst and the {few} best by MPJPE"
+            rows = ranked[::-1][:few] + [("...", None)] + ranked[:few][::-1]
+            cut = True
+    import textwrap
+
+    avg = {key: float(np.mean([v[key] for v in per_action.values()])) for key in ("mpjpe_mm", "p_mpjpe_mm")}
+    mean_label = f"mean of {len(per_action)} actions"
+    label_w = min(max([len(str(r[0])) for r in rows] + [len(mean_label)]), width - 30)
+    lines = textwrap.wrap("Per action, mm" + (f" ({note})" if note else "") + ":", width)
+    lines.append(f"{'action':<{label_w}}  {'MPJPE':>7}  {'P-MPJPE':>7}  {'poses':>7}")
+    for label, r in rows:
+        label = str(label) if len(str(label)) <= label_w else str(label)[:label_w - 1] + "~"
+        if r is None:
+            lines.append(label)
+            continue
+        lines.append(f"{label:<{label_w}}  {r['mpjpe_mm']:7.1f}  {r['p_mpjpe_mm']:7.1f}  {r['n_poses']:7d}")
+    lines.append(f"{mean_label:<{label_w}}  {avg['mpjpe_mm']:7.1f}  {avg['p_mpjpe_mm']:7.1f}")
+    if (note or cut) and full_table:
+        lines.append(f"all {len(per_action)} actions: {full_table}")
+    return "\n".join(line[:width] for line in lines) + "\n"

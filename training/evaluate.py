@@ -7,7 +7,8 @@ layout), PCK@150mm and AUC (MPI-INF-3DHP style), and the mean-pose baseline.
     python training/evaluate.py runs/x --data mpi_inf_3dhp:/data/3dhp --json 3dhp.json --md 3dhp.md
 
 MODEL is a training run directory, a Keras ``.h5`` model or a ``.tflite`` file; all go through the same metric code
-(graphsh_tf.evaluate.evaluate). Prints the markdown table and one summary line.
+(graphsh_tf.evaluate.evaluate). Prints the summary line first, then the per-action table sized for a terminal
+(grouped by name, or cut to the worst and best actions, when there are many); --md/--json files keep it all.
 """
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def _corruption(text: str) -> str:
     return text
 
 
+def _pixels(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of pixels") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"{text}: must be a finite number of pixels >= 0 (e.g. 5)")
+    return value
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model", help="run directory, Keras .h5 or .tflite")
@@ -44,7 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None,
                    help="data seed (synthetic poses, BVH cameras; default: the run's own, else 0)")
     p.add_argument("--flip-test", action="store_true", help="flip test-time augmentation")
-    p.add_argument("--noise-px", type=float, default=0.0,
+    p.add_argument("--noise-px", type=_pixels, default=0.0,
                    help="score on 2D inputs with this much Gaussian pixel noise (detector-like; seeded)")
     p.add_argument("--drop-joints", type=int, default=0, choices=range(0, 9), metavar="N",
                    help="score with N limb joints per pose missing, filled as the keypoint adapters fill them")
@@ -73,6 +84,7 @@ def _evaluate(args) -> int:
     from graphsh_tf.data.dataset import load_data
     from graphsh_tf.evaluate import eval_markdown, evaluate, load_predictor, summary_line, write_eval
     from graphsh_tf.io import atomic_write_text
+    from graphsh_tf.metrics import per_action_terminal
     from graphsh_tf.run import Run
 
     model = Path(args.model)
@@ -100,13 +112,23 @@ def _evaluate(args) -> int:
              + (f" ({args.drop_joints} joints missing)" if args.drop_joints else "")
              + (f" ({args.swap_limbs} limb pairs swapped)" if args.swap_limbs else "")
              + (f" (corrupted: {args.corrupt})" if args.corrupt else ""))
+    md_path = args.md or (str(Path(args.json).with_suffix(".md")) if args.json else None)
     if args.json:
-        write_eval(result, args.json, args.md, title)
-    elif args.md:
-        atomic_write_text(args.md, eval_markdown(result, title))
-    print(eval_markdown(result, title))
-    print(f"{model}: {summary_line(result)}, PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f} "
-          f"({result['n_poses']} poses)")
+        write_eval(result, args.json, md_path, title)
+    elif md_path:
+        atomic_write_text(md_path, eval_markdown(result, title))
+    # the summary first, then tables a terminal shows; the markdown file keeps the full per-action table
+    print(f"{model} on {data.source}: {summary_line(result)}, PCK150 {result['pck150']:.1f} %, "
+          f"AUC {result['auc']:.1f} ({result['n_poses']} poses{', flip test' if args.flip_test else ''})")
+    table = per_action_terminal(result, full_table=md_path or "pass --md FILE for the full table")
+    if table:
+        print("\n" + table, end="")
+    if result.get("robustness"):
+        from graphsh_tf.robustness import robustness_markdown
+
+        print("\n" + robustness_markdown(result["robustness"]), end="")
+    if md_path:
+        print(f"wrote {md_path}" + (f" and {args.json}" if args.json else ""))
     return 0
 
 

@@ -105,7 +105,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     o = p.add_argument_group("output")
     o.add_argument("--out", default=None, help="run directory (default runs/<arch>_<gcn>_<timestamp>)")
     o.add_argument("--resume", action="store_true", help="continue the run in --out from its last finished epoch")
-    o.add_argument("--quiet", action="store_true", help="one log line per epoch instead of progress bars")
+    o.add_argument("--quiet", action="store_true",
+                   help="no progress (the whole run's bar on a terminal, a line every ~10%% or 30 s otherwise)")
     cli.add_verbose(o)
     return p.parse_args(argv)
 
@@ -161,7 +162,7 @@ def main(argv=None) -> int:
         from graphsh_tf.train.loop import train
 
         train(model_cfg, train_cfg, data_cfg, out, resume=args.resume, deterministic=args.deterministic,
-              verbose=2 if args.quiet else None, log=lambda s: print(s, flush=True))
+              verbose=0 if args.quiet else None, log=lambda s: print(s, flush=True))
 
     return cli.run("fit.py", body, verbose=args.verbose, tensorflow=False)
 

@@ -131,3 +131,43 @@ class SleepPerBatch(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         time.sleep(self.seconds)
+
+
+class FitProgress(keras.callbacks.Callback):
+    """The whole run's progress (:class:`graphsh_tf.progress.Progress`) in place of Keras' per-epoch bars: the
+    steps of all epochs, with the last loss and validation MPJPE as status. After ``estimate_steps`` timed steps
+    (the first, which compiles, excluded) or 20 s it writes one line with the estimated time of the steps left,
+    measured on this machine (``log``; validation passes add to it)."""
+
+    def __init__(self, progress, estimate_steps: int = 50, log=None):
+        super().__init__()
+        self.progress, self.estimate_steps, self.log = progress, int(estimate_steps), log or progress.write
+        self.estimated = False
+        self.last_val = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.progress.update(1)
+        p = self.progress
+        if not self.estimated and p.done < p.total and (p.done - p.done_first >= self.estimate_steps
+                                                        or p.t_first and time.perf_counter() - p.t_first > 20):
+            self.estimated = True
+            from graphsh_tf.progress import about
+
+            left = p.seconds_left()
+            if left is not None:
+                self.log(f"time: {about(left)} for the {p.total - p.done} steps left (timed over "
+                         f"{p.done - p.done_first} steps on this machine)")
+        loss = (logs or {}).get("loss")
+        if loss is not None and batch % 10 == 0:
+            p.info(f"loss {float(loss):.4g}" + (f", val {self.last_val:.1f} mm" if self.last_val else ""))
+
+    def on_epoch_end(self, epoch, logs=None):
+        val = (logs or {}).get("val_mpjpe_mm")
+        if val is not None:
+            self.last_val = float(val)
+            loss = (logs or {}).get("loss")
+            self.progress.info((f"loss {float(loss):.4g}, " if loss is not None else "")
+                               + f"val {self.last_val:.1f} mm (epoch {epoch + 1})")
+
+    def on_train_end(self, logs=None):
+        self.progress.close()

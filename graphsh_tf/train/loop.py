@@ -28,9 +28,10 @@ import tf_keras as keras
 
 from graphsh_tf.run import Run, RunDirError
 from graphsh_tf.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from graphsh_tf.train.callbacks import (LRLogger, NonFiniteLoss, RunDirCallback, ScalarLogger, SleepPerBatch,
-                                        StopOnNonFiniteLoss)
-from graphsh_tf.train.optim import compile_model, lr_at
+from graphsh_tf.progress import format_duration
+from graphsh_tf.train.callbacks import (FitProgress, LRLogger, NonFiniteLoss, RunDirCallback, ScalarLogger,
+                                        SleepPerBatch, StopOnNonFiniteLoss)
+from graphsh_tf.train.optim import compile_model, lr_at, lr_schedule
 from graphsh_tf.train.strategy import is_chief_task, parse_tf_config, select_strategy
 
 
@@ -101,7 +102,9 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
           data=None) -> Dict:
     """Train ``model_cfg`` with ``train_cfg`` on ``data_cfg`` into ``run_dir``; returns the eval.json document
     (chief) or ``{}`` (other workers). ``resume``: continue from ``run_dir/ckpt`` (config must match).
-    ``deterministic``: ``tf.config.experimental.enable_op_determinism()``. ``data``: a preloaded PoseData."""
+    ``deterministic``: ``tf.config.experimental.enable_op_determinism()``. ``data``: a preloaded PoseData.
+    ``verbose``: None = the whole run's progress (:mod:`graphsh_tf.progress`: a bar on a terminal, periodic lines
+    otherwise), 0 = none, 1/2 = Keras' own per-epoch output."""
     model_cfg.validate()
     train_cfg.validate()
     strategy = select_strategy(train_cfg.strategy)  # first: MultiWorkerMirroredStrategy must precede other TF ops
@@ -133,10 +136,15 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     save_dir = run_dir if chief else worker_tmp
     log(data.summary())
     jit = bool(train_cfg.jit_compile) and strategy.num_replicas_in_sync == 1
-    log(f"strategy={type(strategy).__name__} replicas={strategy.num_replicas_in_sync} chief={chief} "
-        f"global_batch={train_cfg.batch_size} tf={tf.__version__} xla={jit}"
-        + (" (XLA off: jit_compile is used with one replica only; with several, XLA fails on variables placed "
-           "on other devices)" if train_cfg.jit_compile and not jit else ""))
+    if strategy.num_replicas_in_sync == 1 and not tf_config:
+        devices = [d.device_type for d in tf.config.list_logical_devices()]
+        log(f"device: {'GPU' if 'GPU' in devices else 'CPU'}, XLA {'on' if jit else 'off'}, "
+            f"TensorFlow {tf.__version__}")
+    else:
+        log(f"strategy={type(strategy).__name__} replicas={strategy.num_replicas_in_sync} chief={chief} "
+            f"global_batch={train_cfg.batch_size} tf={tf.__version__} xla={jit}"
+            + (" (XLA off: jit_compile is used with one replica only; with several, XLA fails on variables placed "
+               "on other devices)" if train_cfg.jit_compile and not jit else ""))
 
     spe = steps_per_epoch(len(data.train), train_cfg)
     total_steps = spe * train_cfg.epochs
@@ -159,12 +167,21 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
         log(f"resumed {run_dir} at epoch {int(epoch_var.numpy())}, step {int(model.optimizer.iterations.numpy())}, "
             f"lr {lr_at(int(model.optimizer.iterations.numpy()), train_cfg):.3g}")
     initial_epoch = int(epoch_var.numpy())
-    log(f"model {model.name}: {model.count_params()} weights; {spe} steps/epoch x {train_cfg.epochs} epochs "
-        f"(from epoch {initial_epoch}), lr {train_cfg.lr:g} x {train_cfg.lr_gamma:g}^(step // "
-        f"{train_cfg.lr_decay_steps})")
+    epochs = f"{train_cfg.epochs} epoch{'s' if train_cfg.epochs != 1 else ''}"
+    log(f"model {model.name}: {model.count_params()} weights; {epochs} x {spe} steps of {train_cfg.batch_size} "
+        f"poses = {total_steps} steps" + (f" (from epoch {initial_epoch})" if initial_epoch else ""))
+    log(f"lr {lr_schedule(train_cfg, total_steps).describe(total_steps)}")
+    if chief:
+        log(f"run dir {run_dir}: weights and history at every epoch end, eval.md at the end")
 
     callbacks = [StopOnNonFiniteLoss(train_cfg), LRLogger(train_cfg, total_steps),
                  RunDirCallback(run_dir, save_dir, manager, epoch_var, history, chief)]
+    if verbose is None:   # the whole run's progress (graphsh_tf.progress) instead of Keras' per-epoch bars
+        from graphsh_tf.progress import Progress
+
+        bar = Progress(total_steps, "steps", "fit", stream=sys.stdout, initial=initial_epoch * spe,
+                       mode=None if chief else "off")
+        callbacks.append(FitProgress(bar, estimate_steps=max(5, min(50, total_steps // 20)), log=bar.write))
     if chief:
         callbacks.insert(1, ScalarLogger(run.tb_dir))
     if os.environ.get("GRAPHSH_TEST_BATCH_SLEEP"):
@@ -177,7 +194,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
                       steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
                       validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg, conf),
                       validation_freq=train_cfg.val_every, callbacks=callbacks,
-                      verbose=(1 if sys.stdout.isatty() else 2) if verbose is None else verbose)
+                      verbose=0 if verbose is None else verbose)
         except NonFiniteLoss as e:
             if worker_tmp is not None:
                 shutil.rmtree(worker_tmp, ignore_errors=True)
@@ -187,8 +204,8 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
             raise NonFiniteLoss(f"{e}; {run_dir} keeps the last finite epoch ({len(history)}): continue it with "
                                 "--resume and a lower --lr") from None
     train_s = time.time() - t0
-    log(f"final weights sha1={weights_digest(model)} step={int(model.optimizer.iterations.numpy())} "
-        f"train_seconds={train_s:.1f}")
+    log(f"trained in {format_duration(train_s)}: final weights sha1={weights_digest(model)[:16]} "
+        f"step={int(model.optimizer.iterations.numpy())}")
     if worker_tmp is not None:
         shutil.rmtree(worker_tmp, ignore_errors=True)
         return {}

@@ -10,8 +10,34 @@ from graphsh_tf.config import TrainConfig
 from graphsh_tf.contract import MM_PER_MODEL_UNIT
 
 
+class Staircase(keras.optimizers.schedules.ExponentialDecay):
+    """``lr * gamma ** (step // decay_steps)`` (the paper's schedule)."""
+
+    def __init__(self, lr: float, decay_steps: int, gamma: float):
+        super().__init__(lr, decay_steps, gamma, staircase=True)
+
+    def describe(self, total_steps: int = 0) -> str:
+        end = f" ({float(self(total_steps)):.3g} at the last step, {total_steps})" if total_steps else ""
+        return (f"staircase: lr {float(self.initial_learning_rate):g} x {float(self.decay_rate):g} every "
+                f"{int(self.decay_steps)} steps{end}")
+
+
+class Cosine(keras.optimizers.schedules.CosineDecay):
+    """Cosine from ``lr`` to 0 over ``decay_steps``."""
+
+    def __init__(self, lr: float, decay_steps: int):
+        super().__init__(lr, decay_steps, alpha=0.0)
+
+    def describe(self, total_steps: int = 0) -> str:
+        return f"cosine: lr {float(self.initial_learning_rate):g} -> 0 over {int(self.decay_steps)} steps"
+
+
 class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
     """Linear warm-up over ``warmup_steps`` to ``lr``, then ``base(step - warmup_steps)``."""
+
+    def describe(self, total_steps: int = 0) -> str:
+        base = self.base.describe(max(0, total_steps - self.warmup_steps) if total_steps else 0)
+        return f"linear warm-up to {self.lr:g} over {self.warmup_steps} steps, then {base}"
 
     def __init__(self, lr: float, warmup_steps: int, base):
         self.lr, self.warmup_steps, self.base = float(lr), int(warmup_steps), base
@@ -27,12 +53,13 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
 
 def lr_schedule(cfg: TrainConfig, total_steps: int = 0) -> keras.optimizers.schedules.LearningRateSchedule:
     """The per-step LR (:class:`graphsh_tf.config.TrainConfig`): staircase exponential
-    ``lr * gamma ** (step // decay_steps)`` or cosine to 0 over ``total_steps``, after optional linear warm-up."""
+    ``lr * gamma ** (step // decay_steps)`` or cosine to 0 over ``total_steps``, after optional linear warm-up.
+    Each schedule says what it does with ``describe(total_steps)``."""
     if cfg.lr_schedule == "cosine":
         span = max(1, int(total_steps or cfg.epochs * max(1, cfg.steps_per_epoch or 1000)) - cfg.warmup_steps)
-        base = keras.optimizers.schedules.CosineDecay(cfg.lr, span, alpha=0.0)
+        base = Cosine(cfg.lr, span)
     else:
-        base = keras.optimizers.schedules.ExponentialDecay(cfg.lr, cfg.lr_decay_steps, cfg.lr_gamma, staircase=True)
+        base = Staircase(cfg.lr, cfg.lr_decay_steps, cfg.lr_gamma)
     return WarmupCosine(cfg.lr, cfg.warmup_steps, base) if cfg.warmup_steps else base
 
 
