@@ -280,7 +280,7 @@ def write_npz(path: Path, doc: dict) -> None:
         "valid": np.array([p["valid"] for _, p in rows], bool),
         "sources": np.array([f["source"] for f in doc["frames"]]),
     }
-    atomic_save(path, lambda tmp: np.savez_compressed(open(tmp, "wb"), **arrays))
+    atomic_save(path, lambda tmp: np.savez_compressed(tmp, **arrays))   # tmp keeps the .npz suffix
 
 
 # --- pictures -----------------------------------------------------------------------------------------------------

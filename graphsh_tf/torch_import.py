@@ -37,16 +37,29 @@ _IGNORED = ("num_batches_tracked",)
 
 def read_state_dict(path: Union[str, Path]) -> StateDict:
     """Read a state_dict into ``{key: float32 array}`` from ``.npz`` or ``.pth``/``.pth.tar``."""
-    path = Path(path)
-    if not path.exists():
-        raise StateDictError(f"{path}: file not found")
+    from graphsh_tf.io import require_file
+
+    path = require_file(path, StateDictError, "pass the reference's checkpoint (.pth.tar) or its state_dict (.npz)")
     name = path.name.lower()
     if name.endswith(".npz"):
+        with open(path, "rb") as f:
+            if f.read(2) != b"PK":   # an .npz is a zip archive; numpy would try anything else as text or pickle
+                raise StateDictError(f"{path}: not an .npz file (no zip signature 'PK': text, .npy or corrupt); "
+                                     "write the state_dict with numpy.savez(path, **arrays)")
         try:
             with np.load(path, allow_pickle=False) as z:
                 raw = {k: z[k] for k in z.files}
+        except ValueError as e:
+            if "allow_pickle" not in str(e):
+                raise StateDictError(f"{path}: not a readable .npz ({type(e).__name__}: {e})") from None
+            raise StateDictError(f"{path}: a member holds pickled Python objects, which are never loaded; save "
+                                 "plain numeric arrays (numpy.savez(path, **{name: tensor.numpy()}))") from None
         except Exception as e:  # noqa: BLE001
             raise StateDictError(f"{path}: not a readable .npz ({type(e).__name__}: {e})") from None
+        for k, v in raw.items():
+            if v.dtype.kind not in "fiub":
+                raise StateDictError(f"{path}: array {k!r} holds {v.dtype} values, not numbers; save the tensors "
+                                     "as float arrays")
         sd = {k[len("state_dict/"):]: v for k, v in raw.items() if k.startswith("state_dict/")}
         if not sd:
             sd = {k: v for k, v in raw.items() if v.dtype.kind == "f" and "." in k}

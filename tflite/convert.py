@@ -41,8 +41,12 @@ def main(argv=None) -> int:
 
     def body():
         from graphsh_tf.lite.export import export_run
+        from graphsh_tf.lite.variants import VARIANTS
 
-        variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
+        variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants is not None else None
+        if variants is not None and not variants:
+            raise ValueError(f"--variants {args.variants!r}: names no variant; pass e.g. --variants fp32,int8 "
+                             f"(known: {', '.join(VARIANTS)}) or leave it out for the defaults")
         export_run(args.run_dir, args.out, variants, io=args.io, batch=args.batch, qat_steps=args.qat_steps,
                    calib_samples=args.calib_samples, data_spec=args.data, formulation=args.formulation,
                    log=lambda s: print(s, flush=True), qat_method=args.qat_method, per_channel=args.per_channel)

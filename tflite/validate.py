@@ -29,7 +29,8 @@ def main(argv=None) -> int:
     ap.add_argument("run_dir")
     ap.add_argument("--tflite-dir", default=None, help="folder of .tflite files (default RUN_DIR/tflite)")
     ap.add_argument("--files", default="", help="comma-separated variants or file names (default: all)")
-    ap.add_argument("--limit", type=int, default=0, help="validate on the first N test poses (0 = all)")
+    ap.add_argument("--limit", type=cli.non_negative_int, default=0,
+                    help="validate on the first N test poses (0 = all)")
     ap.add_argument("--data", default=None, help="override the run's data spec")
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/validate.json)")
     ap.add_argument("--md", default=None, help="markdown output (default RUN_DIR/validate.md)")
@@ -61,7 +62,10 @@ def _validate(args) -> int:
 
     run = Run(args.run_dir)
     folder = Path(args.tflite_dir) if args.tflite_dir else run.tflite_dir
-    files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()])
+    names = [s.strip() for s in args.files.split(",") if s.strip()]
+    if args.files.strip() and not names:
+        raise ValueError(f"--files {args.files!r}: names no variant or file; leave it out to validate them all")
+    files = find_tflite(folder, names)
     test = run.load_data(args.data).test
     x, y = test.poses_2d, test.poses_3d
     if args.limit > 0:

@@ -9,6 +9,7 @@ in the flatbuffer's ``metadata`` list under the name ``graphsh`` so a lone ``.tf
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional, Union
 
@@ -172,11 +173,11 @@ def read_embedded(path: PathLike) -> Optional[dict]:
     return None
 
 
-#: The fields a sidecar and the metadata embedded in its ``.tflite`` must agree on (``a.b``: field b of section a;
-#: ``model``: every field of the model section).
-AGREED_FIELDS = ("format", "layout", "joint_names", "input.name", "input.shape", "input.dtype", "input.quantization",
-                 "input.normalization", "input.channels", "output.name", "output.shape", "output.dtype",
-                 "output.quantization", "output.unit", "output.root_joint", "model")
+#: The fields of a sidecar checked first against the metadata embedded in its ``.tflite`` (``a.b``: field b of
+#: section a), so a mismatch names the field that matters; every other field must agree too.
+AGREED_FIELDS = ("format", "variant", "layout", "joint_names", "input.name", "input.shape", "input.dtype",
+                 "input.quantization", "input.normalization", "input.channels", "output.name", "output.shape",
+                 "output.dtype", "output.quantization", "output.unit", "output.root_joint", "model")
 _ABSENT = "(absent)"
 
 
@@ -186,22 +187,34 @@ def _get(meta, dotted: str):
     return meta
 
 
+def _first_difference(a, b, where: str):
+    """``(dotted field, a's value, b's value)`` of the first place two JSON values differ, or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            d = _first_difference(a.get(key, _ABSENT), b.get(key, _ABSENT), f"{where}.{key}" if where else str(key))
+            if d:
+                return d
+        return None
+    return None if a == b and type(a) is type(b) or (a == b and {type(a), type(b)} <= {int, float}) \
+        else (where, a, b)
+
+
 def check_sidecar(side: dict, embedded: dict, side_path: PathLike, model_path: PathLike) -> None:
-    """THE check of a sidecar against the model it describes: every field of :data:`AGREED_FIELDS` equal in the
-    sidecar ``side`` and the metadata ``embedded`` in the model; :class:`MetadataError` naming both files and the
-    first field that differs otherwise (the Lifter, evaluation, validation and the web door all load through
-    :func:`read_metadata`, which calls this)."""
+    """THE check of a sidecar against the model it describes: the sidecar ``side`` must equal the metadata
+    ``embedded`` in the model (the fields of :data:`AGREED_FIELDS` first, then all others);
+    :class:`SidecarMismatch` naming both files and the first field that differs otherwise. The Lifter, evaluation,
+    validation and the web door all load through :func:`read_metadata`, which calls this."""
+    diff = None
     for field in AGREED_FIELDS:
-        a, b = _get(side, field), _get(embedded, field)
-        if field == "model" and isinstance(a, dict) and isinstance(b, dict):
-            key = next((k for k in sorted(set(a) | set(b), key=str) if a.get(k, _ABSENT) != b.get(k, _ABSENT)), None)
-            if key is None:
-                continue
-            field, a, b = f"model.{key}", a.get(key, _ABSENT), b.get(key, _ABSENT)
-        if a != b:
-            raise SidecarMismatch(f"{side_path} does not describe {model_path}: field '{field}' is {a!r} in the "
-                                f"sidecar but {b!r} in the model's embedded metadata; copy the sidecar exported with "
-                                "this model, or re-export it with tflite/convert.py")
+        diff = _first_difference(_get(side, field), _get(embedded, field), field)
+        if diff:
+            break
+    diff = diff or _first_difference(side, embedded, "")
+    if diff:
+        field, a, b = diff
+        raise SidecarMismatch(f"{side_path} does not describe {model_path}: field '{field}' is {a!r} in the "
+                              f"sidecar but {b!r} in the model's embedded metadata; copy the sidecar exported with "
+                              "this model, or re-export it with tflite/convert.py")
 
 
 def read_metadata(path: PathLike, embedded: bool = True) -> dict:
@@ -210,7 +223,7 @@ def read_metadata(path: PathLike, embedded: bool = True) -> dict:
     copy in the flatbuffer. Raises :class:`MetadataError` naming the file and field."""
     path = Path(path)
     side = sidecar_path(path)
-    if side.is_file() or side.is_symlink():
+    if os.path.lexists(side):   # a folder or a looping link there is named as such by read_json
         meta = read_json(side, MetadataError, "re-export the model with tflite/convert.py")
         inside = read_embedded(path)
         if inside is None:
