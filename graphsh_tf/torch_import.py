@@ -56,13 +56,13 @@ def read_state_dict(path: Union[str, Path]) -> StateDict:
                                  "plain numeric arrays (numpy.savez(path, **{name: tensor.numpy()}))") from None
         except Exception as e:  # noqa: BLE001
             raise StateDictError(f"{path}: not a readable .npz ({type(e).__name__}: {e})") from None
-        for k, v in raw.items():
-            if v.dtype.kind not in "fiub":
-                raise StateDictError(f"{path}: array {k!r} holds {v.dtype} values, not numbers; save the tensors "
-                                     "as float arrays")
         sd = {k[len("state_dict/"):]: v for k, v in raw.items() if k.startswith("state_dict/")}
         if not sd:
-            sd = {k: v for k, v in raw.items() if v.dtype.kind == "f" and "." in k}
+            sd = {k: v for k, v in raw.items() if "." in k}    # tensor names look like 'layer.weight'
+        for k, v in sd.items():
+            if v.dtype.kind not in "fiub":
+                raise StateDictError(f"{path}: tensor {k!r} holds {v.dtype} values, not numbers; save the tensors "
+                                     "as float arrays")
     elif name.endswith((".pth", ".pth.tar", ".pt", ".tar")):
         try:
             import torch
