@@ -50,6 +50,7 @@ CASES = {
     "web_run_dir_is_a_file": ("new", "line"),
     "web_models_folder_is_a_file": ("new", "line"),
     "web_sidecar_of_another_model": ("new", "line"),
+    "web_sidecar_claims_another_batch": ("new", "line"),
     "web_movenet_kept_on_recopy": ("new", "result"),
     # sidecars
     "sidecar_wrong_normalization": ("issue", "line"),
@@ -353,6 +354,12 @@ def test_web_copy_verifies_models_and_keeps_the_served_ones(tiny, tmp_path, caps
     code, _, err = _web(capsys, other, "--demo", demo, "--no-serve")
     _one_line(code, err, "graphsh_fp32.json", "graphsh_fp32.tflite")
     ran("web_sidecar_of_another_model")
+    tampered = _run_with(tiny, tmp_path / "t", ("fp32",))     # a batch-1 model whose sidecar claims batch 8
+    _edit_sidecar(tampered / "tflite" / "graphsh_fp32.tflite",
+                  lambda m: (m["input"].update(shape=[8, 16, 2]), m["output"].update(shape=[8, 16, 3])))
+    code, _, err = _web(capsys, tampered, "--demo", demo, "--no-serve")
+    _one_line(code, err, "graphsh_fp32.json", "input.shape")
+    ran("web_sidecar_claims_another_batch")
     now = {p.name: p.read_bytes() for p in (demo / "models").iterdir()}
     assert {k: v for k, v in now.items() if k != "movenet.tflite"} == served_before
     ran("web_failed_copy_keeps_served_models")
