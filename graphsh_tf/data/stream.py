@@ -208,7 +208,7 @@ def _lane(sequences: tf.data.Dataset, lane_key, *, seed: int, mix, downsample: i
         x, y = tf.cast(x, tf.float32), tf.cast(y / MM_PER_MODEL_UNIT, tf.float32)
         return _augment(x, y, tf.cast(unit, tf.float32), key, flip, noise_px, occlusion, confidence)
 
-    return ds.map(chunk).unbatch()
+    return ds.map(chunk, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
 
 
 def _file_key(path):

@@ -13,10 +13,20 @@ from graphsh_tf.layers.graph_conv import graph_conv
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
 
 
+def _several_replicas() -> bool:
+    """Whether the model is built under a tf.distribute strategy with more than one replica: its BatchNorm then
+    normalizes with the statistics of the whole global batch (synchronized across replicas), so data-parallel
+    training computes what one device computes on the same global batch."""
+    import tensorflow as tf
+
+    return tf.distribute.has_strategy() and tf.distribute.get_strategy().num_replicas_in_sync > 1
+
+
 def graph_conv_block(x, units: int, gcn: str, num_joints: int, dropout: float, name: str):
     """GraphConv → BatchNorm → ReLU → Dropout: ``(B, J, C_in) → (B, J, units)``."""
     x = graph_conv(units, gcn, num_joints, name=f"{name}_gconv")(x)
-    x = keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=f"{name}_bn")(x)
+    x = keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, synchronized=_several_replicas(),
+                                        name=f"{name}_bn")(x)
     x = keras.layers.ReLU(name=f"{name}_relu")(x)
     if dropout and dropout > 0:
         x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
