@@ -123,7 +123,7 @@ def load_predictor(model_path: Union[str, Path], allow_foreign: bool = False) ->
             if not allow_foreign:
                 raise ModelInputError(f"{path}: not a graphsh-tf model ({e}); its inputs and units are unknown, "
                                       "so it is not scored. Pass --allow-foreign to score it anyway") from None
-        return TFLitePredictor(path).predict_mm, cfg
+        return method_predictor(TFLitePredictor(path)), cfg
     if not path.exists():
         raise ModelInputError(f"{path}: not found; MODEL is a run directory (training/fit.py --out), a Keras .h5 "
                               "or a .tflite file")
@@ -134,13 +134,26 @@ def load_predictor(model_path: Union[str, Path], allow_foreign: bool = False) ->
     return keras_predictor(model), (cfg.to_dict() if cfg is not None else {})
 
 
+def method_predictor(obj) -> Predictor:
+    """``obj.predict_mm`` as a predictor, marked ``takes_confidence`` when ``obj`` is (e.g. a
+    :class:`graphsh_tf.lite.runtime.TFLitePredictor` of a model with a confidence channel)."""
+    if not getattr(obj, "takes_confidence", False):
+        return obj.predict_mm
+
+    def predict_mm(x2d, confidence=None):
+        return obj.predict_mm(x2d, confidence)
+
+    predict_mm.takes_confidence = True
+    return predict_mm
+
+
 def as_predictor(model) -> Predictor:
     """A predictor from a path (run directory, ``.h5``, ``.tflite``), an object with ``predict_mm``, a tf_keras
     model, or a callable already returning mm."""
     if isinstance(model, (str, Path)):
         return load_predictor(model)[0]
     if hasattr(model, "predict_mm"):
-        return model.predict_mm
+        return method_predictor(model)
     if hasattr(model, "layers") and hasattr(model, "predict"):
         return keras_predictor(model)
     if callable(model):

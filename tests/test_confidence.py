@@ -157,6 +157,11 @@ def test_export_lifter_and_predictor_take_three_channels(conf_model, data, tmp_p
         tp = TFLitePredictor(paths[name])
         assert tp.takes_confidence
         assert np.abs(tp.predict_mm(x, c) - ref).mean() < tol, name
+    from graphsh_tf.evaluate import as_predictor
+
+    by_path = as_predictor(paths["int8"])        # what training/evaluate.py FILE.tflite --robustness scores
+    assert by_path.takes_confidence
+    np.testing.assert_array_equal(by_path(x, c), TFLitePredictor(paths["int8"]).predict_mm(x, c))
     lifter = Lifter(paths["fp32"], layout="h36m16")
     px = np.random.default_rng(0).uniform(100, 500, (16, 2))
     full = lifter(px, (640, 480), scores=np.ones(16))
