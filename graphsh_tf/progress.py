@@ -6,7 +6,7 @@ job, how many are done, the rate and the time left:
 - ``bar`` (the stream is a terminal): one line redrawn in place, at most 10 times a second, cut to the terminal's
   width: ``fit [########..........] 1200/6000 steps  41.3 steps/s  1:56 left  val 92.4 mm``;
 - ``lines`` (the stream is a file or a pipe: CI, logs): a plain line every ~10 % of the job or every 30 s, whichever
-  comes first, and one closing line with the total time;
+  comes first (never two within 5 s), and one closing line with the total time;
 - ``off`` (``--quiet``): nothing.
 
 The rate and the time left are measured from the first unit on (the first unit carries compilation and warm-up,
@@ -25,7 +25,8 @@ from typing import Optional, TextIO
 MODES = ("bar", "lines", "off")
 PROGRESS_ENV = "GRAPHSH_PROGRESS"
 LINE_FRACTION = 0.1     # lines mode: a line every 10 % of the job ...
-LINE_SECONDS = 30.0     # ... or every 30 s
+LINE_SECONDS = 30.0     # ... or every 30 s,
+LINE_MIN_SECONDS = 5.0  # ... but not within 5 s of the last line (a job of a few seconds: the closing line only)
 BAR_REDRAW_S = 0.1
 
 
@@ -198,7 +199,8 @@ class Progress:
             fraction = self._fraction()
             if self.done >= self.total > 0:
                 return                  # the closing line reports the end
-            if self._bucket() > self._last_bucket or now - self._last_line_t >= LINE_SECONDS:
+            since = now - self._last_line_t
+            if since >= LINE_SECONDS or (self._bucket() > self._last_bucket and since >= LINE_MIN_SECONDS):
                 self._last_line_t, self._last_bucket = now, self._bucket()
                 pct = f" ({100 * fraction:.0f} %)" if self.total else ""
                 r, left = self.rate(), self.seconds_left()

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from graphsh_tf import metrics
+from graphsh_tf import metrics, progress
 from graphsh_tf.progress import Progress, about, choose_mode, format_duration
 
 
@@ -25,6 +25,9 @@ def _run(total, stream, **kw):
 
 def test_lines_when_not_a_terminal(monkeypatch):
     monkeypatch.delenv("GRAPHSH_PROGRESS", raising=False)
+    short = _run(200, io.StringIO())           # a job of a few seconds: the closing line only
+    assert len(short.splitlines()) == 1 and short.startswith("fit: 200/200 steps in 0:00")
+    monkeypatch.setattr(progress, "LINE_MIN_SECONDS", 0.0)
     out = _run(200, io.StringIO())
     lines = out.splitlines()
     assert "\r" not in out and choose_mode(io.StringIO()) == "lines"
