@@ -42,8 +42,11 @@ def _group(key: str) -> str:
     return key                                            # head tensors one by one
 
 
-def budget(run_dir: str, poses: int = 4000) -> dict:
-    """``{"rows": [(group, n_tensors, mean, p99.9)], "size_corr": float}`` (mm) for ``run_dir``'s test split."""
+def budget(run_dir: str, poses: int = 4000, float_parts=(), top: int = 0) -> dict:
+    """``{"rows": [(group, n_tensors, mean, p99.9)], "size_corr": float}`` (mm) for ``run_dir``'s test split.
+    ``float_parts``: parts kept float as in the mixed-precision export (:data:`graphsh_tf.lite.folded.FLOAT_PARTS`;
+    their tensors are never quantized). ``top``: also the ``top`` single activations of largest error, one row
+    each."""
     import tensorflow as tf
 
     from graphsh_tf.lite.calibrate import head_scale, representative_poses
@@ -76,7 +79,8 @@ def budget(run_dir: str, poses: int = 4000) -> dict:
     calib = representative_poses(data.train.poses_2d, 500, 0)
     x = data.test.poses_2d[:poses].astype(np.float32)
     hooks = Only()
-    forward = build_forward(model, "conv", hooks=hooks, head_scale=head_scale(model, calib))
+    forward = build_forward(model, "conv", hooks=hooks, head_scale=head_scale(model, calib),
+                            float_parts=tuple(float_parts))
     forward(tf.constant(calib))                       # records the calibration ranges
 
     def predict():
@@ -99,6 +103,9 @@ def budget(run_dir: str, poses: int = 4000) -> dict:
         groups.setdefault(_group(key), set()).add(key)
     for name, keys in groups.items():
         rows.append(row(name, keys, False)[:4])
+    if top:
+        single = sorted((row(key, {key}, False)[:4] for key in hooks.lo), key=lambda r: -r[2])
+        rows += [(f"single: {r[0]}",) + r[1:] for r in single[:top]]
     size = np.linalg.norm(x.max(axis=1) - x.min(axis=1), axis=-1)
     return {"rows": rows, "size_corr": float(np.corrcoef(size, everything[4])[0, 1])}
 
@@ -169,6 +176,9 @@ def main(argv=None) -> int:
     b = sub.add_parser("budget")
     b.add_argument("run_dir")
     b.add_argument("--poses", type=int, default=4000)
+    b.add_argument("--float-parts", default="", help="comma-separated parts kept float (input, head), as the "
+                   "mixed-precision int8 export keeps them")
+    b.add_argument("--top", type=int, default=0, help="also list the TOP single activations of largest error")
     q = sub.add_parser("qat-vs-ptq")
     q.add_argument("run_dir")
     q.add_argument("--steps", type=int, default=300)
@@ -182,7 +192,7 @@ def main(argv=None) -> int:
 def _report(args, argv) -> int:
     print("command: python benchmarks/int8_study.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     if args.what == "budget":
-        res = budget(args.run_dir, args.poses)
+        res = budget(args.run_dir, args.poses, [p for p in args.float_parts.split(",") if p], args.top)
         print("| quantized (everything else float) | tensors | per-pose |Δ| mean (mm) | p99.9 (mm) |\n"
               "|---|---:|---:|---:|")
         for name, n, mean, p999 in res["rows"]:

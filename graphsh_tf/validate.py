@@ -3,6 +3,7 @@ scored by the one evaluation (:func:`graphsh_tf.evaluate.score`). Above both :mo
 :mod:`graphsh_tf.lite`: the door ``tflite/validate.py`` calls it."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -34,9 +35,22 @@ def tail_stats(delta: np.ndarray) -> dict:
     return {"p50": float(p50), "p99": float(p99), "p99_9": float(p999), "max": float(np.max(delta))}
 
 
+def _predict_counted(predictor, x2d: np.ndarray, progress=None, chunk: int = 1000) -> np.ndarray:
+    """``predictor.predict_mm(x2d)``, in chunks counted on ``progress`` (when given)."""
+    if progress is None:
+        return predictor.predict_mm(x2d)
+    parts = []
+    for s in range(0, len(x2d), chunk):
+        parts.append(predictor.predict_mm(x2d[s:s + chunk]))
+        progress.update(len(parts[-1]))
+    return np.concatenate(parts) if parts else predictor.predict_mm(x2d)
+
+
 def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray,
-                   own_float: Optional[Dict] = None, tail_threshold_mm: float = TAIL_THRESHOLD_MM) -> dict:
+                   own_float: Optional[Dict] = None, tail_threshold_mm: float = TAIL_THRESHOLD_MM,
+                   progress=None) -> dict:
     """Accuracy of each ``.tflite`` vs the float Keras model on ``x2d (N,16,2)`` / ``y3d_mm (N,16,3)``.
+    ``progress``: a :class:`graphsh_tf.progress.Progress` of ``len(paths) * N`` poses.
 
     Returns ``{"float": {"mpjpe_mm", "p_mpjpe_mm", "num_poses"}, "tail": {"threshold_mm", "definition",
     "flagged"}, "variants": {name: {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm",
@@ -57,7 +71,7 @@ def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray,
            "variants": {}}
     preds = {}
     for path in paths:
-        pred = TFLitePredictor(path).predict_mm(x2d)
+        pred = _predict_counted(TFLitePredictor(path), x2d, progress)
         s = score(pred, y)
         name = variant_of(path)
         tail = tail_stats(pose_delta_mm(pred, ref))
@@ -122,3 +136,54 @@ def validate_markdown(result: dict) -> str:
     rows.append(f"Tail: {t.get('definition', TAIL_DEFINITION)}; flagged when p99.9 > {thr:g} mm "
                 f"({', '.join(t.get('flagged') or []) or 'none'}); {result['float'].get('num_poses', '?')} poses.")
     return "\n".join(rows) + "\n"
+
+
+# --- the export gate -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """What a variant must reach against its float weights: ΔMPJPE at most ``delta_pct`` % of the float MPJPE or
+    ``delta_mm`` mm, whichever is larger; the per-pose |Δ| p99.9 at most ``p99_9_mm`` and its max at most
+    ``max_mm``."""
+
+    delta_pct: float
+    delta_mm: float = 0.0
+    p99_9_mm: float = 8.0
+    max_mm: float = 20.0
+
+    def delta_limit(self, float_mpjpe_mm: float) -> float:
+        return max(self.delta_pct / 100.0 * float_mpjpe_mm, self.delta_mm)
+
+
+#: The targets of the int8 variants (post-training int8 within 1.5 % of the float model; QAT int8 within
+#: max(1 %, 0.5 mm) of its own fine-tuned float weights; both with the per-pose tail p99.9 <= 8 mm, max <= 20 mm).
+#: Other variants are reported without a target.
+TARGETS = {"int8": Target(1.5), "qat_int8": Target(1.0, 0.5)}
+
+
+def gate(result: dict) -> list:
+    """One row per variant of a :func:`validate_files` result: ``(variant, line, missed)``, ``line`` = its ΔMPJPE
+    (mm and % of the float weights it is measured against: its own for QAT), per-pose |Δ| p99.9 and max, and what
+    of :data:`TARGETS` it missed; ``missed``: the list of missed targets (empty when met or without a target)."""
+    rows = []
+    for name, v in result["variants"].items():
+        own = "own_float_mpjpe_mm" in v
+        base = v["own_float_mpjpe_mm"] if own else result["float"]["mpjpe_mm"]
+        delta = v["delta_vs_own_float_mm"] if own else v["delta_mpjpe_mm"]
+        tail = v.get("own_float_pose_delta_mm") if own else v.get("pose_delta_mm")
+        tail = tail or {"p99_9": float("nan"), "max": float("nan")}
+        line = (f"{name}: ΔMPJPE {delta:+.3f} mm ({100.0 * delta / base:+.2f} %{' of its own float' if own else ''}), "
+                f"per-pose |Δ| p99.9 {tail['p99_9']:.2f} mm, max {tail['max']:.2f} mm")
+        t = TARGETS.get(name)
+        missed = []
+        if t is not None:
+            limit = t.delta_limit(base)
+            if not delta <= limit:
+                missed.append(f"ΔMPJPE <= {limit:.2f} mm")
+            if not tail["p99_9"] <= t.p99_9_mm:
+                missed.append(f"p99.9 <= {t.p99_9_mm:g} mm")
+            if not tail["max"] <= t.max_mm:
+                missed.append(f"max <= {t.max_mm:g} mm")
+            line += f"  MISSED target {', '.join(missed)}" if missed else "  target met"
+        rows.append((name, line, missed))
+    return rows

@@ -103,14 +103,12 @@ def test_fp32_and_fp16_match_keras(tiny, exported):
     assert d16.mean() < 2e-3 * scale                  # fp16 weights: ~1e-3 relative
 
 
-@pytest.mark.parametrize("variant", ["int8", "qat_int8"])
-def test_int8_graph_is_integer(exported, variant):
-    paths, _ = exported
-    rows = runtime.op_tensor_types(paths[variant].read_bytes())
+def test_int8_without_float_parts_is_integer(tiny):
+    rows = runtime.op_tensor_types(convert.convert(tiny, "int8", representative=_inputs(64), float_parts=()))
     assert rows[0][0] == "QUANTIZE" and rows[-1][0] == "DEQUANTIZE"
     for op, ins, outs in rows[1:-1]:
-        assert op not in FLOAT_IO_OPS, f"{variant}: requantize/dequantize inside the graph: {op}"
-        assert set(ins + outs) <= {"INT8", "INT32"}, f"{variant}: {op} has non-integer tensors {ins} -> {outs}"
+        assert op not in FLOAT_IO_OPS, f"requantize/dequantize inside the graph: {op}"
+        assert set(ins + outs) <= {"INT8", "INT32"}, f"{op} has non-integer tensors {ins} -> {outs}"
 
 
 def test_int8_io_has_no_float_tensor(tiny):

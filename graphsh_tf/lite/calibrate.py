@@ -4,7 +4,7 @@ Both come from the run's TRAINING split (never the test split that validation sc
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -62,9 +62,10 @@ class _RangeProbe(Hooks):
 MIN_RELATIVE_RANGE = 1e-3
 
 
-def _minmax_ranges(model, samples, bias_in_transform, head, batch=100) -> dict:
+def _minmax_ranges(model, samples, bias_in_transform, head, float_parts=(), batch=100) -> dict:
     probe = _RangeProbe()
-    forward = build_forward(model, "conv", bias_in_transform=bias_in_transform, hooks=probe, head_scale=head)
+    forward = build_forward(model, "conv", bias_in_transform=bias_in_transform, hooks=probe, head_scale=head,
+                            float_parts=float_parts)
     samples = np.asarray(samples, np.float32)
     for i in range(0, len(samples), batch):
         forward(tf.constant(samples[i:i + batch]))
@@ -81,14 +82,14 @@ def widen_degenerate(ranges: dict) -> dict:
 
 
 def degenerate_ranges(model: keras.Model, samples: np.ndarray, bias_in_transform: bool = True,
-                      head: Optional[np.ndarray] = None) -> dict:
+                      head: Optional[np.ndarray] = None, float_parts: Sequence[str] = ()) -> dict:
     """``{key: (lo, hi)}`` for the activations whose range over ``samples`` is (nearly) empty, widened to
     :data:`MIN_RELATIVE_RANGE` x the median range. Such a tensor (e.g. a squeeze-and-excitation unit that stays 0
     on every calibration pose) gets a near-zero int8 scale, and XNNPACK then refuses the op that produces it (its
     requantization scale ``input x weight / output`` exceeds 256: "failed to prepare", measured on dc_preagg hid
     8 x 1 and hid 16 x 4 with random weights). Widening the range keeps the tensor exact (it holds ~0) and the op
     delegable."""
-    raw = _minmax_ranges(model, samples, bias_in_transform, head)
+    raw = _minmax_ranges(model, samples, bias_in_transform, head, float_parts)
     return {k: r for k, r in widen_degenerate(raw).items() if r != raw[k]}
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
 from graphsh_tf.lite.calibrate import degenerate_ranges, head_scale, representative_dataset
-from graphsh_tf.lite.folded import SIGNATURE, LiftModule, graph_input
+from graphsh_tf.lite.folded import FLOAT_SCOPE, SIGNATURE, LiftModule, float_layers, graph_input
 from graphsh_tf.lite.hooks import Hooks, RangeHooks
 from graphsh_tf.lite.variants import VARIANTS, ExportError, Variant, variant as lookup
 
@@ -41,9 +41,35 @@ def configure(conv: tf.lite.TFLiteConverter, v: Variant, representative: Optiona
         conv.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
 
 
+def float_region_nodes(calibrated: bytes, float_output: bool = False) -> list:
+    """The output tensor names of the ops of a calibrated model emitted in :data:`graphsh_tf.lite.folded.FLOAT_SCOPE`
+    (the converter's ``denylisted_nodes``: they stay float), and with ``float_output`` the op writing the model's
+    output (its tensor carries the signature's name, not the scope)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_content=calibrated)
+    details = {d["index"]: d["name"] for d in interp.get_tensor_details()}
+    outputs = {d["index"] for d in interp.get_output_details()} if float_output else set()
+    return sorted({details[t] for op in interp._get_ops_details() for t in op["outputs"]
+                   if FLOAT_SCOPE in details.get(t, "") or t in outputs})
+
+
+def _quantize_mixed(conv: tf.lite.TFLiteConverter, per_channel: bool, float_output: bool) -> bytes:
+    """Calibrate, then quantize everything but the float region (ops named in ``FLOAT_SCOPE``): those stay float32,
+    with a DEQUANTIZE in front and a QUANTIZE behind."""
+    from tensorflow.lite.python import convert as tfl_convert
+
+    conv._experimental_calibrate_only = True
+    calibrated = conv.convert()
+    nodes = float_region_nodes(calibrated, float_output)
+    return tfl_convert.mlir_quantize(calibrated, disable_per_channel=not per_channel, fully_quantize=False,
+                                     denylisted_nodes=nodes)
+
+
 def convert(model: keras.Model, variant: str, representative: Optional[np.ndarray] = None, io: str = "float",
             batch: int = 1, formulation: str = "conv", per_channel: Optional[bool] = None,
-            hooks: Optional[Hooks] = None, head: Optional[bool] = None) -> bytes:
+            hooks: Optional[Hooks] = None, head: Optional[bool] = None,
+            float_parts: Optional[Sequence[str]] = None) -> bytes:
     """Convert ``model`` to one TFLite variant; returns the flatbuffer bytes (no metadata yet).
 
     ``variant``: a name of :data:`graphsh_tf.lite.variants.VARIANTS`, whose row sets the converter. Calibrated
@@ -53,9 +79,14 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     scales (None: the variant's default, :meth:`graphsh_tf.lite.variants.Variant.per_channel_weights`; an explicit
     value overrides it). ``hooks``: fixed int8 ranges from quantization-aware training
     (:class:`graphsh_tf.lite.hooks.RangeHooks`). ``head``: equalize the multi-level head's channel ranges (default:
-    for calibrated variants without ``hooks``; :func:`graphsh_tf.lite.calibrate.head_scale`).
+    for calibrated variants without ``hooks``; :func:`graphsh_tf.lite.calibrate.head_scale`). ``float_parts``: the
+    parts of the graph a full-integer variant keeps in float (:data:`graphsh_tf.lite.folded.FLOAT_PARTS`; None: the
+    variant's ``float_parts``).
     """
     v = lookup(variant)
+    if float_parts is None:
+        float_parts = v.float_parts
+    float_parts = tuple(float_parts) if v.full_integer and io == "float" and formulation != "keras" else ()
     if per_channel is None:
         per_channel = v.per_channel_weights()
     if io not in ("float", "int8"):
@@ -79,13 +110,13 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
     # tensors fewer than adding it after the joint mixing (mocap, pose input: +1.72 vs +2.28 mm, 63 vs 80 us)
     bias_in_transform = True
     if v.full_integer and hooks is None and formulation == "conv":
-        tiny = degenerate_ranges(model, representative, bias_in_transform, head_r)
+        tiny = degenerate_ranges(model, representative, bias_in_transform, head_r, float_parts)
         if tiny:      # fixed ranges for those tensors only (the converter calibrates the rest). The weights get
             # their FakeQuant too, as TFLite quantizes them: with FakeQuant ops in the graph the converter would
             # otherwise quantize every weight per channel
             hooks = RangeHooks(tiny, per_channel=per_channel)
     module = LiftModule(model, batch=batch, formulation=formulation, bias_in_transform=bias_in_transform,
-                        hooks=hooks, head=head_r)
+                        hooks=hooks, head=head_r, float_parts=float_parts)
     tmp = tempfile.mkdtemp(prefix="graphsh_sm_")
     try:
         concrete = module.lift.get_concrete_function()
@@ -93,6 +124,8 @@ def convert(model: keras.Model, variant: str, representative: Optional[np.ndarra
         conv = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=[SIGNATURE])
         rep = representative_dataset(graph_input(model, representative), batch) if v.calibrated else None
         configure(conv, v, rep, per_channel, io)
-        return bytes(conv.convert())
+        if not float_parts:
+            return bytes(conv.convert())
+        return bytes(_quantize_mixed(conv, per_channel, model.layers[-1].name in float_layers(model, float_parts)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -45,9 +45,10 @@ def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Opt
             if qat_model is None:
                 raise ExportError(f"variant {v.name} needs the quantization-aware fine-tuned model (qat_model=)")
             src, hooks = qat_model, (qat_hooks if formulation == "conv" else None)
+        parts = v.float_parts if io == "float" and formulation != "keras" else ()
         data = convert(src, v.name, representative, io=io, batch=batch, formulation=formulation, hooks=hooks,
-                       per_channel=v.per_channel_weights(per_channel))
-        meta = build_metadata(data, v.name, config if config is not None else _config_dict(model))
+                       per_channel=v.per_channel_weights(per_channel), float_parts=parts)
+        meta = build_metadata(data, v.name, config if config is not None else _config_dict(model), parts)
         path = write_model(Path(out_dir) / v.filename(batch), data, meta)
         written[v.name] = path
         log(f"{v.name}: {path} ({path.stat().st_size} bytes)")
@@ -59,12 +60,13 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
                io: str = "float", batch: int = 1, qat_steps: int = 300, calib_samples: int = 500,
                data_spec: Optional[str] = None, formulation: str = "conv", seed: int = 0,
                log: Callable[[str], None] = lambda s: None, qat_method: str = "folded",
-               per_channel: bool = False) -> Dict[str, Path]:
+               per_channel: bool = False, progress=None) -> Dict[str, Path]:
     """Export a training run's best model to ``out_dir`` (default ``RUN_DIR/tflite``): the conversions of
     :func:`export_variants`; int8 calibration and QAT fine-tuning use the run's training split. ``qat_method``:
     ``folded`` (fake quantization on the exported graph) or ``tfmot`` (tfmot QuantizeConfigs on the Keras layers),
     see :func:`graphsh_tf.lite.qat.qat_finetune`. ``per_channel``: per-channel int8 weights for int8 / qat_int8
-    (~30 % larger files; measured in benchmarks/README.md, int8)."""
+    (~30 % larger files; measured in benchmarks/README.md, int8). ``progress``: ``(total, unit, label) ->``
+    :class:`graphsh_tf.progress.Progress` for the QAT steps (None: a loss line every 100 steps through ``log``)."""
     run = Run(run_dir)
     doc = run.read_document()
     model = load_model(run)
@@ -94,8 +96,12 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
             from graphsh_tf.lite.qat import qat_finetune
 
             log(f"quantization-aware fine-tuning ({qat_method}): {qat_steps} steps")
+            parts = next(v.float_parts for v in table if v.qat) if io == "float" else ()
+            bar = progress(qat_steps, "steps", "qat") if progress else None
             qat = qat_finetune(model, x_train, train.poses_3d, steps=qat_steps, seed=seed, log=log,
-                               per_channel=per_channel, method=qat_method)
+                               per_channel=per_channel, method=qat_method, float_parts=parts, progress=bar)
+            if bar is not None:
+                bar.close()
             atomic_save_weights(out_dir / QAT_WEIGHTS, qat.model)
     return export_variants(model, out_dir, [v.name for v in table], representative=rep, io=io, batch=batch,
                            qat_model=qat.model if qat else None, qat_hooks=qat.hooks if qat else None,

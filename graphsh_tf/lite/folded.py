@@ -20,7 +20,8 @@ and output ``joints_3d`` ``[batch, 16, 3]`` in mm.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
+from contextlib import nullcontext
+from typing import Callable, Dict, FrozenSet, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -31,12 +32,21 @@ from graphsh_tf.layers import GraphConv, InputNormalization, SkeletalPool, Skele
 from graphsh_tf.lite.fold_ops import (FORMULATIONS, Pending, Value, add_chain, bn_fold, emit_graph_conv,
                                       graph_conv_params, layer_inputs, matmul_last)
 from graphsh_tf.lite.head import apply_head_scale
-from graphsh_tf.lite.hooks import PLAIN, Hooks
+from graphsh_tf.lite.hooks import PLAIN, FloatHooks, Hooks
 from graphsh_tf.lite.variants import ExportError
 
 SIGNATURE = "lift"
 INPUT_NAME = "keypoints_2d"
 OUTPUT_NAME = "joints_3d"
+#: The name scope of the ops a mixed-precision int8 graph keeps in float (:func:`float_layers`); the converter
+#: leaves every op whose output tensor name holds it unquantized (:func:`graphsh_tf.lite.convert.convert`).
+FLOAT_SCOPE = "float_region"
+#: The parts of the graph a mixed-precision int8 export can keep in float: ``input``, the first graph conv block (its
+#: input tensor, per-joint transform and joint mixing: the int8 input grid and the first transform output are the
+#: largest single int8 errors); ``head``, the multi-level head (the per-stack Dense layers, their concatenation,
+#: the squeeze-and-excitation gate and the output layer: the output tensor in mm would otherwise share one int8
+#: scale over +-1 m).
+FLOAT_PARTS = ("input", "head")
 
 
 # --- the emitter registry -------------------------------------------------------------------------------------------
@@ -105,9 +115,36 @@ def graph_input(model: keras.Model, x2d: np.ndarray) -> np.ndarray:
     return input_contract(model).model_step(x2d)
 
 
+def float_layers(model: keras.Model, parts: Sequence[str]) -> FrozenSet[str]:
+    """The names of ``model`` 's layers in the float ``parts`` (of :data:`FLOAT_PARTS`): ``input``, every layer
+    before the second graph conv (the first graph conv with its BatchNorm, ReLU and dropout); ``head``, the
+    Dense and global-average-pooling layers, the output layer, and every layer downstream of them."""
+    unknown = sorted(set(parts) - set(FLOAT_PARTS))
+    if unknown:
+        raise ExportError(f"float parts {unknown}: choose from {', '.join(FLOAT_PARTS)}")
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    names = set()
+    if "input" in parts:
+        convs = 0
+        for layer in layers:
+            convs += isinstance(layer, GraphConv)
+            if convs > 1:
+                break
+            names.add(layer.name)
+    if "head" in parts:
+        head = {id(layer.output) for layer in layers
+                if isinstance(layer, (keras.layers.Dense, keras.layers.GlobalAveragePooling1D))
+                or layer is model.layers[-1]}
+        for layer in layers:
+            if id(layer.output) in head or any(id(t) in head for t in layer_inputs(layer)):
+                head.add(id(layer.output))
+                names.add(layer.name)
+    return frozenset(names)
+
+
 def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transform: bool = True,
                   hooks: Optional[Hooks] = None, head_scale: Optional[np.ndarray] = None,
-                  prenormalized: bool = False) -> Callable:
+                  prenormalized: bool = False, float_parts: Sequence[str] = ()) -> Callable:
     """A function ``x (N, 16, 2) → (N, 16, 3) mm`` that rebuilds ``model`` from folded constants.
 
     ``prenormalized``: for ``input_norm="pose"`` models, ``x`` is already pose-normalized (:func:`graph_input`; the
@@ -118,7 +155,9 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
     (:func:`graphsh_tf.lite.head.apply_head_scale`) or None. ``bias_in_transform``: add the bias in the feature
     transform where the mixing rows sum to 1 (every variant does; ``False`` adds it after the mixing, which for
     int8 costs 21 ADDs and quantized tensors: +2.28 vs +1.72 mm ΔMPJPE and 80 vs 63 µs on the real-mocap
-    pose-input model). A layer type without an emitter is an :class:`ExportError`."""
+    pose-input model). ``float_parts``: parts of :data:`FLOAT_PARTS` kept in float in a mixed-precision int8
+    graph: their ops are emitted in the name scope :data:`FLOAT_SCOPE` with :class:`graphsh_tf.lite.hooks.FloatHooks`
+    (no fake quantization there). A layer type without an emitter is an :class:`ExportError`."""
     emitters = {}
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
@@ -132,6 +171,8 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
     if head_scale is not None:
         apply_head_scale(model, params, head_scale)
     hooks = hooks or PLAIN
+    float_hooks = FloatHooks(hooks)
+    in_float = float_layers(model, float_parts)
     normalize = None if prenormalized else input_contract(model).model_step_tf
 
     @tf.autograph.experimental.do_not_convert
@@ -139,11 +180,15 @@ def build_forward(model: keras.Model, formulation: str = "conv", bias_in_transfo
         if normalize is not None:
             x = normalize(x)
         g = Rebuild(model, params, hooks, formulation, bias_in_transform)
-        g.vals[id(model.inputs[0])] = Value(jc=hooks.act("input", x))
+        g.vals[id(model.inputs[0])] = Value(jc=x if "input" in float_parts else hooks.act("input", x))
         for layer in model.layers:
             if layer.name in emitters:
-                g.vals[id(layer.output)] = emitters[layer.name].emit(layer, layer_inputs(layer), g)
-        return g.get(g.out_layer.output).jc()
+                g.hooks = float_hooks if layer.name in in_float else hooks
+                with tf.name_scope(FLOAT_SCOPE) if layer.name in in_float else nullcontext():
+                    g.vals[id(layer.output)] = emitters[layer.name].emit(layer, layer_inputs(layer), g)
+        g.hooks = float_hooks if g.out_layer.name in in_float else hooks
+        with tf.name_scope(FLOAT_SCOPE) if g.out_layer.name in in_float else nullcontext():
+            return g.get(g.out_layer.output).jc()
 
     return forward
 
@@ -254,7 +299,7 @@ class LiftModule(tf.Module):
     ``{"joints_3d": (batch, 16, 3) mm}``."""
 
     def __init__(self, model: keras.Model, batch: int = 1, formulation: str = "conv", bias_in_transform: bool = True,
-                 hooks: Optional[Hooks] = None, head: Optional[np.ndarray] = None):
+                 hooks: Optional[Hooks] = None, head: Optional[np.ndarray] = None, float_parts: Sequence[str] = ()):
         super().__init__(name="graphsh")
         if formulation not in FORMULATIONS:
             raise ExportError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
@@ -269,7 +314,8 @@ class LiftModule(tf.Module):
             def forward(x):
                 return model(x, training=False) * MM_PER_MODEL_UNIT
         else:
-            forward = build_forward(model, formulation, bias_in_transform, hooks, head, prenormalized=True)
+            forward = build_forward(model, formulation, bias_in_transform, hooks, head, prenormalized=True,
+                                    float_parts=float_parts)
         self._forward = forward
 
         @tf.autograph.experimental.do_not_convert

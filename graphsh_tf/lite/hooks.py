@@ -29,9 +29,30 @@ class Hooks:
     def act(self, key: str, x):
         return x
 
+    def float_weight(self, key: str, arr: np.ndarray, kind: str = "w"):
+        """The tensor for ``arr`` where the graph stays float (:class:`FloatHooks`): never fake-quantized (a
+        trainable variable where the hooks train, as in :class:`graphsh_tf.lite.qat.FoldedQATHooks`)."""
+        return tf.constant(np.asarray(arr, dtype=np.float32))
+
 
 PLAIN = Hooks()
 """The float graph's hooks."""
+
+
+class FloatHooks(Hooks):
+    """The hooks of the float region of a mixed-precision graph: ``inner`` 's constants
+    (:meth:`Hooks.float_weight`) and no activation quantization, so nothing there is fake-quantized or given a
+    range (the converter leaves those ops float: :func:`graphsh_tf.lite.convert.convert`)."""
+
+    def __init__(self, inner: Hooks):
+        self.inner = inner
+        self.per_channel = inner.per_channel
+
+    def weight(self, key: str, arr: np.ndarray, kind: str = "w"):
+        return self.inner.float_weight(key, arr, kind)
+
+    def float_weight(self, key: str, arr: np.ndarray, kind: str = "w"):
+        return self.inner.float_weight(key, arr, kind)
 
 
 def fake_quant_weight(w, narrow: bool = True, per_channel: bool = False):

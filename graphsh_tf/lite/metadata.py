@@ -90,9 +90,24 @@ def _io_details(model_bytes: bytes) -> tuple:
         return (i["name"], i), (o["name"], o)
 
 
-def build_metadata(model_bytes: bytes, variant: str, model_config: dict) -> dict:
+def precision(model_bytes: bytes, float_parts=()) -> dict:
+    """The sidecar's ``quantization``: the type of the graph's activations and of its transform weights, read from
+    the model (``float32``, ``float16``, ``int8``, ``int16``), and the ``float_parts`` kept in float32 around an
+    int8 body (:data:`graphsh_tf.lite.folded.FLOAT_PARTS`)."""
+    from graphsh_tf.lite.runtime import op_tensor_types
+
+    rows = op_tensor_types(model_bytes)
+    outs = {t for op, _, o in rows if op not in ("QUANTIZE", "DEQUANTIZE") for t in o}
+    acts = "int16" if "INT16" in outs else "int8" if "INT8" in outs else "float32"
+    weights = next((ins[1] for op, ins, _ in rows if op == "CONV_2D" and len(ins) > 1 and ins[1] != "FLOAT32"),
+                   next((ins[1] for op, ins, _ in rows if op == "CONV_2D" and len(ins) > 1), "FLOAT32"))
+    return {"activations": acts, "weights": weights.lower(), "float_parts": list(float_parts)}
+
+
+def build_metadata(model_bytes: bytes, variant: str, model_config: dict, float_parts=()) -> dict:
     """The sidecar dict for a converted model: its input/output contract (:class:`graphsh_tf.contract.LifterContract`,
-    names, batch and int8 codecs read from the model itself) and ``model_config``."""
+    names, batch and int8 codecs read from the model itself), its :func:`precision` (``float_parts``: the parts of
+    an int8 graph kept in float32) and ``model_config``."""
     (in_name, ind), (out_name, outd) = _io_details(model_bytes)
     contract = LifterContract(InputContract.for_model(model_config, Int8Codec.from_tensor(ind), in_name),
                               OutputContract(Int8Codec.from_tensor(outd), out_name))
@@ -102,7 +117,8 @@ def build_metadata(model_bytes: bytes, variant: str, model_config: dict) -> dict
         if [shape, dtype] != [side[key]["shape"], side[key]["dtype"]]:
             raise MetadataError(f"the converted model's {key} is {dtype} {shape}, its contract says "
                                 f"{side[key]['dtype']} {side[key]['shape']}; re-export the model")
-    return {"format": FORMAT, "version": __version__, "variant": variant, **side, "model": dict(model_config)}
+    return {"format": FORMAT, "version": __version__, "variant": variant, **side,
+            "quantization": precision(model_bytes, float_parts), "model": dict(model_config)}
 
 
 def embed_metadata(model_bytes: bytes, meta: dict) -> bytes:

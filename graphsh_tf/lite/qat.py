@@ -24,7 +24,7 @@ plain float model (:func:`folded_to_keras`; BN layers become identities). Measur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -155,6 +155,15 @@ class FoldedQATHooks(RangeHooks):
         v = self.vars[key]
         return v if kind == "b" or self.mode == "float" else fake_quant_weight(v, per_channel=self.per_channel)
 
+    def float_weight(self, key: str, arr: np.ndarray, kind: str = "w"):
+        """The weight as a variable without fake quantization (it is trained; the float region of a
+        mixed-precision graph)."""
+        if kind == "const":
+            return tf.constant(np.asarray(arr, np.float32))
+        if key not in self.vars:
+            self.vars[key] = tf.Variable(np.asarray(arr, np.float32), name=key.replace("/", "__"))
+        return self.vars[key]
+
     def act(self, key: str, x):
         if self.mode == "float":
             return x
@@ -228,7 +237,8 @@ class QATResult:
 def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps: int = 300, batch_size: int = 64,
                  lr: float = 1e-4, seed: int = 0, log: Callable[[str], None] = lambda s: None,
                  method: str = "folded", ema: float = 0.99, calib_samples: int = 500,
-                 equalize_head: bool = True, per_channel: bool = False) -> QATResult:
+                 equalize_head: bool = True, per_channel: bool = False, float_parts: Sequence[str] = (),
+                 progress=None) -> QATResult:
     """Fine-tune ``model`` with fake quantization for ``steps`` steps on ``(x2d (N,16,2), y3d_mm (N,16,3))`` (MSE
     in metres, Adam ``lr``); returns a :class:`QATResult` whose model is a new float model holding the fine-tuned
     weights (``model`` is unchanged).
@@ -238,11 +248,13 @@ def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps:
     ``calib_samples`` poses then moving averages with decay ``ema``); the result's ``hooks`` are the learned
     ranges the converter then uses instead of calibrating. ``equalize_head``: start from the head-equalized weights
     (:func:`graphsh_tf.lite.calibrate.head_scale`; the same float function). ``method="tfmot"``: tfmot wrappers on
-    the Keras layers (weights only; the converter calibrates).
+    the Keras layers (weights only; the converter calibrates). ``float_parts``: the parts the int8 export keeps in
+    float (:data:`graphsh_tf.lite.folded.FLOAT_PARTS`; folded method): trained without fake quantization there.
+    ``progress``: a :class:`graphsh_tf.progress.Progress` counting the steps (instead of a loss line every 100).
     """
     if method == "folded":
         return _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib_samples,
-                           equalize_head, per_channel)
+                           equalize_head, per_channel, float_parts, progress)
     if method != "tfmot":
         raise ValueError(f"qat_finetune: method {method!r}; use 'folded' or 'tfmot'")
     cfg = getattr(model, "graphsh_config", None)
@@ -255,7 +267,9 @@ def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps:
     for step in range(int(steps)):
         idx = rng.integers(0, len(x), size=min(batch_size, len(x)))
         losses.append(float(qat.train_on_batch(x[idx], y[idx])))
-        if (step + 1) % 100 == 0:
+        if progress is not None:
+            progress.update(1)
+        elif (step + 1) % 100 == 0:
             log(f"qat step {step + 1}/{steps}: loss {np.mean(losses[-100:]):.6f}")
     out = build_model(cfg) if cfg is not None else keras.models.clone_model(model)
     out = copy_back(qat, out)
@@ -264,14 +278,15 @@ def qat_finetune(model: keras.Model, x2d: np.ndarray, y3d_mm: np.ndarray, steps:
 
 
 def _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib_samples,
-                equalize_head, per_channel=False) -> QATResult:
+                equalize_head, per_channel=False, float_parts=(), progress=None) -> QATResult:
     x = np.asarray(x2d, np.float32)
     y = np.asarray(y3d_mm, np.float32)
     rng = np.random.default_rng(seed)
     hooks = FoldedQATHooks(ema=ema, per_channel=per_channel)
     calib = representative_poses(x, calib_samples, rng)     # draws from rng: the step batches follow on it
     head = head_scale(model, calib) if equalize_head else None
-    forward = build_forward(model, "conv", bias_in_transform=True, hooks=hooks, head_scale=head)
+    forward = build_forward(model, "conv", bias_in_transform=True, hooks=hooks, head_scale=head,
+                            float_parts=tuple(float_parts))
     forward(tf.constant(calib))                          # creates the variables, records the calibration ranges
     hooks.mode = "train"
     train_vars = list(hooks.vars.values())
@@ -289,6 +304,8 @@ def _qat_folded(model, x2d, y3d_mm, steps, batch_size, lr, seed, log, ema, calib
     for i in range(int(steps)):
         idx = rng.integers(0, len(x), size=bs)
         losses.append(float(step(tf.constant(x[idx]), tf.constant(y[idx]))))
-        if (i + 1) % 100 == 0:
+        if progress is not None:
+            progress.update(1)
+        elif (i + 1) % 100 == 0:
             log(f"qat step {i + 1}/{steps}: loss {np.mean(losses[-100:]):.6f}")
     return QATResult(folded_to_keras(model, {k: v.numpy() for k, v in hooks.vars.items()}), hooks.fixed())

@@ -27,8 +27,12 @@ class Variant:
     ``calibrated`` (needs representative inputs; full-integer or 16x8), ``full_integer`` (int8 activations and
     weights, ``TFLITE_BUILTINS_INT8``), ``int16x8`` (int16 activations, int8 weights), ``qat`` (converted from the
     quantization-aware fine-tuned model with its fixed ranges). ``io_types``: the input/output tensor types it can
-    have (``"float"`` always; ``"int8"`` for full-integer variants). ``per_channel``: per-channel int8 weight scales
-    ``"always"``, ``"never"`` or ``"option"`` (the caller's choice; off by default).
+    have: ``"float"`` (float32 keypoints in, float32 mm out: the contract of every variant; an int8 variant quantizes
+    inside), and ``"int8"`` for full-integer variants, the int8 tensors of files exported before that contract (kept
+    so their readers stay tested). ``per_channel``: per-channel int8 weight scales ``"always"``, ``"never"`` or
+    ``"option"`` (the caller's choice; off by default). ``float_parts``: the parts of the graph a full-integer variant
+    keeps in float32 (:data:`graphsh_tf.lite.folded.FLOAT_PARTS`: the first graph conv and the head; measured in
+    benchmarks/README.md, "Mixed precision").
     """
 
     name: str
@@ -42,6 +46,7 @@ class Variant:
     qat: bool = False
     io_types: Tuple[str, ...] = ("float",)
     per_channel: str = "never"
+    float_parts: Tuple[str, ...] = ()
 
     def filename(self, batch: int = 1) -> str:
         """``graphsh_<variant>.tflite`` (``_b<batch>`` added for a batch other than 1)."""
@@ -62,10 +67,11 @@ VARIANTS: Dict[str, Variant] = {v.name: v for v in (
     Variant("fp32", "float32"),
     Variant("fp16", "float16 weights", optimize=True, supported_types=("float16",)),
     Variant("drq", "dynamic-range int8 weights", optimize=True),
-    Variant("int8", "full-integer post-training int8", optimize=True, calibrated=True, full_integer=True,
-            io_types=("float", "int8"), per_channel="option"),
-    Variant("qat_int8", "full-integer int8 after quantization-aware fine-tuning", optimize=True, calibrated=True,
-            full_integer=True, qat=True, io_types=("float", "int8"), per_channel="option"),
+    Variant("int8", "post-training int8, first graph conv and head in float32", optimize=True, calibrated=True,
+            full_integer=True, io_types=("float", "int8"), per_channel="option", float_parts=("input", "head")),
+    Variant("qat_int8", "int8 after quantization-aware fine-tuning, first graph conv and head in float32",
+            optimize=True, calibrated=True, full_integer=True, qat=True, io_types=("float", "int8"),
+            per_channel="option", float_parts=("input", "head")),
     Variant("int16x8", "int16 activations, per-channel int8 weights (calibrated like int8; float32 input/output)",
             default=False, optimize=True, calibrated=True, int16x8=True, per_channel="always"),
 )}
