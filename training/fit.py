@@ -8,7 +8,8 @@
 Defaults are the paper's recipe (GraphSH, dc_preagg = the paper's PreAggr, hid 64, 4 stacks, batch 256, Adam lr 1e-4
 decayed x0.92 every 20000 steps, dropout 0.25, grad-norm clip 1.0, MSE on metres, 50 epochs), except on the
 synthetic default data set, where the ``synthetic`` recipe finishes in about ten minutes on two CPU cores.
-``--recipe fast`` is the best recipe measured on real motion capture (benchmarks/README.md). Every value is logged
+``--recipe fast`` is the best recipe measured on real motion capture (benchmarks/README.md); ``--recipe robust`` adds the
+per-joint confidence as input channel and detector-like training corruption. Every value is logged
 and stored in RUN_DIR/config.json.
 """
 from __future__ import annotations
@@ -38,9 +39,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     d.add_argument("--keypoints", default="gt", help="gt or a VideoPose3D 2D detection suffix (cpn_ft_h36m_dbb, ...)")
     d.add_argument("--downsample", type=int, default=1, help="keep every k-th frame")
     d.add_argument("--cameras", default=None, choices=option_choices("cameras"),
-                   help="the source's 'cameras' option (bvh, synthetic): the Human3.6M cameras (default), random "
-                   "virtual ones, or random handheld phone cameras (FOV 55-80 deg; 2D normalized through their "
-                   "intrinsics, as Lifter(intrinsics=...))")
+                   help="the source's 'cameras' option (bvh, synthetic, shards): the Human3.6M cameras (default), "
+                   "random virtual ones, or random handheld phone cameras (FOV 55-80 deg; 2D normalized through their "
+                   "intrinsics, as Lifter(intrinsics=...)); shards:DIR draws one per sample, and takes mix")
     d.add_argument("--test-styles", default=None,
                    help="the source's 'test_styles' option (bvh): comma-separated Bandai-Namco styles held out as "
                    "test clips (default: 10%% by name hash)")

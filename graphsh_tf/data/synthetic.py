@@ -14,7 +14,8 @@ subjects syn6, syn7 those of S9, S11).
 
 Rest pose: facing +y, z up, the person's right towards +x. Sizes: 5 train subjects x 2,000 poses x 4 cameras =
 40,000 train rows, 2 test subjects x 1,000 poses x 4 cameras = 8,000 test rows; train and test use disjoint seeds.
-The spec ``synthetic:frames=N`` asks for N training rows (in memory, up to :data:`MAX_IN_MEMORY_FRAMES`).
+The spec ``synthetic:frames=N`` asks for N training rows: in memory up to :data:`MAX_IN_MEMORY_FRAMES`, streamed above
+it (or with ``stream=true``: :func:`load_streamed`, cameras drawn per sample).
 """
 from __future__ import annotations
 
