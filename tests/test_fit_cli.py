@@ -83,7 +83,7 @@ def test_existing_run_without_resume_is_refused(tiny_run):
     (["--lr-gamma", "0"], "lr_gamma"),
     (["--batch-size", "0"], "batch_size"),
     (["--resume"], "--out"),
-    (["--data", "synthetic:frames=4000000"], "limit of 1,000,000 training frames; streaming data is not available"),
+    (["--data", "shards:/nonexistent/shards"], "/nonexistent/shards: no index.json; this is not a shard folder"),
     (["--data", "synthetic:frame=10"], "synthetic has no option 'frame'; it takes: cameras, fps, frames"),
     (["--data", "h36m:/x", "--cameras", "phone"], "h36m has no option 'cameras'; it takes: actions"),
     (["--data", "synthetic", "--cameras", "virtual"], "option cameras='virtual' must be one of h36m, phone"),
