@@ -142,7 +142,7 @@ def main(argv=None) -> int:
                                 confidence_input=confidence_input)
         run_dir = Path(args.out or ROOT / "runs" / f"mocap_{args.recipe}_{time.strftime('%Y%m%d-%H%M%S')}")
         t0 = time.time()
-        train(model_cfg, train_cfg, data_cfg, run_dir, verbose=2, log=lambda s: print(s, flush=True), data=data)
+        train(model_cfg, train_cfg, data_cfg, run_dir, log=lambda s: print(s, flush=True), data=data)   # with progress
         result["seconds"] = round(time.time() - t0, 1)
         spe = max(1, len(data.train) // train_cfg.batch_size)
         result["train_samples_per_s"] = round(spe * train_cfg.batch_size * train_cfg.epochs / result["seconds"], 1)
@@ -182,4 +182,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    from graphsh_tf.quiet import quiet_start
+
+    quiet_start()   # TensorFlow's C++ start-up lines hidden, as in the CLIs (--verbose or GRAPHSH_VERBOSE=1 keeps them)
     sys.exit(main())

@@ -209,4 +209,7 @@ def _report(args, argv) -> int:
 
 
 if __name__ == "__main__":
+    from graphsh_tf.quiet import quiet_start
+
+    quiet_start()   # TensorFlow's C++ start-up lines hidden, as in the CLIs (--verbose or GRAPHSH_VERBOSE=1 keeps them)
     sys.exit(main())

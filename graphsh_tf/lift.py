@@ -382,18 +382,6 @@ def write_gif(path: Path, frames: List[np.ndarray], fps: float) -> None:
 
 # --- command line -------------------------------------------------------------------------------------------------
 
-def progress(i: int, total: int, started: float, stream=sys.stderr) -> None:
-    elapsed = time.perf_counter() - started
-    rate = (i / elapsed) if elapsed > 0 else 0.0
-    if total > 0:
-        filled = int(30 * i / total)
-        bar = "#" * filled + "." * (30 - filled)
-        stream.write(f"\r[{bar}] {i}/{total} frames, {rate:.1f} fps")
-    else:
-        stream.write(f"\r{i} frames, {rate:.1f} fps")
-    stream.flush()
-
-
 def lift_inputs(args) -> dict:
     from graphsh_tf.detect import Detector
     from graphsh_tf.skeleton import H36M16
@@ -427,8 +415,11 @@ def lift_inputs(args) -> dict:
         total = video.frame_count
         if args.max_frames:
             total = min(total, args.max_frames * args.every) if total else args.max_frames * args.every
-        started, gif = time.perf_counter(), []
+        from graphsh_tf.progress import Progress
+
+        gif = []
         n_done = 0
+        bar = Progress(total, "frames", "lift", quiet=getattr(args, "quiet", False))
         for i, rgb in enumerate(video.frames()):
             if args.max_frames and n_done >= args.max_frames:
                 break
@@ -439,8 +430,8 @@ def lift_inputs(args) -> dict:
             if not args.no_pictures:
                 gif.append(render(out, title=f"{Path(inputs).name}  frame {i}", dpi=64))
             n_done += 1
-            progress(i + 1, total, started)
-        sys.stderr.write("\n")
+            bar.set(i + 1)
+        bar.close()
         if not frames_json:
             raise LiftError(f"{inputs}: no frame decoded")
         if gif:
@@ -491,6 +482,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-pictures", action="store_true", help="skip the PNG / GIF")
     ap.add_argument("--every", type=positive_int, default=1, help="video: lift every N-th frame")
     ap.add_argument("--max-frames", type=positive_int, default=0, help="video: stop after N lifted frames")
+    ap.add_argument("--quiet", action="store_true", help="video: no progress (a bar on a terminal, lines otherwise)")
     add_verbose(ap)
     args = ap.parse_args(argv)
     return run("graphsh_tf.lift", lambda: lift_inputs(args) and None, verbose=args.verbose, tensorflow=False)

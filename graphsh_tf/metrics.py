@@ -234,8 +234,8 @@ def group_actions(per_action: Dict, max_rows: int = 20) -> tuple:
     """Group many per-action rows by name for a terminal: ``(groups, pooled_over)``.
 
     Names split at ``_`` into the same number of parts (``dataset-1_bow_childish``: prefix, action, style) are
-    grouped by all varying parts but one; the part left out is the one that leaves the most groups, at most
-    ``max_rows`` (the style, for Bandai-Namco clip names); each group pools its clips' poses. ``groups``: ``{label:
+    grouped by all varying parts but one: the last varying part (the style, for Bandai-Namco clip names) when that
+    leaves at most ``max_rows`` groups, else the one before it, and so on; each group pools its clips' poses. ``groups``: ``{label:
     {"mpjpe_mm", "p_mpjpe_mm", "n_poses", "members"}}``; ``pooled_over``: the values of the part left out. Returns
     ``(None, None)`` when the names have no such structure or no grouping fits."""
     names = list(per_action)
@@ -244,14 +244,14 @@ def group_actions(per_action: Dict, max_rows: int = 20) -> tuple:
         return None, None
     varying = [i for i in range(len(parts[0])) if len({p[i] for p in parts}) > 1]
     best = None
-    for drop in varying if len(varying) >= 2 else ():
+    for drop in reversed(varying) if len(varying) >= 2 else ():
         keys = ["_".join(p[i] for i in varying if i != drop) for p in parts]
-        n_groups = len(set(keys))
-        if 1 < n_groups <= max_rows and n_groups < len(names) and (best is None or n_groups > best[0]):
-            best = (n_groups, drop, keys)
+        if 1 < len(set(keys)) <= max_rows:
+            best = (drop, keys)
+            break
     if best is None:
         return None, None
-    _, drop, keys = best
+    drop, keys = best
     groups: Dict[str, Dict] = {}
     for name, key in zip(names, keys):
         groups.setdefault(key, {"members": []})["members"].append(name)

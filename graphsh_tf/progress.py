@@ -65,7 +65,8 @@ def about(seconds: float) -> str:
 
 
 class Progress:
-    """Progress of one job of ``total`` units named ``unit`` (``steps``, ``poses``, ...), labelled ``label``.
+    """Progress of one job of ``total`` units named ``unit`` (``steps``, ``poses``, ...), labelled ``label``;
+    ``total`` 0 when unknown (a video without a frame count): counts and rates, no time left.
 
     ``update(n)`` adds done units; ``info(text)`` sets the short status shown after the time left (a loss, a
     validation error); ``close()`` ends the bar (or writes the closing line). Usable as a context manager.
@@ -146,7 +147,8 @@ class Progress:
                 self.stream.flush()
         elif self.mode == "lines" and self.done > self.start_done:
             r = self.rate()
-            self.stream.write(f"{self._prefix()}{self.done}/{self.total} {self.unit} in "
+            count = f"{self.done}/{self.total}" if self.total else f"{self.done}"
+            self.stream.write(f"{self._prefix()}{count} {self.unit} in "
                               f"{format_duration(self.elapsed())}" + (f" ({_rate(r)} {self.unit}/s)" if r else "")
                               + (f", {self.status}" if self.status else "") + "\n")
             self.stream.flush()
@@ -204,7 +206,8 @@ class Progress:
                 self._last_line_t, self._last_bucket = now, self._bucket()
                 pct = f" ({100 * fraction:.0f} %)" if self.total else ""
                 r, left = self.rate(), self.seconds_left()
-                self.stream.write(f"{self._prefix()}{self.done}/{self.total} {self.unit}{pct}"
+                count = f"{self.done}/{self.total}" if self.total else f"{self.done}"
+                self.stream.write(f"{self._prefix()}{count} {self.unit}{pct}"
                                   + (f", {_rate(r)} {self.unit}/s" if r else "")
                                   + (f", {format_duration(left)} left" if left is not None else "")
                                   + (f", {self.status}" if self.status else "") + "\n")

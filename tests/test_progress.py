@@ -60,6 +60,13 @@ def test_bar_on_a_terminal_redraws_one_line(monkeypatch):
     assert re.search(r"^fit \[#{10,30}\] 300/300 steps  \d+ steps/s  in 0:0\d$", frames[-1].rstrip()), frames[-1]
 
 
+def test_unknown_total_counts_without_time_left():
+    s = io.StringIO()
+    with Progress(0, "frames", "lift", stream=s, mode="lines") as p:
+        p.update(7)
+    assert s.getvalue().startswith("lift: 7 frames in 0:00") and "left" not in s.getvalue()
+
+
 def test_env_override_and_durations(monkeypatch):
     monkeypatch.setenv("GRAPHSH_PROGRESS", "off")
     assert choose_mode(_Tty()) == "off"

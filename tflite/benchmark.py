@@ -37,7 +37,8 @@ def main(argv=None) -> int:
     ap.add_argument("--warmup", type=cli.non_negative_int, default=200)
     ap.add_argument("--parse-benchmark-model", nargs="+", metavar="LOG", default=None)
     ap.add_argument("--json", default=None, help="JSON output (default RUN_DIR/benchmark.json)")
-    ap.add_argument("--md", default=None)
+    ap.add_argument("--md", default=None, help="markdown output (default RUN_DIR/benchmark.md: every column)")
+    ap.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, lines otherwise)")
     cli.add_verbose(ap)
     args = ap.parse_args(argv)
     return cli.run("", lambda: _benchmark(args), verbose=args.verbose)
@@ -47,6 +48,7 @@ def _benchmark(args) -> int:
     from graphsh_tf.lite.bench import benchmark_markdown, run_benchmarks
     from graphsh_tf.lite.benchmark_log import parse_logs
     from graphsh_tf.lite.metadata import find_tflite, write_report
+    from graphsh_tf.progress import Progress
     from graphsh_tf.run import Run
 
     if args.parse_benchmark_model:
@@ -61,14 +63,36 @@ def _benchmark(args) -> int:
         run = Path(args.run_dir)
         folder = Path(args.tflite_dir) if args.tflite_dir else Run(run).exported_dir()
         files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()], "benchmark")
-        result = run_benchmarks(files, args.threads, args.runs, args.warmup, log=lambda s: print(s, file=sys.stderr))
+        print(f"timing {len(files)} file(s) x {len(args.threads)} thread count(s), {args.runs} runs after "
+              f"{args.warmup} warm-up runs each, every timing in a fresh process", file=sys.stderr)
+        with Progress(len(files) * len(args.threads), "timings", "benchmark", quiet=args.quiet) as bar:
+            result = run_benchmarks(files, args.threads, args.runs, args.warmup, progress=bar)
+            bar.info("")
         out_dir = run
     md = benchmark_markdown(result)
-    print(md, end="")
     json_path, md_path = Run(out_dir).report_paths("benchmark")
     md_path = (Path(args.md) if args.md else md_path) if args.md or not args.parse_benchmark_model else None
-    write_report(result, md, Path(args.json) if args.json else json_path, md_path)
+    json_path = Path(args.json) if args.json else json_path
+    write_report(result, md, json_path, md_path)
+    if args.parse_benchmark_model:
+        print(md, end="")
+    else:     # a table a terminal shows; the markdown file has every column
+        print(terminal_table(result), end="")
+        print(f"wrote {json_path}" + (f" and {md_path} (all columns)" if md_path else ""))
     return 0
+
+
+def terminal_table(result: dict) -> str:
+    """p50/p99 latency, the ratio to fp32, peak RSS and size per variant and thread count, within 80 columns."""
+    lines = [f"{'variant':<14} {'threads':>7} {'p50 us':>9} {'p99 us':>9} {'x fp32':>7} {'RSS MiB':>8} "
+             f"{'size KiB':>9}"]
+    for name, v in result["variants"].items():
+        for t, r in v.get("threads", {}).items():
+            ratio = r.get("ratio_vs_fp32")
+            lines.append(f"{name[:14]:<14} {t:>7} {r['p50_us']:9.1f} {r['p99_us']:9.1f} "
+                         f"{(f'{ratio:.2f}' if ratio is not None else '-'):>7} {r.get('peak_rss_mb', 0):8.1f} "
+                         f"{v['size_bytes'] / 1024:9.1f}")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
 
 def _evaluate(args) -> int:
     from graphsh_tf.data.dataset import load_data
-    from graphsh_tf.evaluate import eval_markdown, evaluate, load_predictor, summary_line, write_eval
+    from graphsh_tf.evaluate import eval_markdown, evaluate, load_predictor, write_eval
     from graphsh_tf.io import atomic_write_text
     from graphsh_tf.metrics import per_action_terminal
     from graphsh_tf.run import Run
@@ -118,8 +118,11 @@ def _evaluate(args) -> int:
     elif md_path:
         atomic_write_text(md_path, eval_markdown(result, title))
     # the summary first, then tables a terminal shows; the markdown file keeps the full per-action table
-    print(f"{model} on {data.source}: {summary_line(result)}, PCK150 {result['pck150']:.1f} %, "
-          f"AUC {result['auc']:.1f} ({result['n_poses']} poses{', flip test' if args.flip_test else ''})")
+    mp = result.get("mean_pose_mpjpe_mm")
+    print(f"{model} on {data.source}: MPJPE {result['mpjpe_mm']:.1f} mm, P-MPJPE {result['p_mpjpe_mm']:.1f} mm")
+    print(f"PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
+          + (f", mean-pose baseline {mp:.1f} mm" if mp is not None else "")
+          + f"; {result['n_poses']} test poses{', flip test' if args.flip_test else ''}")
     table = per_action_terminal(result, full_table=md_path or "pass --md FILE for the full table")
     if table:
         print("\n" + table, end="")

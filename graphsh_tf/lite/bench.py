@@ -52,10 +52,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _load_quietly(path, threads: int):
+    """:func:`load_interpreter` without LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate" line (shown with
+    GRAPHSH_VERBOSE=1, and on failure)."""
+    from graphsh_tf.quiet import native_stderr_hidden
+
+    with native_stderr_hidden():
+        return load_interpreter(path, threads)
+
+
 def _bench_worker(path: str, threads: int, runs: int, warmup: int, queue) -> None:
     """Child process: load with LiteRT only (no TensorFlow), time, report peak RSS (MiB)."""
     try:
-        interp = load_interpreter(path, threads)
+        interp = _load_quietly(path, threads)
         check_lifter(interp, path)
         res = time_interpreter(interp, runs, warmup)
         res["peak_rss_mb"] = peak_rss_mb()
@@ -71,7 +80,7 @@ def benchmark_file(path: Union[str, Path], threads: int = 1, runs: int = 1000, w
     """Latency of one ``.tflite`` with ``threads`` threads (XNNPACK default delegate). ``isolate``: run in a fresh
     process so ``peak_rss_mb`` is the LiteRT process's own peak."""
     if not isolate:
-        interp = load_interpreter(path, threads)
+        interp = _load_quietly(path, threads)
         check_lifter(interp, path)
         res = time_interpreter(interp, runs, warmup)
         res["peak_rss_mb"] = peak_rss_mb()
@@ -156,14 +165,21 @@ def benchmark_markdown(result: dict) -> str:
     return "\n".join(rows) + "\n"
 
 
-def run_benchmarks(files, threads, runs: int, warmup: int, log=print) -> dict:
-    """Latency of each file at each thread count (fresh process each); ``ratio_vs_fp32`` = p50 / fp32's p50."""
+def run_benchmarks(files, threads, runs: int, warmup: int, log=print, progress=None) -> dict:
+    """Latency of each file at each thread count (fresh process each); ``ratio_vs_fp32`` = p50 / fp32's p50.
+    ``progress``: a :class:`graphsh_tf.progress.Progress` of ``len(files) * len(threads)`` timings (each result is
+    then its status instead of a ``log`` line)."""
     result = {"host": host_info(), "settings": {"runs": runs, "warmup": warmup}, "variants": {}}
     for f in files:
         entry = {"file": str(f), "size_bytes": f.stat().st_size, "threads": {}}
         for t in threads:
             entry["threads"][str(t)] = benchmark_file(f, t, runs, warmup)
-            log(f"{variant_from_filename(f)} threads={t}: p50 {entry['threads'][str(t)]['p50_us']:.1f} us")
+            line = f"{variant_from_filename(f)} threads={t}: p50 {entry['threads'][str(t)]['p50_us']:.1f} us"
+            if progress is not None:
+                progress.update(1)
+                progress.info(line)
+            else:
+                log(line)
         result["variants"][variant_from_filename(f)] = entry
     base = result["variants"].get("fp32")
     if base:
