@@ -16,13 +16,16 @@ Input, in three steps (:class:`InputContract`):
    layer, a ``.tflite`` starts after it, so runtimes apply it): ``screen`` = none; ``pose`` = centred on the hip
    and divided by the pose's largest absolute hip offset (:func:`pose_normalize`).
 3. **channels and codec**: the per-joint channels the tensor carries (today ``("x", "y")``; a model may also take
-   ``("x", "y", "confidence")``, the adapters' per-joint confidence in [0, 1]), then float32, or int8 through
-   :class:`Int8Codec`.
+   ``("x", "y", "confidence")``, the adapters' per-joint confidence in [0, 1]), as float32: every exported
+   variant takes float32 ``(1, 16, C)``, the int8 ones included (they quantize inside the graph). An int8 input
+   tensor (files exported with ``tflite/convert.py --io int8``) is encoded through its :class:`Int8Codec`.
 
 Output (:class:`OutputContract`): the network predicts root-relative camera-space joints in metres (the
-reference's unit); every ``.tflite`` has the x1000 folded in and outputs ``(1, 16, 3)`` mm, float32 or int8.
+reference's unit); every ``.tflite`` has the x1000 folded in and outputs float32 ``(1, 16, 3)`` mm (int8 with its
+codec only from ``--io int8``).
 
-int8 (the one codec, used by the runtime, the adapters and mirrored by the Java/JS ports):
+int8 (the one codec of ``--io int8`` input/output tensors, used by the runtime and the adapters, mirrored by the
+Java/JS ports):
 ``q = clip(round(x / scale) + zero_point, -128, 127)`` with ties rounded AWAY FROM ZERO (``sign(v) * floor(|v| +
 0.5)``, as TFLite's reference kernels round), and ``x = (q - zero_point) * scale`` computed in float64.
 
