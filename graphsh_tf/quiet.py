@@ -81,10 +81,11 @@ def quiet_start(argv: list = None) -> None:
 
 
 @contextlib.contextmanager
-def native_stderr_hidden():
+def native_stderr_hidden(replay: bool = True):
     """Hold back what native code writes to stderr (file descriptor 2) inside the block: the converter's and
     LiteRT's C++ lines. When the block raises, the held-back text is written to stderr before the error travels
-    on, so a failure keeps its context. Nothing is held back when :func:`verbose`."""
+    on, so a failure keeps its context (``replay=False``: dropped, for callers whose error already says it all).
+    Nothing is held back when :func:`verbose`."""
     if verbose():
         yield
         return
@@ -99,7 +100,7 @@ def native_stderr_hidden():
             os.dup2(saved, 2)
             held.seek(0)
             text = held.read().decode("utf-8", "replace")
-            if text.strip():
+            if replay and text.strip():
                 sys.stderr.write(text if text.endswith("\n") else text + "\n")
                 sys.stderr.flush()
             raise

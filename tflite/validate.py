@@ -38,6 +38,7 @@ def main(argv=None) -> int:
                     help="flag a variant whose p99.9 per-pose |Δ| vs the float model exceeds MM (default 10)")
     ap.add_argument("--fail-on-tail", action="store_true",
                     help="exit 1 when any variant is flagged (reports are still written)")
+    ap.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, lines otherwise)")
     cli.add_verbose(ap)
     args = ap.parse_args(argv)
     return cli.run("", lambda: _validate(args), verbose=args.verbose)
@@ -73,8 +74,11 @@ def _validate(args) -> int:
     model = load_model(run)
     qat = load_qat_float(folder, model.graphsh_config)
     own = {v.name: qat for v in VARIANTS.values() if v.qat} if qat is not None else {}    # the QAT weights' variants
-    result = validate_files(files, model, x, y, own_float=own,
-                            tail_threshold_mm=args.tail_threshold)
+    from graphsh_tf.progress import Progress
+
+    with Progress(len(files) * len(x), "poses", "validate", quiet=args.quiet) as bar:     # on stderr
+        result = validate_files(files, model, x, y, own_float=own, tail_threshold_mm=args.tail_threshold,
+                                progress=bar)
     md = validate_markdown(result)
     print(md, end="")
     json_path, md_path = run.report_paths("validate")

@@ -52,19 +52,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _load_quietly(path, threads: int):
-    """:func:`load_interpreter` without LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate" line (shown with
-    GRAPHSH_VERBOSE=1, and on failure)."""
-    from graphsh_tf.quiet import native_stderr_hidden
-
-    with native_stderr_hidden():
-        return load_interpreter(path, threads)
-
-
 def _bench_worker(path: str, threads: int, runs: int, warmup: int, queue) -> None:
     """Child process: load with LiteRT only (no TensorFlow), time, report peak RSS (MiB)."""
     try:
-        interp = _load_quietly(path, threads)
+        interp = load_interpreter(path, threads)
         check_lifter(interp, path)
         res = time_interpreter(interp, runs, warmup)
         res["peak_rss_mb"] = peak_rss_mb()
@@ -80,7 +71,7 @@ def benchmark_file(path: Union[str, Path], threads: int = 1, runs: int = 1000, w
     """Latency of one ``.tflite`` with ``threads`` threads (XNNPACK default delegate). ``isolate``: run in a fresh
     process so ``peak_rss_mb`` is the LiteRT process's own peak."""
     if not isolate:
-        interp = _load_quietly(path, threads)
+        interp = load_interpreter(path, threads)
         check_lifter(interp, path)
         res = time_interpreter(interp, runs, warmup)
         res["peak_rss_mb"] = peak_rss_mb()

@@ -31,9 +31,12 @@ def load_interpreter(path: Union[str, Path], num_threads: int = 1):
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise TFLiteModelError(f"{path}: not a TFLite flatbuffer (missing 'TFL3' identifier); the file is corrupt "
                                "or truncated — re-export it with tflite/convert.py")
+    from graphsh_tf.quiet import native_stderr_hidden
+
     try:
-        interp = Interpreter(model_content=data, num_threads=int(num_threads))
-        interp.allocate_tensors()
+        with native_stderr_hidden(replay=False):     # LiteRT's "INFO: Created ... XNNPACK delegate" line
+            interp = Interpreter(model_content=data, num_threads=int(num_threads))
+            interp.allocate_tensors()
     except Exception as e:  # noqa: BLE001 - the runtime raises RuntimeError/ValueError for corrupt files
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise TFLiteModelError(f"{path}: LiteRT cannot load the model ({msg}); the file is corrupt or truncated — "
