@@ -123,3 +123,25 @@ def test_qat_with_float_parts(channels):
     assert "input" not in keys and not any(k.startswith(("gconv_input_", "conv_layers_", "se_blocks", "concat",
                                                         "gconv_output")) for k in keys)
     _check_mixed(convert.convert(q.model, "qat_int8", x[:64], hooks=q.hooks), channels)
+
+
+def _result(delta_int8, p999, mx, qat_delta=0.3):
+    tail = {"p50": 1.0, "p99": 2.0, "p99_9": p999, "max": mx}
+    return {"float": {"mpjpe_mm": 40.0, "num_poses": 100},
+            "variants": {"fp32": {"delta_mpjpe_mm": 0.0, "pose_delta_mm": {**tail, "p99_9": 0.0, "max": 0.0}},
+                         "int8": {"delta_mpjpe_mm": delta_int8, "pose_delta_mm": tail},
+                         "qat_int8": {"delta_mpjpe_mm": -1.0, "own_float_mpjpe_mm": 38.0,
+                                      "delta_vs_own_float_mm": qat_delta, "pose_delta_mm": tail,
+                                      "own_float_pose_delta_mm": tail}}}
+
+
+def test_gate_marks_missed_targets():
+    from graphsh_tf.validate import gate
+
+    rows = {name: (line, missed) for name, line, missed in gate(_result(0.5, 5.0, 12.0))}
+    assert rows["int8"][1] == [] and rows["int8"][0].endswith("target met")      # 0.5 mm <= 1.5 % of 40 mm
+    assert rows["qat_int8"][1] == [] and "of its own float" in rows["qat_int8"][0]  # 0.3 <= max(1 %, 0.5 mm)
+    assert rows["fp32"][1] == [] and "target" not in rows["fp32"][0]              # no target for fp32
+    rows = {name: (line, missed) for name, line, missed in gate(_result(0.7, 9.0, 25.0, qat_delta=0.6))}
+    assert "MISSED target" in rows["int8"][0] and len(rows["int8"][1]) == 3
+    assert rows["qat_int8"][1][0].startswith("ΔMPJPE <= 0.50 mm")

@@ -183,3 +183,28 @@ def test_fail_on_tail_exits_1_for_a_broken_model(run_dir, broken_dir, tmp_path):
                "--tail-threshold", 1e6)
     assert res.returncode == 0, _why(res)                                     # flagged only past the threshold
     assert not json.loads(out.read_text())["variants"]["fp32"]["tail_flagged"]
+
+
+def test_convert_validation_gate_lines(run_dir):
+    """tflite/convert.py's closing validation: one line per exported variant with ΔMPJPE, p99.9 and max; the int8
+    variants say whether their target is met; no colour codes when the stream is not a terminal."""
+    import importlib.util
+    import io
+
+    spec = importlib.util.spec_from_file_location("convert_door", ROOT / "tflite" / "convert.py")
+    door = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(door)
+    from graphsh_tf.lite.metadata import find_tflite
+
+    files = find_tflite(run_dir / "tflite")
+    out = io.StringIO()
+    rows = door.validate_export(run_dir, files, stream=out)
+    text = out.getvalue()
+    assert [r[0] for r in rows] == ["fp32", "fp16", "int8", "qat_int8"]
+    assert "\033[" not in text and "12124" not in text
+    for name, line, missed in rows:
+        assert line in text and "ΔMPJPE" in line and "p99.9" in line and "max" in line
+        if name in ("int8", "qat_int8"):
+            assert ("MISSED target" in line) == bool(missed) and (line.endswith("target met") or missed)
+        else:
+            assert "target" not in line
