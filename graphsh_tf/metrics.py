@@ -298,6 +298,7 @@ def per_action_terminal(result: Dict, width: int = 80, max_rows: int = 20, few: 
             continue
         lines.append(f"{label:<{label_w}}  {r['mpjpe_mm']:7.1f}  {r['p_mpjpe_mm']:7.1f}  {r['n_poses']:7d}")
     lines.append(f"{mean_label:<{label_w}}  {avg['mpjpe_mm']:7.1f}  {avg['p_mpjpe_mm']:7.1f}")
+    lines = [line[:width] for line in lines]
     if (note or cut) and full_table:
-        lines.append(f"all {len(per_action)} actions: {full_table}")
-    return "\n".join(line[:width] for line in lines) + "\n"
+        lines.append(f"all {len(per_action)} actions: {full_table}")     # a path is never cut
+    return "\n".join(lines) + "\n"

@@ -158,16 +158,14 @@ class FitProgress(keras.callbacks.Callback):
                 self.log(f"time: {about(left)} for the {p.total - p.done} steps left (timed over "
                          f"{p.done - p.done_first} steps on this machine)")
         loss = (logs or {}).get("loss")
-        if loss is not None and batch % 10 == 0:
-            p.info(f"loss {float(loss):.4g}" + (f", val {self.last_val:.1f} mm" if self.last_val else ""))
+        if loss is not None and batch % 10 == 0 and self.last_val is None:
+            p.info(f"loss {float(loss):.3g}")
 
     def on_epoch_end(self, epoch, logs=None):
         val = (logs or {}).get("val_mpjpe_mm")
-        if val is not None:
+        if val is not None:      # from the first validation on, the status is the last validation MPJPE
             self.last_val = float(val)
-            loss = (logs or {}).get("loss")
-            self.progress.info((f"loss {float(loss):.4g}, " if loss is not None else "")
-                               + f"val {self.last_val:.1f} mm (epoch {epoch + 1})")
+            self.progress.info(f"val {self.last_val:.1f} mm (epoch {epoch + 1})")
 
     def on_train_end(self, logs=None):
         self.progress.close()
