@@ -86,7 +86,7 @@ def test_folded_qat_ranges_reach_the_tflite_file(tiny):
     result = qat_finetune(tiny, x, y, steps=2, batch_size=16, calib_samples=64)
     tuned, hooks = result.model, result.hooks
     hooks.ranges["gconv_input_gconv/mix"] = (0.0, 0.51)                          # a range calibration cannot give
-    data = convert(tuned, "qat_int8", representative=x, hooks=hooks)
+    data = convert(tuned, "qat_int8", representative=x, hooks=hooks, float_parts=())      # the all-int8 graph
     ops = op_tensor_types(data)
     assert all("FLOAT32" not in i + o for name, i, o in ops if name not in ("QUANTIZE", "DEQUANTIZE"))
     from ai_edge_litert.interpreter import Interpreter

@@ -77,9 +77,10 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
                           "checkpoint")
     out_dir = Path(out_dir) if out_dir else run.tflite_dir
     table = [lookup(name) for name in (default_names() if variants is None else variants)]
-    if any(v.full_integer for v in table) and (doc.get("model") or {}).get("input_norm", "screen") != "pose":
-        log("note: this model sees screen coordinates; full-int8 variants of a model trained with "
-            "fit.py --input-norm pose have about half the per-pose error tail (benchmarks/README.md, int8)")
+    if (io == "int8" and any(v.full_integer for v in table)
+            and (doc.get("model") or {}).get("input_norm", "screen") != "pose"):
+        log("note: this model sees screen coordinates; the all-int8 graph (--io int8) of a model trained with "
+            "fit.py --input-norm pose has about half the per-pose error tail (benchmarks/README.md, int8)")
     rep = qat = None
     if any(v.calibrated for v in table):
         train = run.load_data(data_spec).train
