@@ -27,7 +27,7 @@ from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.kinematics import axis_rotation
 from graphsh_tf.data.render import render_views
-from graphsh_tf.data.sources import choice, flag, integer, names, number, register_source
+from graphsh_tf.data.sources import Option, choice, flag, integer, names, number, register_source
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, StreamedSet
 
 #: Rest offsets (mm) of each H36M16 joint from its parent, body frame (x right, y forward, z up).
@@ -324,7 +324,8 @@ def load_synthetic(downsample: int = 1, seed: int = 0, train_poses_per_subject: 
 
 
 OPTIONS = {
-    "frames": integer(1), "stream": flag(),
+    "frames": Option(f"a whole number of training rows (streamed above {MAX_IN_MEMORY_FRAMES:,})", integer(1).parse),
+    "stream": flag(),
     "train_poses_per_subject": integer(1), "test_poses_per_subject": integer(1),
     "seq_len": integer(1), "fps": number(positive=True),
     "train_subjects": names(tuple(CAMERA_SUBJECT)), "test_subjects": names(tuple(CAMERA_SUBJECT)),
