@@ -61,7 +61,9 @@ class Lifter:
     >>> result.joints_mm, result.confidence, result.valid       # (16, 3) mm, (16,), bool
 
     Every call returns a :class:`LiftResult`; the lifter keeps no per-call state. Non-finite model outputs raise
-    :class:`KeypointError`.
+    :class:`KeypointError`. A model whose sidecar input has the channels ``x, y, confidence`` (trained with
+    ``fit.py --confidence-input channel``) is fed the adapters' confidences (``LiftResult.confidence``) beside the
+    positions; ``scores`` then matter to the 3D, not only to the adapters' fill.
 
     With ``intrinsics=(fx, fy, cx, cy)`` (pixels; or a 3x3 camera matrix) the keypoints are normalized through the
     camera (its viewing rays in the training cameras' field of view: a phone's wide-angle view then looks to the model
