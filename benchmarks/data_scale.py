@@ -17,7 +17,9 @@ buffers). Modes:
   ``--shards-root``, reused when present) and streamed with ``shards:DIR`` (cameras ``h36m`` drawn per sample);
 * ``generator``: ``synthetic:frames=N,stream=true`` (poses generated while training reads them).
 
-Prints one table row per run; ``--json`` writes the rows. Never fails on speed.
+Prints one table row per run; ``--json`` writes the rows. ``--interleaved SCALE`` instead times the in-memory and
+the streamed input in one process, in alternating blocks of 25 steps (8 blocks each after a warm-up block), which
+cancels the drift of a shared machine's load. Never fails on speed.
 """
 from __future__ import annotations
 
@@ -94,6 +96,43 @@ def worker(spec: str, steps: int, warmup: int, batch: int) -> dict:
                                                                                         (len(timed) - 1), 1)}
 
 
+def interleaved(scale: float, shards_root: Path, blocks: int, block_steps: int, batch: int) -> dict:
+    """Step time of the in-memory and the streamed (shards) input in ONE process, in alternating blocks of
+    ``block_steps`` steps of the same model and train step, so both see the same machine load; the median block of
+    each (after one warm-up block each)."""
+    from graphsh_tf import cli
+
+    cli.import_tensorflow()
+    import numpy as np
+    import tf_keras as keras
+
+    from graphsh_tf.config import RECIPES, DataConfig, ModelConfig, TrainConfig
+    from graphsh_tf.models import build_model
+    from graphsh_tf.train.loop import train_input
+    from graphsh_tf.train.optim import compile_model
+
+    recipe = dict(RECIPES["synthetic"])
+    dropout = recipe.pop("dropout")
+    cfg = TrainConfig(**recipe, batch_size=batch, jit_compile=True).validate()
+    keras.utils.set_random_seed(0)
+    model = compile_model(build_model(ModelConfig(dropout=dropout)), cfg, blocks * block_steps * 2)
+    step = model.make_train_function()
+    iters = {mode: iter(train_input(DataConfig(spec=_spec(mode, scale, shards_root)).validate().load(), cfg, 0,
+                                    1000)) for mode in ("memory", "shards")}
+    times = {mode: [] for mode in iters}
+    for b in range(blocks + 1):
+        for mode, it in iters.items():
+            t = time.perf_counter()
+            for _ in range(block_steps):
+                logs = step(it)
+            float(logs["loss"])
+            if b:
+                times[mode].append((time.perf_counter() - t) / block_steps)
+    out = {f"{mode}_step_ms": round(1000 * float(np.median(v)), 1) for mode, v in times.items()}
+    out["streamed_vs_memory_samples_per_s"] = round(out["memory_step_ms"] / out["shards_step_ms"], 3)
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--scales", default="1,10,100", help="comma-separated multiples of the default 40,000 rows")
@@ -103,8 +142,14 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--shards-root", default="/tmp/graphsh_data_scale")
     p.add_argument("--json", default=None)
+    p.add_argument("--interleaved", type=float, default=None, metavar="SCALE",
+                   help="instead: step time in-memory vs shards at SCALE in one process, alternating blocks")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.interleaved:
+        _write_shards(args.interleaved, Path(args.shards_root))
+        print(json.dumps(interleaved(args.interleaved, Path(args.shards_root), 8, 25, args.batch_size)), flush=True)
+        return 0
     if args.worker:
         print("RESULT " + json.dumps(worker(args.worker, args.steps, args.warmup, args.batch_size)), flush=True)
         return 0
