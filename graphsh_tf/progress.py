@@ -115,8 +115,9 @@ class Progress:
     def update(self, n: int = 1) -> None:
         if self.closed:
             return
-        if self.t_first is None and n > 0:
+        if self.t_first is None and n > 0:      # periodic lines count from here too (not from the start-up)
             self.t_first, self.done_first = time.perf_counter(), self.done + n
+            self._last_line_t = self.t_first
         self.done += n
         self._show()
 

@@ -75,9 +75,10 @@ def test_fit_transcript(run_dir):
     out, r = run_dir
     progress = _check_transcript(r, "fit")
     assert progress and progress[-1].startswith("fit: 12/12 steps in "), r.stdout
-    assert re.search(r"^lr linear warm-up to 0.002 over 200 steps, then cosine", r.stdout, re.M)
-    assert re.search(r"^time: (under a minute|about \d+ min) for the \d+ steps left \(timed over \d+ steps",
+    assert re.search(r"^lr linear warm-up to 0.002 over 200 steps; the run's 12 steps end inside it, at lr 0.00012$",
                      r.stdout, re.M)
+    assert re.search(r"^time: (under a minute|about \d+ min) for \d+ more steps \(from \d+ timed steps; plus "
+                     r"validation\)$", r.stdout, re.M)
     assert f"run dir {out}" in r.stdout
 
 

@@ -79,6 +79,8 @@ def test_env_override_and_durations(monkeypatch):
 
 
 @pytest.mark.parametrize("kw, words", [
+    ({"lr_schedule": "cosine", "lr": 2e-3, "warmup_steps": 8000}, ["warm-up to 0.002 over 8000 steps; the run's 6000 "
+                                                                   "steps end inside it, at lr 0.0015"]),
     ({"lr_schedule": "cosine", "lr": 2e-3, "warmup_steps": 200}, ["warm-up to 0.002 over 200", "cosine", "0.002 -> 0"]),
     ({"lr_schedule": "cosine", "lr": 2e-3, "warmup_steps": 0}, ["cosine: lr 0.002 -> 0 over 6000 steps"]),
     ({"lr_schedule": "staircase", "lr": 1e-4, "lr_decay_steps": 2000, "lr_gamma": 0.5, "warmup_steps": 0},
@@ -93,7 +95,9 @@ def test_schedule_describes_itself(kw, words):
     text = sched.describe(6000)
     for w in words:
         assert w in text, text
-    if kw["lr_schedule"] == "cosine":
+    if kw.get("warmup_steps", 0) > 6000:
+        assert float(sched(5999)) == pytest.approx(1.5e-3, rel=1e-3)
+    elif kw["lr_schedule"] == "cosine":
         assert "^" not in text and "every" not in text
         assert float(sched(6000)) == pytest.approx(0.0, abs=1e-9)
         assert float(sched(kw["warmup_steps"])) == pytest.approx(kw["lr"], rel=1e-3)

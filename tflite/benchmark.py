@@ -63,8 +63,9 @@ def _benchmark(args) -> int:
         run = Path(args.run_dir)
         folder = Path(args.tflite_dir) if args.tflite_dir else Run(run).exported_dir()
         files = find_tflite(folder, [s.strip() for s in args.files.split(",") if s.strip()], "benchmark")
-        print(f"timing {len(files)} file(s) x {len(args.threads)} thread count(s), {args.runs} runs after "
-              f"{args.warmup} warm-up runs each, every timing in a fresh process", file=sys.stderr)
+        print(f"{len(files) * len(args.threads)} timings ({len(files)} files x threads "
+              f"{','.join(map(str, args.threads))}), {args.runs} runs after {args.warmup} warm-up runs each",
+              file=sys.stderr)
         with Progress(len(files) * len(args.threads), "timings", "benchmark", quiet=args.quiet) as bar:
             result = run_benchmarks(files, args.threads, args.runs, args.warmup, progress=bar)
             bar.info("")

@@ -155,8 +155,8 @@ class FitProgress(keras.callbacks.Callback):
 
             left = p.seconds_left()
             if left is not None:
-                self.log(f"time: {about(left)} for the {p.total - p.done} steps left (timed over "
-                         f"{p.done - p.done_first} steps on this machine)")
+                self.log(f"time: {about(left)} for {p.total - p.done} more steps (from {p.done - p.done_first} "
+                         "timed steps; plus validation)")
         loss = (logs or {}).get("loss")
         if loss is not None and batch % 10 == 0 and self.last_val is None:
             p.info(f"loss {float(loss):.3g}")

@@ -36,6 +36,9 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
     """Linear warm-up over ``warmup_steps`` to ``lr``, then ``base(step - warmup_steps)``."""
 
     def describe(self, total_steps: int = 0) -> str:
+        if total_steps and total_steps <= self.warmup_steps:
+            return (f"linear warm-up to {self.lr:g} over {self.warmup_steps} steps; the run's {total_steps} steps "
+                    f"end inside it, at lr {float(self(total_steps - 1)):.3g}")
         base = self.base.describe(max(0, total_steps - self.warmup_steps) if total_steps else 0)
         return f"linear warm-up to {self.lr:g} over {self.warmup_steps} steps, then {base}"
 
