@@ -177,8 +177,9 @@ def test_preagg64_int8_size_budget(tmp_path):
     assert params == 3_685_899
     data = convert.convert(model, "int8", representative=_inputs(32))
     # ~1 byte per weight + the int32 biases, added in the per-joint transform (one per joint and output channel:
-    # +3.4 % over the bias-after-mixing layout, which was 21 % slower and less accurate in int8)
-    assert len(data) <= 1.06 * params, f"int8 PreAggr-64 is {len(data)} bytes > 1.06 x {params}"
+    # +3.4 % over the bias-after-mixing layout, which was 21 % slower and less accurate in int8), + the float32
+    # first graph conv and head (~9,500 weights at 4 bytes: +0.8 %)
+    assert len(data) <= 1.07 * params, f"int8 PreAggr-64 is {len(data)} bytes > 1.07 x {params}"
 
 
 def test_bias_after_mixing_graph_is_equivalent(tiny):
