@@ -81,7 +81,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     from graphsh_tf.lite.bench import host_info
-    from graphsh_tf.lite.runtime import model_ops
+    from graphsh_tf.lite.flatbuffer import model_ops
 
     result = {"host": host_info(), "settings": vars(args), "models": {}}
     for name in args.models.split(","):

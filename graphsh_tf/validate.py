@@ -11,7 +11,8 @@ import numpy as np
 
 from graphsh_tf.evaluate import keras_predictor, score
 from graphsh_tf.lite.metadata import QAT_WEIGHTS, variant_of
-from graphsh_tf.lite.runtime import TFLitePredictor, model_ops
+from graphsh_tf.lite.flatbuffer import model_ops
+from graphsh_tf.lite.runtime import TFLitePredictor
 
 
 #: Default flag threshold on the p99.9 of the per-pose |Δ| (mm).

@@ -7,7 +7,7 @@ import pytest
 import graphsh_tf  # noqa: F401
 import tf_keras as keras
 from graphsh_tf.evaluate import keras_predictor
-from graphsh_tf.lite import calibrate, convert, export, folded, metadata, runtime, variants
+from graphsh_tf.lite import calibrate, convert, export, flatbuffer, folded, metadata, runtime, variants
 from graphsh_tf.config import GCN_TYPES
 from graphsh_tf.models import build_model, count_params
 
@@ -89,7 +89,7 @@ def test_signature_lift_names_and_shapes(exported):
 def test_no_dynamic_shape_ops(exported):
     paths, _ = exported
     for variant, path in paths.items():
-        ops = set(runtime.model_ops(path.read_bytes()))
+        ops = set(flatbuffer.model_ops(path.read_bytes()))
         assert not ops & DYNAMIC_SHAPE_OPS, f"{variant}: dynamic-shape ops {ops & DYNAMIC_SHAPE_OPS}"
 
 
@@ -104,7 +104,7 @@ def test_fp32_and_fp16_match_keras(tiny, exported):
 
 
 def test_int8_without_float_parts_is_integer(tiny):
-    rows = runtime.op_tensor_types(convert.convert(tiny, "int8", representative=_inputs(64), float_parts=()))
+    rows = flatbuffer.op_tensor_types(convert.convert(tiny, "int8", representative=_inputs(64), float_parts=()))
     assert rows[0][0] == "QUANTIZE" and rows[-1][0] == "DEQUANTIZE"
     for op, ins, outs in rows[1:-1]:
         assert op not in FLOAT_IO_OPS, f"requantize/dequantize inside the graph: {op}"
@@ -113,7 +113,7 @@ def test_int8_without_float_parts_is_integer(tiny):
 
 def test_int8_io_has_no_float_tensor(tiny):
     data = convert.convert(tiny, "int8", representative=_inputs(64), io="int8")
-    rows = runtime.op_tensor_types(data)
+    rows = flatbuffer.op_tensor_types(data)
     assert all(set(i + o) <= {"INT8", "INT32"} for _, i, o in rows)
     meta = metadata.build_metadata(data, "int8", {})
     assert meta["input"]["dtype"] == "int8" and meta["input"]["quantization"]["scale"] > 0
@@ -219,7 +219,7 @@ def test_int8_graph_is_one_xnnpack_partition(tiny):
     from ai_edge_litert.interpreter import Interpreter
 
     data = convert.convert(tiny, "int8", representative=_inputs(32))
-    assert not {"MAXIMUM", "SPLIT"} & set(runtime.model_ops(data))
+    assert not {"MAXIMUM", "SPLIT"} & set(flatbuffer.model_ops(data))
     it = Interpreter(model_content=data, num_threads=1)
     it.allocate_tensors()
     names = [d["op_name"] for d in it._get_ops_details()]
@@ -239,7 +239,7 @@ def test_int16x8_runs_close_to_float_with_float_io(tiny, tmp_path):
     assert meta["variant"] == "int16x8" and path.name == "graphsh_int16x8.tflite"
     assert meta["input"]["dtype"] == meta["output"]["dtype"] == "float32"
     assert meta["input"]["quantization"] is None and meta["output"]["quantization"] is None
-    rows = runtime.op_tensor_types(path.read_bytes())
+    rows = flatbuffer.op_tensor_types(path.read_bytes())
     assert rows[0][0] == "QUANTIZE" and rows[-1][0] == "DEQUANTIZE"
     inner = {t for _, i, o in rows[1:-1] for t in i + o}
     assert "INT16" in inner and "FLOAT32" not in inner                     # int16 activations throughout

@@ -6,7 +6,7 @@ import tf_keras as keras
 
 import graphsh_tf  # noqa: F401
 from graphsh_tf.evaluate import keras_predictor
-from graphsh_tf.lite import convert, export, folded, metadata, runtime, variants
+from graphsh_tf.lite import convert, export, flatbuffer, folded, metadata, runtime, variants
 from graphsh_tf.lite.qat import qat_finetune
 from graphsh_tf.models import build_model
 
@@ -34,7 +34,7 @@ def _check_mixed(data: bytes, channels: int, stacks: int = 2):
     i, o = interp.get_input_details()[0], interp.get_output_details()[0]
     assert (np.dtype(i["dtype"]), list(i["shape"])) == (np.float32, [1, 16, channels])
     assert (np.dtype(o["dtype"]), list(o["shape"])) == (np.float32, [1, 16, 3])
-    rows = runtime.op_tensor_types(data)
+    rows = flatbuffer.op_tensor_types(data)
     ops = [r[0] for r in rows]
     assert ops.count("QUANTIZE") == 1 and ops.count("DEQUANTIZE") == stacks, ops
     first_conv = next(r for r in rows if r[0] == "CONV_2D")
@@ -109,7 +109,7 @@ def test_variant_table_ships_mixed_int8():
 def test_int8_io_export_stays_all_int8():
     """--io int8 (the earlier files' contract) is the all-int8 graph: no float region, int8 tensors in and out."""
     model = _tiny(2)
-    rows = runtime.op_tensor_types(convert.convert(model, "int8", _inputs(64, 2), io="int8"))
+    rows = flatbuffer.op_tensor_types(convert.convert(model, "int8", _inputs(64, 2), io="int8"))
     assert all(set(i + o) <= {"INT8", "INT32"} for _, i, o in rows)
 
 

@@ -80,7 +80,7 @@ def test_folded_qat_roundtrip_is_the_same_float_function(tiny):
 
 def test_folded_qat_ranges_reach_the_tflite_file(tiny):
     from graphsh_tf.lite.convert import convert
-    from graphsh_tf.lite.runtime import op_tensor_types
+    from graphsh_tf.lite.flatbuffer import op_tensor_types
 
     x, y = _data(64)
     result = qat_finetune(tiny, x, y, steps=2, batch_size=16, calib_samples=64)

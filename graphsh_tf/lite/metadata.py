@@ -94,7 +94,7 @@ def precision(model_bytes: bytes, float_parts=()) -> dict:
     """The sidecar's ``quantization``: the type of the graph's activations and of its transform weights, read from
     the model (``float32``, ``float16``, ``int8``, ``int16``), and the ``float_parts`` kept in float32 around an
     int8 body (:data:`graphsh_tf.lite.folded.FLOAT_PARTS`)."""
-    from graphsh_tf.lite.runtime import op_tensor_types
+    from graphsh_tf.lite.flatbuffer import op_tensor_types
 
     rows = op_tensor_types(model_bytes)
     outs = {t for op, _, o in rows if op not in ("QUANTIZE", "DEQUANTIZE") for t in o}
