@@ -137,11 +137,12 @@ def load_model(path: Union[str, Path, Run], config: Optional[ModelConfig] = None
         if not run.is_run():
             raise ModelFileError(f"{run.config_path}: not found; a run directory needs it (written by "
                                  "training/fit.py); pass the .h5 model file instead")
+        config = config or run.read_model_config()   # a broken config.json is named before missing weights
         weights = run.model_weights()
         if weights is None:
             raise ModelFileError(f"{run.path}: no {run.weights_path('best').name} or "
                                  f"{run.weights_path('last').name}; train first (training/fit.py)")
-        return load_model(weights, config or run.read_model_config())
+        return load_model(weights, config)
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: model file not found")

@@ -267,7 +267,7 @@ def test_non_finite_joint_map_offset_is_refused(tmp_path):
     mapping["Head"] = {"joint": "Head", "offset": [float("nan"), 0, 0]}
     path = tmp_path / "map.json"
     path.write_text(json.dumps(mapping))
-    with pytest.raises(bvh.BvhError, match=r"map\.json: joint map entry 'Head': offset .* finite"):
+    with pytest.raises(bvh.BvhError, match=r"map\.json: .*finite"):
         bvh.load_joint_map(path)
 
 
