@@ -18,104 +18,18 @@ SinglePose ``.tflite`` (``--detector movenet.tflite``). An unreadable file is on
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
-VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
+from graphsh_tf.draw import render
+from graphsh_tf.media import Frame, LiftError, Video, check_image, collect_inputs, read_image, write_gif, write_png
+
 DEFAULT_HFOV = 65.0
-
-
-class LiftError(ValueError):
-    """A bad input file, model or option; the message names it and the fix."""
-
-
-# --- input --------------------------------------------------------------------------------------------------------
-
-@dataclass
-class Frame:
-    source: str
-    index: int
-    t: float
-    rgb: np.ndarray
-
-
-def check_image(path) -> None:
-    """Read only the header: LiftError naming the file when it is not an image Pillow can open."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            im.size  # noqa: B018 - the header is parsed on open
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise LiftError(f"{path}: not a readable image ({' '.join(str(e).split())[:160]})") from None
-
-
-def read_image(path) -> np.ndarray:
-    """RGB uint8 ``(H, W, 3)`` of an image file (EXIF orientation applied); LiftError for anything else."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            return np.asarray(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
-        raise LiftError(f"{path}: not a readable image ({' '.join(str(e).split())[:160]})") from None
-
-
-class Video:
-    """Frames of a video file through OpenCV (its bundled FFmpeg)."""
-
-    def __init__(self, path):
-        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-        import cv2
-
-        self.path = str(path)
-        self._cap = cv2.VideoCapture(self.path)
-        ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
-        if not ok or first is None:
-            self._cap.release()
-            raise LiftError(f"{path}: not a readable video (no frame could be decoded); pass an image, a folder of "
-                            f"images or a video ({', '.join(VIDEO_SUFFIXES)})")
-        self._first = first
-        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = fps if 1.0 <= fps <= 1000.0 else 30.0
-        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-
-    def frames(self) -> Iterator[np.ndarray]:
-        import cv2
-
-        frame = self._first
-        try:
-            while frame is not None:
-                yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-                ok, frame = self._cap.read()
-                if not ok:
-                    frame = None
-        finally:
-            self._cap.release()
-
-
-def collect_inputs(path) -> tuple:
-    """``("images", [files])`` or ``("video", file)``; LiftError naming the path otherwise."""
-    p = Path(path)
-    if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
-        if not files:
-            raise LiftError(f"{p}: no images in this folder ({', '.join(IMAGE_SUFFIXES)})")
-        return "images", files
-    if not p.exists():
-        raise LiftError(f"{p}: no such file or folder")
-    if p.suffix.lower() in VIDEO_SUFFIXES:
-        return "video", p
-    return "images", [p]
 
 
 # --- model --------------------------------------------------------------------------------------------------------
@@ -281,103 +195,6 @@ def write_npz(path: Path, doc: dict) -> None:
         "sources": np.array([f["source"] for f in doc["frames"]]),
     }
     atomic_save(path, lambda tmp: np.savez_compressed(tmp, **arrays))   # tmp keeps the .npz suffix
-
-
-# --- pictures -----------------------------------------------------------------------------------------------------
-
-RIGHT_RGB, LEFT_RGB, MID_RGB = "#ff3b30", "#1e90ff", "#ffd60a"
-
-
-def _bone_colour(j: int) -> str:
-    from graphsh_tf.skeleton import H36M16
-
-    if j in H36M16.joints_right:
-        return RIGHT_RGB
-    return LEFT_RGB if j in H36M16.joints_left else MID_RGB
-
-
-def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
-    """RGB ``(H, W, 3)`` uint8: the frame with each person's 2D keypoints (left) beside the 3D skeletons (right)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from graphsh_tf.skeleton import H36M16, LAYOUTS
-
-    rgb = out["frame"].rgb
-    h, w = rgb.shape[:2]
-    fig = plt.figure(figsize=(12, 6), dpi=dpi)
-    ax2 = fig.add_subplot(1, 2, 1)
-    ax2.imshow(rgb)
-    ax2.set_axis_off()
-    ax3 = fig.add_subplot(1, 2, 2, projection="3d")
-    pts3 = []
-    for n, p in enumerate(out["persons"]):
-        person, res = p["person"], p["result"]
-        skel = LAYOUTS.get(person.layout)
-        kp = person.keypoints_px
-        if skel is not None:
-            for j, parent in skel.edges:
-                if parent >= 0 and min(person.scores[j], person.scores[parent]) > 0.3:
-                    ax2.plot(kp[[j, parent], 0], kp[[j, parent], 1], "-", color="white", lw=1.2, alpha=0.8)
-        ok = person.scores > 0.3
-        ax2.scatter(kp[ok, 0], kp[ok, 1], s=10, c="lime", edgecolors="black", linewidths=0.4, zorder=3)
-        xy16 = np.asarray(res.keypoints_px)
-        for j, parent in H36M16.edges:
-            ax2.plot(xy16[[j, parent], 0], xy16[[j, parent], 1], "-", color=_bone_colour(j), lw=2.2)
-        ax2.text(kp[:, 0].min(), max(kp[:, 1].min() - 8, 10), f"#{n}" + ("" if res.valid else " (not valid)"),
-                 color="white", fontsize=9, bbox={"facecolor": "black", "alpha": 0.5, "pad": 1})
-        j3 = p["camera_mm"] if p["camera_mm"] is not None else np.asarray(res.joints_mm) + [1500.0 * n, 0, 4000]
-        j3 = np.asarray(j3) / 1000.0
-        pts3.append(j3)
-        for j, parent in H36M16.edges:
-            # plotted as (x, z, -y): camera right, depth away from the camera, up
-            ax3.plot(j3[[j, parent], 0], j3[[j, parent], 2], -j3[[j, parent], 1], "-", color=_bone_colour(j), lw=2.5)
-        head = j3[H36M16.index("Head")]
-        ax3.text(head[0], head[2], -head[1] + 0.12, f"#{n}", fontsize=9)
-    ax2.set_xlim(0, w)
-    ax2.set_ylim(h, 0)
-    ax2.set_title(title or out["frame"].source, fontsize=9)
-    if pts3:
-        allp = np.concatenate(pts3)
-        mid = (allp.max(0) + allp.min(0)) / 2
-        r = max(float((allp.max(0) - allp.min(0)).max()) / 2, 1.0)
-        ax3.set_xlim(mid[0] - r, mid[0] + r)
-        ax3.set_ylim(mid[2] - r, mid[2] + r)
-        ax3.set_zlim(-mid[1] - r, -mid[1] + r)
-    else:
-        ax2.text(w / 2, h / 2, "no person found", color="white", ha="center", fontsize=14,
-                 bbox={"facecolor": "black", "alpha": 0.6})
-    ax3.set_xlabel("x right (m)")
-    ax3.set_ylabel("depth (m)")
-    ax3.set_zlabel("up (m)")
-    ax3.view_init(elev=12, azim=-70)
-    ax3.set_title("3D, camera space (root solved from the field of view)", fontsize=9)
-    fig.tight_layout()
-    fig.canvas.draw()
-    img = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-    plt.close(fig)
-    return img
-
-
-def write_png(path: Path, img: np.ndarray) -> None:
-    from PIL import Image
-
-    from graphsh_tf.io import atomic_save
-
-    atomic_save(path, lambda tmp: Image.fromarray(img).save(tmp, format="PNG"))
-
-
-def write_gif(path: Path, frames: List[np.ndarray], fps: float) -> None:
-    from PIL import Image
-
-    from graphsh_tf.io import atomic_save
-
-    ims = [Image.fromarray(f) for f in frames]
-    duration = max(int(round(1000.0 / max(fps, 1e-3))), 20)
-    atomic_save(path, lambda tmp: ims[0].save(tmp, format="GIF", save_all=True, append_images=ims[1:],
-                                              duration=duration, loop=0))
 
 
 # --- command line -------------------------------------------------------------------------------------------------

@@ -583,7 +583,7 @@ def test_convert_on_a_full_disk(tiny, tmp_path, capsys, monkeypatch):
 
 
 def test_lift_outputs_and_report_pngs_on_a_full_disk(tmp_path, monkeypatch):
-    from graphsh_tf import lift, report
+    from graphsh_tf import media, report
 
     fs = _Tmpfs(tmp_path / "disk", 16)
     try:
@@ -593,7 +593,7 @@ def test_lift_outputs_and_report_pngs_on_a_full_disk(tmp_path, monkeypatch):
             _full_disk(monkeypatch, folder)
         big = np.random.default_rng(0).integers(0, 255, (400, 400, 3), dtype=np.uint8)   # ~480 kB, incompressible
         with pytest.raises(OSError, match=r"frame\.png: cannot write it \(No space left on device\)"):
-            lift.write_png(folder / "frame.png", big)
+            media.write_png(folder / "frame.png", big)
         ran("lift_npz_full_disk")
         hist = [{"epoch": e, "loss": 1.0 / e, "val_mpjpe_mm": 100.0 / e, "lr": 1e-3} for e in range(1, 400)]
         (folder / "pad").write_bytes(b"x" * 15000) if fs.mounted else None
