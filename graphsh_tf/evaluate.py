@@ -17,7 +17,7 @@ import numpy as np
 
 from graphsh_tf import metrics
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data import corrupt
+from graphsh_tf.data import perturb
 from graphsh_tf.contract import model_to_mm
 
 
@@ -195,20 +195,20 @@ class Evaluation:
 
 
 #: Joints a test-time occlusion may remove (limbs below the hips and shoulders), each filled with its parent.
-DROPPABLE_JOINTS = corrupt.DROPPABLE_JOINTS
+DROPPABLE_JOINTS = perturb.DROPPABLE_JOINTS
 
 
 def corrupt_inputs(x2d: np.ndarray, image_width, noise_px: float = 0.0, drop_joints: int = 0,
                    skeleton: sk.Skeleton = sk.H36M16, seed: int = 0) -> np.ndarray:
     """Test-time 2D corruption, as real detectors make it: ``drop_joints`` distinct limb joints per pose
     (:data:`DROPPABLE_JOINTS`) missing and filled as the keypoint adapters fill a missed joint
-    (:func:`graphsh_tf.data.corrupt.drop_limb_joints`), then Gaussian jitter of ``noise_px`` pixels per coordinate
+    (:func:`graphsh_tf.data.perturb.drop_limb_joints`), then Gaussian jitter of ``noise_px`` pixels per coordinate
     (normalized units are 2/width per pixel, ``image_width`` per row or one number). Deterministic in ``seed``."""
     rng = np.random.default_rng(seed)
-    x, _ = corrupt.drop_limb_joints(x2d, drop_joints, rng, skeleton)
+    x, _ = perturb.drop_limb_joints(x2d, drop_joints, rng, skeleton)
     if noise_px:
         width = np.broadcast_to(np.asarray(image_width, np.float64).reshape(-1), (len(x),))
-        x = corrupt.gaussian_noise(x, noise_px * 2.0 / width, rng)
+        x = perturb.gaussian_noise(x, noise_px * 2.0 / width, rng)
     return x.astype(np.float32)
 
 

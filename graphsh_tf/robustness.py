@@ -17,6 +17,7 @@ from typing import Callable, Dict, Optional, Tuple
 import numpy as np
 
 from graphsh_tf.data import corrupt as cr
+from graphsh_tf.data import perturb
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,13 @@ def corrupt_test_inputs(x2d, image_size, noise_px: float = 0.0, drop_joints: int
         x, conf = cr.corrupt_normalized(x, image_size, corrupt, rng)
         x = x.astype(np.float64)
     if drop_joints:
-        x, missing = cr.drop_limb_joints(x, drop_joints, rng)
+        x, missing = perturb.drop_limb_joints(x, drop_joints, rng)
         conf = np.where(missing, 0.0, conf)
     if swap_limbs:
-        x, _ = cr.swap_limb_pairs(x, swap_limbs, rng)
+        x, _ = perturb.swap_limb_pairs(x, swap_limbs, rng)
     if noise_px:
         width = np.broadcast_to(np.asarray(image_size, np.float64).reshape(-1, 2), (len(x), 2))[:, 0]
-        x = cr.gaussian_noise(x, noise_px * 2.0 / width, rng)
+        x = perturb.gaussian_noise(x, noise_px * 2.0 / width, rng)
     return x.astype(np.float32), conf.astype(np.float32)
 
 

@@ -6,6 +6,7 @@ import pytest
 from graphsh_tf import keypoints as kp
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import corrupt as cr
+from graphsh_tf.data import perturb
 
 J = sk.H36M16.index
 
@@ -16,18 +17,18 @@ def poses_px():
     from graphsh_tf.data.dataset import load_data
 
     test = load_data("synthetic", downsample=2).to_16_joints().test
-    return cr.to_pixels(test.poses_2d, test.image_size), test.image_size
+    return perturb.to_pixels(test.poses_2d, test.image_size), test.image_size
 
 
 def test_pixels_round_trip_matches_the_normalization(poses_px):
     px, size = poses_px
-    norm = cr.to_normalized(px, size)
+    norm = perturb.to_normalized(px, size)
     for wh in np.unique(size, axis=0):   # each camera's rows with its own image size
         rows = (size == wh).all(axis=1)
         w, h = wh
         want = np.stack([px[rows, :, 0] * 2 / w - 1, px[rows, :, 1] * 2 / w - h / w], -1)   # u, v of the doc
         np.testing.assert_allclose(norm[rows], want, atol=1e-6)
-    np.testing.assert_allclose(cr.to_pixels(norm, size), px, atol=1e-3)
+    np.testing.assert_allclose(perturb.to_pixels(norm, size), px, atol=1e-3)
 
 
 def test_seeded_and_reproducible(poses_px):
@@ -159,17 +160,17 @@ def test_params_parse_presets_and_errors():
 def test_single_corruptions():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 16, 2))
-    y, missing = cr.drop_limb_joints(x, 3, 1)
-    assert (missing.sum(axis=1) == 3).all() and set(np.nonzero(missing.any(0))[0]) <= set(cr.DROPPABLE_JOINTS)
-    y, swapped = cr.swap_limb_pairs(x, 1, 1)
+    y, missing = perturb.drop_limb_joints(x, 3, 1)
+    assert (missing.sum(axis=1) == 3).all() and set(np.nonzero(missing.any(0))[0]) <= set(perturb.DROPPABLE_JOINTS)
+    y, swapped = perturb.swap_limb_pairs(x, 1, 1)
     assert (swapped.sum(axis=1) == 2).all()
     changed = np.any(y != x, axis=-1)
     assert (changed == swapped).all()
-    np.testing.assert_array_equal(cr.swap_limb_pairs(y, 1, 1)[0], x)   # same draw twice: the identity
-    z = cr.gaussian_noise(np.zeros((4000, 16, 2)), 3.0, 0)
+    np.testing.assert_array_equal(perturb.swap_limb_pairs(y, 1, 1)[0], x)   # same draw twice: the identity
+    z = perturb.gaussian_noise(np.zeros((4000, 16, 2)), 3.0, 0)
     assert z.std() == pytest.approx(3.0, rel=0.03)
     with pytest.raises(cr.CorruptionError, match="swap_limbs"):
-        cr.swap_limb_pairs(x, 5, 0)
+        perturb.swap_limb_pairs(x, 5, 0)
 
 
 def test_tf_twin_in_a_tf_data_map_matches_numpy(poses_px):
@@ -179,7 +180,7 @@ def test_tf_twin_in_a_tf_data_map_matches_numpy(poses_px):
     import tensorflow as tf
 
     px, size = poses_px
-    x2d = cr.to_normalized(px[:1024], size[:1024])
+    x2d = perturb.to_normalized(px[:1024], size[:1024])
     sizes = size[:1024].astype(np.float32)
     ds = tf.data.Dataset.from_tensor_slices((x2d, sizes)).batch(256).enumerate()
     seed = 11
