@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """A model trained through the Human3.6M cameras, fed poses seen by phone cameras: image normalization vs the
-camera's intrinsics (graphsh_tf.contract.normalize_with_intrinsics, what Lifter(intrinsics=...) does).
+camera's intrinsics (graphsh_tf.frame.normalize_with_intrinsics, what Lifter(intrinsics=...) does).
 
     python benchmarks/phone_cameras.py runs/mocap_fast           # a run of benchmarks/accuracy_mocap.py
 
@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     from graphsh_tf import metrics
     from graphsh_tf import skeleton as sk
-    from graphsh_tf.contract import normalize_screen_coordinates, normalize_with_intrinsics
+    from graphsh_tf.frame import normalize_screen_coordinates, normalize_with_intrinsics
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.videopose3d import TEST_SUBJECTS
     from graphsh_tf.evaluate import keras_predictor

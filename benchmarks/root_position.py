@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     p.add_argument("--every", type=int, default=4, help="score every k-th test frame")
     args = p.parse_args(argv)
     from graphsh_tf import skeleton as sk
-    from graphsh_tf.contract import normalize_screen_coordinates
+    from graphsh_tf.frame import normalize_screen_coordinates
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.videopose3d import TEST_SUBJECTS
     from graphsh_tf.evaluate import keras_predictor

@@ -8,10 +8,8 @@ the Java (android_demo/lifter-core) and JavaScript (web_demo/src/lifter_core.js)
 
 Input, in three steps (:class:`InputContract`):
 
-1. **frame**: pixels ``(x, y)`` → normalized coordinates. Without intrinsics the screen frame of VideoPose3D,
-   ``u = 2x/w - 1``, ``v = 2y/w - h/w`` (x in [-1, 1] across the width, aspect kept); with a camera's intrinsics
-   ``(fx, fy, cx, cy)`` its viewing rays in the training cameras' field of view, ``u = F (x - cx) / fx``,
-   ``v = F (y - cy) / fy`` with ``F`` = :data:`H36M_FOCAL_NORM`. Data sets store this (``PoseSet.poses_2d``).
+1. **frame** (:mod:`graphsh_tf.frame`): pixels ``(x, y)`` → normalized coordinates: the VideoPose3D screen frame
+   without intrinsics, a camera's viewing rays in the training cameras' field of view with them.
 2. **normalization** (the model's own step, ``ModelConfig.input_norm``; the Keras model applies it as its first
    layer, a ``.tflite`` starts after it, so runtimes apply it): ``screen`` = none; ``pose`` = centred on the hip
    and divided by the pose's largest absolute hip offset (:func:`pose_normalize`).
@@ -24,13 +22,10 @@ Output (:class:`OutputContract`): the network predicts root-relative camera-spac
 reference's unit); every ``.tflite`` has the x1000 folded in and outputs float32 ``(1, 16, 3)`` mm (int8 with its
 codec only from ``--io int8``).
 
-int8 (the one codec of ``--io int8`` input/output tensors, used by the runtime and the adapters, mirrored by the
-Java/JS ports):
-``q = clip(round(x / scale) + zero_point, -128, 127)`` with ties rounded AWAY FROM ZERO (``sign(v) * floor(|v| +
-0.5)``, as TFLite's reference kernels round), and ``x = (q - zero_point) * scale`` computed in float64.
+int8 (``--io int8`` tensors; mirrored by the Java/JS ports): ``q = clip(round(x / scale) + zero_point, -128, 127)``,
+ties away from zero as TFLite rounds; ``x = (q - zero_point) * scale`` in float64.
 
-Sidecar (the ``input`` / ``output`` sections of ``graphsh-tflite/1``): written by :meth:`LifterContract.to_sidecar`,
-read back and validated by :meth:`LifterContract.from_sidecar` (errors name the source, the field and the fix).
+Sidecar (``input`` / ``output`` of ``graphsh-tflite/1``): :meth:`LifterContract.to_sidecar`, ``from_sidecar``.
 """
 from __future__ import annotations
 
@@ -40,6 +35,7 @@ from typing import Callable, Optional, Sequence, Tuple
 import numpy as np
 
 from graphsh_tf import skeleton
+from graphsh_tf.frame import intrinsics_matrix, normalize_screen_coordinates, normalize_with_intrinsics
 
 NUM_JOINTS = skeleton.NUM_JOINTS
 
@@ -61,54 +57,6 @@ def model_to_mm(poses: np.ndarray) -> np.ndarray:
 class ContractError(ValueError):
     """Input that breaks the contract (pixels, image size, intrinsics, channels) or a sidecar section that does not
     describe a model this runtime can feed; the message names the field and the fix."""
-
-
-# --- step 1: the frame -----------------------------------------------------------------------------------------------
-
-def normalize_screen_coordinates(xy: np.ndarray, w: float, h: float) -> np.ndarray:
-    """Pixels ``(..., 2)`` → normalized screen coordinates (x in [-1, 1], aspect kept), float32."""
-    xy = np.asarray(xy, dtype=np.float64)
-    if xy.shape[-1] != 2:
-        raise ValueError(f"expected 2D points with last dimension 2, got shape {xy.shape}")
-    return (xy / w * 2.0 - np.array([1.0, h / w])).astype(np.float32)
-
-
-def image_coordinates(uv: np.ndarray, w: float, h: float) -> np.ndarray:
-    """Inverse of :func:`normalize_screen_coordinates`: normalized coordinates ``(..., 2)`` → pixels."""
-    uv = np.asarray(uv, dtype=np.float64)
-    if uv.shape[-1] != 2:
-        raise ValueError(f"expected 2D points with last dimension 2, got shape {uv.shape}")
-    return ((uv + np.array([1.0, h / w])) * w / 2.0).astype(np.float32)
-
-
-#: The Human3.6M cameras' focal length in the normalized frame above (``2 f / w``: fx ≈ 1147 px at w = 1000 px).
-#: A model trained on Human3.6M (or on BVH / synthetic data through its cameras) has learnt this field of view.
-H36M_FOCAL_NORM = 2.0 * 1147.0 / 1000.0
-
-
-def intrinsics_matrix(intrinsics) -> np.ndarray:
-    """``(fx, fy, cx, cy)`` in pixels, or a 3x3 camera matrix → ``(fx, fy, cx, cy)`` float64; ValueError naming
-    the problem otherwise."""
-    k = np.asarray(intrinsics, dtype=np.float64)
-    if k.shape == (3, 3):
-        k = np.array([k[0, 0], k[1, 1], k[0, 2], k[1, 2]])
-    if k.shape != (4,) or not np.all(np.isfinite(k)) or k[0] <= 0 or k[1] <= 0:
-        raise ValueError(f"intrinsics: expected (fx, fy, cx, cy) in pixels with fx, fy > 0, or a 3x3 camera matrix; "
-                         f"got {np.asarray(intrinsics).tolist()}")
-    return k
-
-
-def normalize_with_intrinsics(xy: np.ndarray, intrinsics, focal_norm: float = H36M_FOCAL_NORM) -> np.ndarray:
-    """Pixels ``(..., 2)`` of a camera with ``intrinsics`` ``(fx, fy, cx, cy)`` → the normalized coordinates the same
-    viewing RAYS would have in a camera of normalized focal ``focal_norm`` centred on its image:
-    ``u = focal_norm (x - cx) / fx``, ``v = focal_norm (y - cy) / fy``. A phone's wide-angle image of a person thus
-    looks to the model as the training cameras would have seen that person at the same place."""
-    xy = np.asarray(xy, dtype=np.float64)
-    k = np.asarray(intrinsics, dtype=np.float64).reshape(-1)
-    if xy.shape[-1] != 2 or k.shape != (4,) or not np.all(np.isfinite(k)) or k[0] <= 0 or k[1] <= 0:
-        raise ValueError(f"normalize_with_intrinsics: points (..., 2) and intrinsics (fx, fy, cx, cy) with fx, fy > 0; "
-                         f"got {xy.shape} and {k.tolist()}")
-    return (focal_norm * (xy - k[2:]) / k[:2]).astype(np.float32)
 
 
 # --- step 2: the model's normalization ------------------------------------------------------------------------------

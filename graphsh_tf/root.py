@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from graphsh_tf.contract import intrinsics_matrix
+from graphsh_tf.frame import intrinsics_matrix
 
 
 def focal_from_fov(image_width: float, horizontal_fov_deg: float) -> float:

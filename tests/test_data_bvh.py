@@ -189,7 +189,7 @@ def test_frames_line_must_match_the_data(tmp_path, declared):
 def test_phone_cameras_normalize_through_intrinsics_and_split_by_style(tmp_path):
     """cameras='phone': handheld phone views (FOV 55-80 deg, portrait/landscape); the 2D is the intrinsics
     normalization of the rendered pixels (what Lifter(intrinsics=...) feeds the model). test_styles splits by style."""
-    from graphsh_tf.contract import normalize_with_intrinsics
+    from graphsh_tf.frame import normalize_with_intrinsics
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.render import render_views
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from graphsh_tf.data import bvh, cameras as cam
-from graphsh_tf.contract import image_coordinates
+from graphsh_tf.frame import image_coordinates
 
 FIXTURE_BVH = Path(__file__).resolve().parent / "fixtures" / "bvh_bandai_walk_normal_001_5frames.bvh"
 

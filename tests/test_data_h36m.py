@@ -5,7 +5,7 @@ import pytest
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.dataset import DataError, load_data
-from graphsh_tf.contract import normalize_screen_coordinates
+from graphsh_tf.frame import normalize_screen_coordinates
 
 ACTIONS = {"S1": ("Walking 1", "Directions"), "S9": ("Walking", "Eating 2")}
 FRAMES = {"Walking 1": 6, "Directions": 4, "Walking": 5, "Eating 2": 7}

@@ -5,7 +5,7 @@ import pytest
 
 from graphsh_tf.data import mpi_inf_3dhp as mpi
 from graphsh_tf.data.dataset import DataError, load_data
-from graphsh_tf.contract import image_coordinates
+from graphsh_tf.frame import image_coordinates
 
 
 def write_sequence(folder, name, n=6, valid=(1, 1, 0, 1, 0, 1), seed=0):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graphsh_tf.contract import normalize_screen_coordinates, normalize_with_intrinsics
+from graphsh_tf.frame import normalize_screen_coordinates, normalize_with_intrinsics
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data import shard_format as fmt
 from graphsh_tf.data import shards

@@ -5,7 +5,7 @@ import pytest
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import synthetic
 from graphsh_tf.data.dataset import load_data
-from graphsh_tf.contract import image_coordinates
+from graphsh_tf.frame import image_coordinates
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import pytest
 
 from graphsh_tf import keypoints as kp
 from graphsh_tf import skeleton
-from graphsh_tf.contract import InputContract, Int8Codec, normalize_screen_coordinates, quantize
+from graphsh_tf.contract import InputContract, Int8Codec, quantize
+from graphsh_tf.frame import normalize_screen_coordinates
 from graphsh_tf.lite.lifter import LiftResult, Lifter
 
 H = skeleton.H36M16

@@ -4,7 +4,7 @@ import pytest
 
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.synthetic import load_synthetic
-from graphsh_tf.contract import intrinsics_matrix
+from graphsh_tf.frame import intrinsics_matrix
 from graphsh_tf.root import focal_from_fov, solve_root
 
 
@@ -54,7 +54,7 @@ def test_bad_intrinsics_and_too_few_joints():
 def test_intrinsics_normalization_matches_the_training_cameras_and_maps_rays():
     """Through a Human3.6M camera, the intrinsics normalization equals the image normalization (up to the
     principal-point offset); through a phone camera, the same ray lands where the training camera would put it."""
-    from graphsh_tf.contract import H36M_FOCAL_NORM, normalize_screen_coordinates, normalize_with_intrinsics
+    from graphsh_tf.frame import H36M_FOCAL_NORM, normalize_screen_coordinates, normalize_with_intrinsics
 
     c = cam.h36m_camera("S1", 1)
     px = np.array([[300.0, 400.0], [700.0, 650.0]])

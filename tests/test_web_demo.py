@@ -70,7 +70,8 @@ def test_js_tables_equal_python():
             else:
                 assert src == list(table[j][0]) and t["REQUIRED"][j] == table[j][1], (layout, j)
     assert t["LAYOUTS"] == {"coco17": 17, "mediapipe33": 33, "h36m16": 16}
-    from graphsh_tf.contract import H36M_FOCAL_NORM, SCREEN_NORMALIZATION
+    from graphsh_tf.contract import SCREEN_NORMALIZATION
+    from graphsh_tf.frame import H36M_FOCAL_NORM
     from graphsh_tf.lite.lifter import Lifter
 
     assert t["NORMALIZATION"] == SCREEN_NORMALIZATION and t["H36M_FOCAL_NORM"] == H36M_FOCAL_NORM

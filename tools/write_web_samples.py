@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from graphsh_tf.contract import image_coordinates  # noqa: E402
+from graphsh_tf.frame import image_coordinates  # noqa: E402
 
 OUT = ROOT / "web_demo" / "samples" / "samples.json"
 

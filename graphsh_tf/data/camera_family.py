@@ -3,7 +3,7 @@
 ``h36m``: the calibrated Human3.6M cameras (lens distortion included), 2D normalized by the image size.
 ``virtual``: random cameras around the person with Human3.6M intrinsics (:data:`VIRTUAL`), normalized by the image
 size. ``phone``: random handheld phone cameras (:data:`PHONE`: pinhole, portrait or landscape), 2D normalized through
-their intrinsics (:func:`graphsh_tf.contract.normalize_with_intrinsics`, what ``Lifter(intrinsics=...)`` feeds the
+their intrinsics (:func:`graphsh_tf.frame.normalize_with_intrinsics`, what ``Lifter(intrinsics=...)`` feeds the
 model). A mix draws each sample's family with the given weights (``mix`` = :data:`DEFAULT_MIX`).
 
 :mod:`graphsh_tf.data.stream` draws these per sample in TensorFlow; :func:`fixed_cameras` gives the numpy cameras

@@ -24,7 +24,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.contract import MM_PER_M, normalize_screen_coordinates
+from graphsh_tf.contract import MM_PER_M
+from graphsh_tf.frame import normalize_screen_coordinates
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.sources import names, register_source
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite

@@ -25,7 +25,7 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.contract import normalize_screen_coordinates
+from graphsh_tf.frame import normalize_screen_coordinates
 from graphsh_tf.data.sources import names, register_source
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
 

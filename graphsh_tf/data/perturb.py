@@ -82,7 +82,7 @@ def _sizes(n: int, image_size) -> Tuple[np.ndarray, np.ndarray]:
 
 def to_pixels(x2d, image_size) -> np.ndarray:
     """Normalized screen coordinates ``(N, J, 2)`` → pixels (float64), each row with its own ``image_size``
-    ``(N, 2)`` or one ``(w, h)`` (the inverse of :func:`graphsh_tf.contract.normalize_screen_coordinates`)."""
+    ``(N, 2)`` or one ``(w, h)`` (the inverse of :func:`graphsh_tf.frame.normalize_screen_coordinates`)."""
     x = np.asarray(x2d, np.float64)
     w, h = _sizes(len(x), image_size)
     return np.stack([(x[..., 0] + 1.0) * w / 2.0, (x[..., 1] + h / w) * w / 2.0], -1)

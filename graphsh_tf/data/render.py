@@ -3,7 +3,7 @@
 
 A (frame, camera) row is kept when every joint lies more than :data:`MIN_DEPTH_MM` in front of the camera and, with
 ``drop_outside``, projects inside the image. The 2D is normalized by the image size (``image``, ``u = 2x/w - 1``) or
-through the camera's intrinsics (``intrinsics``, :func:`graphsh_tf.contract.normalize_with_intrinsics`, what
+through the camera's intrinsics (``intrinsics``, :func:`graphsh_tf.frame.normalize_with_intrinsics`, what
 ``Lifter(intrinsics=...)`` feeds the model).
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ def render_views(world_mm: np.ndarray, cameras: Sequence[cam.Camera], action: st
     """Render world poses ``(T, 16, 3)`` mm through each camera: the :class:`PoseSet` (rows of camera ``k``
     labelled ``{sequence}/cam{k}``, action ``action``) and the number of (frame, camera) rows dropped
     (:func:`visible`)."""
-    from graphsh_tf.contract import normalize_with_intrinsics
+    from graphsh_tf.frame import normalize_with_intrinsics
 
     if normalization not in NORMALIZATIONS:
         raise DataError(f"normalization={normalization!r} must be one of {', '.join(NORMALIZATIONS)}")

@@ -23,7 +23,8 @@ import graphsh_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loa
 import tensorflow as tf
 
 from graphsh_tf import skeleton as sk
-from graphsh_tf.contract import H36M_FOCAL_NORM, MM_PER_MODEL_UNIT
+from graphsh_tf.contract import MM_PER_MODEL_UNIT
+from graphsh_tf.frame import H36M_FOCAL_NORM
 from graphsh_tf.data import camera_family as fam
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.pipeline import OCCLUSION_CHOICES, occlusion_fill_matrices

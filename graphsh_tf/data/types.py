@@ -4,7 +4,7 @@
 
 Conventions shared by every source:
 
-* ``poses_2d``: ``(N, J, 2)`` float32, screen-normalized (:func:`graphsh_tf.contract.normalize_screen_coordinates`
+* ``poses_2d``: ``(N, J, 2)`` float32, screen-normalized (:func:`graphsh_tf.frame.normalize_screen_coordinates`
   with the size of the camera that produced them).
 * ``poses_3d``: ``(N, J, 3)`` float32, camera space, root-relative (root joint exactly 0), millimetres.
 * one row per (frame, camera) pair.
