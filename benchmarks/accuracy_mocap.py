@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 import graphsh_tf  # noqa: E402,F401
+
+import numpy as np  # noqa: E402
 
 DATASET = ROOT.parent / "shared" / "datasets" / "bandai-namco-motion-1" / "data"
 TEST_STYLES = ("childish", "giant", "proud", "tired")

@@ -64,12 +64,12 @@ def worker(spec: str, steps: int, warmup: int, batch: int) -> dict:
     from graphsh_tf import cli
 
     cli.import_tensorflow()
-    import tf_keras as keras
-
     from graphsh_tf.config import RECIPES, DataConfig, ModelConfig, TrainConfig
     from graphsh_tf.models import build_model
     from graphsh_tf.train.loop import train_input
     from graphsh_tf.train.optim import compile_model
+
+    import tf_keras as keras
 
     t0 = time.time()
     data = DataConfig(spec=spec).validate().load()
@@ -103,13 +103,13 @@ def interleaved(scale: float, shards_root: Path, blocks: int, block_steps: int, 
     from graphsh_tf import cli
 
     cli.import_tensorflow()
-    import numpy as np
-    import tf_keras as keras
-
     from graphsh_tf.config import RECIPES, DataConfig, ModelConfig, TrainConfig
     from graphsh_tf.models import build_model
     from graphsh_tf.train.loop import train_input
     from graphsh_tf.train.optim import compile_model
+
+    import numpy as np
+    import tf_keras as keras
 
     recipe = dict(RECIPES["synthetic"])
     dropout = recipe.pop("dropout")

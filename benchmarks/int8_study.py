@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 import graphsh_tf  # noqa: E402,F401
+
+import numpy as np  # noqa: E402
 
 
 def _group(key: str) -> str:
@@ -47,14 +47,14 @@ def budget(run_dir: str, poses: int = 4000, float_parts=(), top: int = 0) -> dic
     ``float_parts``: parts kept float as in the mixed-precision export (:data:`graphsh_tf.lite.folded.FLOAT_PARTS`;
     their tensors are never quantized). ``top``: also the ``top`` single activations of largest error, one row
     each."""
-    import tensorflow as tf
-
     from graphsh_tf.lite.calibrate import head_scale, representative_poses
     from graphsh_tf.lite.folded import build_forward
     from graphsh_tf.lite.qat import FoldedQATHooks
     from graphsh_tf.model_io import load_model
     from graphsh_tf.run import Run
     from graphsh_tf.validate import pose_delta_mm
+
+    import tensorflow as tf
 
     class Only(FoldedQATHooks):
         """Fake quantization on the keys in ``on`` only (None: all); weights quantized when ``weights``."""
@@ -112,9 +112,6 @@ def budget(run_dir: str, poses: int = 4000, float_parts=(), top: int = 0) -> dic
 
 def qat_vs_ptq(run_dir: str, steps: int = 300, per_channel: bool = False) -> dict:
     """``{"ptq": {...}, "qat": {...}}``: own float MPJPE, int8 MPJPE, ΔMPJPE and per-pose tail (mm) of each."""
-    import tensorflow as tf
-    import tf_keras as keras
-
     from graphsh_tf.contract import MM_PER_MODEL_UNIT
     from graphsh_tf.evaluate import keras_predictor, score
     from graphsh_tf.lite.calibrate import head_scale, representative_poses
@@ -126,6 +123,9 @@ def qat_vs_ptq(run_dir: str, steps: int = 300, per_channel: bool = False) -> dic
     from graphsh_tf.model_io import load_model
     from graphsh_tf.run import Run
     from graphsh_tf.validate import pose_delta_mm, tail_stats
+
+    import tensorflow as tf
+    import tf_keras as keras
 
     model = load_model(run_dir)
     data = Run(run_dir).load_data()

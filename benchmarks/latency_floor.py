@@ -120,10 +120,10 @@ def model_facts(data: bytes) -> dict:
 def _convert_fn(fn, spec, variant: str, rep: np.ndarray) -> bytes:
     """Convert a ``tf.function`` of one float input to a TFLite ``variant`` with the exporter's converter settings
     (float I/O; per-channel int8 weights, the converter's own default, for these probe graphs)."""
-    import tensorflow as tf
-
     from graphsh_tf.lite.convert import configure
     from graphsh_tf.lite.variants import variant as lookup
+
+    import tensorflow as tf
 
     v = lookup(variant)
     if v.qat:
@@ -263,10 +263,10 @@ def representative(count: int = 300) -> np.ndarray:
 def export_model(model_kw: dict, variants, formulations=("conv",), rep=None, seed: int = 0) -> dict:
     """``{(variant, formulation): bytes}`` of ``build_model(**model_kw)`` with seeded random weights."""
     import graphsh_tf  # noqa: F401  (legacy Keras before TensorFlow loads)
-    import tf_keras as keras
-
     from graphsh_tf.lite.convert import convert
     from graphsh_tf.models import build_model
+
+    import tf_keras as keras
 
     keras.utils.set_random_seed(seed)
     model = build_model(**model_kw)
@@ -527,7 +527,7 @@ def markdown(result: dict, command: str = "") -> str:
         met = "met" if r["meets_target"] else "**missed**"
         tgt = "–" if r["target"] is None else f"≤ {r['target']:.1f}x {met}"
         def f(key, fmt="{:.1f}"):
-            v = r.get(key)
+            v = r.get(key)  # noqa: B023
             return fmt.format(v) if isinstance(v, (int, float)) else "–"
         share = f"{f('op_overhead_share_of_gap', '{:.0%}')} / {f('tiny_share_of_gap', '{:.0%}')}"
         lines.append(f"| {name} | {r['ops']} | {r['params']:,} | {r['weight_bytes']:,} | {r['p50_us']:.1f} | "

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 import graphsh_tf  # noqa: E402,F401
+
+import numpy as np  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -34,10 +34,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     from graphsh_tf import metrics
     from graphsh_tf import skeleton as sk
-    from graphsh_tf.frame import normalize_screen_coordinates, normalize_with_intrinsics
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.videopose3d import TEST_SUBJECTS
     from graphsh_tf.evaluate import keras_predictor
+    from graphsh_tf.frame import normalize_screen_coordinates, normalize_with_intrinsics
     from graphsh_tf.model_io import load_model
     from graphsh_tf.safe_pickle import load_npz_safe
 

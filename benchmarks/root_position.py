@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 import graphsh_tf  # noqa: E402,F401
+
+import numpy as np  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -31,10 +31,10 @@ def main(argv=None) -> int:
     p.add_argument("--every", type=int, default=4, help="score every k-th test frame")
     args = p.parse_args(argv)
     from graphsh_tf import skeleton as sk
-    from graphsh_tf.frame import normalize_screen_coordinates
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.videopose3d import TEST_SUBJECTS
     from graphsh_tf.evaluate import keras_predictor
+    from graphsh_tf.frame import normalize_screen_coordinates
     from graphsh_tf.model_io import load_model
     from graphsh_tf.root import solve_root
     from graphsh_tf.safe_pickle import load_npz_safe
@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     predict = keras_predictor(load_model(args.run))
     errs, depth, abs_pred, abs_gt = [], [], [], []
     for subject in TEST_SUBJECTS:
-        for action, world32 in sorted(positions.get(subject, {}).items()):
+        for _action, world32 in sorted(positions.get(subject, {}).items()):
             world = world32[::args.every][:, list(sk.H36M32_TO_17)][:, list(sk.H36M17_TO_16)] * 1000.0
             for c in cam.h36m_cameras(subject):
                 xcam = cam.world_to_camera(world, c)
@@ -60,7 +60,8 @@ def main(argv=None) -> int:
                 abs_gt.append(np.linalg.norm(rel_true + root_gt[:, None] - xcam, axis=-1).mean(axis=1))
     errs, depth = np.concatenate(errs), np.concatenate(depth)
     out = {"poses": int(len(errs)), "root_error_median_mm": round(float(np.median(errs)), 1),
-           "root_error_mean_mm": round(float(errs.mean()), 1), "depth_error_median_mm": round(float(np.median(depth)), 1),
+           "root_error_mean_mm": round(float(errs.mean()), 1),
+           "depth_error_median_mm": round(float(np.median(depth)), 1),
            "absolute_mpjpe_mm": round(float(np.concatenate(abs_pred).mean()), 1),
            "absolute_mpjpe_with_true_relative_pose_mm": round(float(np.concatenate(abs_gt).mean()), 1)}
     print(json.dumps(out, indent=1))

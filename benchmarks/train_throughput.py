@@ -47,13 +47,13 @@ def parse_args(argv=None):
 
 
 def _trainer(gcn: str, args, jit: bool):
-    import numpy as np
-    import tensorflow as tf
-    import tf_keras as keras
-
     from graphsh_tf.config import ModelConfig, TrainConfig
     from graphsh_tf.models import build_model
     from graphsh_tf.train.optim import compile_model
+
+    import numpy as np
+    import tensorflow as tf
+    import tf_keras as keras
 
     keras.utils.set_random_seed(0)
     model = build_model(ModelConfig(arch=args.arch, gcn=gcn, hid_dim=args.hid_dim, num_stacks=args.stacks))
@@ -80,10 +80,10 @@ def _torch_trainer(gcn: str, args):
     import torch
 
     sys.path.insert(0, str(Path(args.reference).resolve()))
-    from common.graph_utils import adj_mx_from_edges  # noqa: the reference's own modules
-    from models.graph_sh import GraphSH
-
     from graphsh_tf import skeleton as sk
+
+    from common.graph_utils import adj_mx_from_edges  # noqa: E402 (the reference's own modules)
+    from models.graph_sh import GraphSH
 
     torch.manual_seed(0)
     adj = adj_mx_from_edges(16, [list(e) for e in sk.H36M16.edges], sparse=False)

@@ -42,10 +42,10 @@ def _models(args, tmp: Path) -> Path:
         print(f"exporting {args.run} ({', '.join(args.variants)}) into {out} ...", file=sys.stderr)
         export.export_run(args.run, out, variants=args.variants, calib_samples=200)
         return out
+    from graphsh_tf.models import build_model
+
     import numpy as np
     import tf_keras as keras
-
-    from graphsh_tf.models import build_model
 
     keras.utils.set_random_seed(0)
     model = build_model(gcn="dc_preagg", hid_dim=64, num_stacks=4)

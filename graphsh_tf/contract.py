@@ -32,10 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton
 from graphsh_tf.frame import intrinsics_matrix, normalize_screen_coordinates, normalize_with_intrinsics
+
+import numpy as np
 
 NUM_JOINTS = skeleton.NUM_JOINTS
 

@@ -20,9 +20,9 @@ def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from graphsh_tf.skeleton import H36M16, LAYOUTS
+
+    import matplotlib.pyplot as plt
 
     rgb = out["frame"].rgb
     h, w = rgb.shape[:2]

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional, Protocol, Tuple, Union
 
-import numpy as np
-
 from graphsh_tf import metrics
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data import perturb
 from graphsh_tf.contract import model_to_mm
+from graphsh_tf.data import perturb
+
+import numpy as np
 
 
 class Predictor(Protocol):

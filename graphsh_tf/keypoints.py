@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from typing import Callable, Dict, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton
 from graphsh_tf.contract import InputContract
+
+import numpy as np
 
 
 class KeypointError(ValueError):
@@ -157,7 +157,8 @@ def adapt(kpts, layout: str, scores=None, min_score: float = 0.0) -> Tuple[np.nd
 # --- model input ---------------------------------------------------------------------------------------------------
 
 def prepare_input(kpts_px, w: float, h: float, layout: str = "coco17", scores=None, min_score: float = 0.0,
-                  contract: InputContract = InputContract(), intrinsics=None) -> np.ndarray:
+                  contract: InputContract = InputContract(),  # noqa: B008 (frozen, immutable)
+                  intrinsics=None) -> np.ndarray:
     """Detector pixels ``(K, 2|3)`` of one pose or ``(N, K, 2|3)`` → the model input ``(N, 16, C)`` of ``contract``
     (:meth:`graphsh_tf.contract.InputContract.encode`: the screen frame, or the camera's rays with ``intrinsics``
     ``(fx, fy, cx, cy)``; the model's normalization; its channels; float32 or int8). Bad image sizes, shapes or

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import numpy as np
-
 from graphsh_tf.draw import render
 from graphsh_tf.media import Frame, LiftError, Video, check_image, collect_inputs, read_image, write_gif, write_png
+
+import numpy as np
 
 DEFAULT_HFOV = 65.0
 

@@ -97,17 +97,17 @@ def collect_inputs(path) -> tuple:
     return "images", [p]
 
 def write_png(path: Path, img: np.ndarray) -> None:
-    from PIL import Image
-
     from graphsh_tf.io import atomic_save
+
+    from PIL import Image
 
     atomic_save(path, lambda tmp: Image.fromarray(img).save(tmp, format="PNG"))
 
 
 def write_gif(path: Path, frames: List[np.ndarray], fps: float) -> None:
-    from PIL import Image
-
     from graphsh_tf.io import atomic_save
+
+    from PIL import Image
 
     ims = [Image.fromarray(f) for f in frames]
     duration = max(int(round(1000.0 / max(fps, 1e-3))), 20)

@@ -235,9 +235,9 @@ def group_actions(per_action: Dict, max_rows: int = 20) -> tuple:
 
     Names split at ``_`` into the same number of parts (``dataset-1_bow_childish``: prefix, action, style) are
     grouped by all varying parts but one: the last varying part (the style, for Bandai-Namco clip names) when that
-    leaves at most ``max_rows`` groups, else the one before it, and so on; each group pools its clips' poses. ``groups``: ``{label:
-    {"mpjpe_mm", "p_mpjpe_mm", "n_poses", "members"}}``; ``pooled_over``: the values of the part left out. Returns
-    ``(None, None)`` when the names have no such structure or no grouping fits."""
+    leaves at most ``max_rows`` groups, else the one before it, and so on; each group pools its clips' poses.
+    ``groups``: ``{label: {"mpjpe_mm", "p_mpjpe_mm", "n_poses", "members"}}``; ``pooled_over``: the values of the
+    part left out. Returns ``(None, None)`` when the names have no such structure or no grouping fits."""
     names = list(per_action)
     parts = [n.split("_") for n in names]
     if len(names) <= 1 or len({len(p) for p in parts}) != 1:

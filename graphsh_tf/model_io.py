@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 from typing import Optional, Union
 
-import tf_keras as keras
-
 from graphsh_tf.config import ModelConfig
 from graphsh_tf.io import atomic_save_h5
 from graphsh_tf.models import INPUT_NAME, build_model
 from graphsh_tf.run import Run
+
+import tf_keras as keras
 
 
 class ModelFileError(ValueError):

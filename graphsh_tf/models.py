@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Union
 
-import numpy as np
-import tf_keras as keras
-
 from graphsh_tf.config import ModelConfig
 from graphsh_tf.contract import InputContract
 from graphsh_tf.layers import graph_conv_block, graph_hourglass, model_input_layer, se_block
 from graphsh_tf.layers.confidence import confidence_entry
 from graphsh_tf.layers.graph_conv import graph_conv
 from graphsh_tf.layers.initializers import torch_dense
+
+import numpy as np
+import tf_keras as keras
 
 INPUT_NAME = "keypoints_2d"
 

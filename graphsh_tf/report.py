@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence
 
-import numpy as np
-
 from graphsh_tf import metrics
 from graphsh_tf import skeleton as sk
 from graphsh_tf.io import atomic_save
+
+import numpy as np
 
 
 def _plt():

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional, Tuple
 
-import numpy as np
-
 from graphsh_tf.data import corrupt as cr
 from graphsh_tf.data import perturb
+
+import numpy as np
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-import numpy as np
-
 from graphsh_tf.frame import intrinsics_matrix
+
+import numpy as np
 
 
 def focal_from_fov(image_width: float, horizontal_fov_deg: float) -> float:

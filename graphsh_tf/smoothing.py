@@ -20,7 +20,6 @@ The Java port is ``org.graphsh.lifter.OneEuro`` in android_demo/lifter-core (che
 from __future__ import annotations
 
 import dataclasses
-
 from typing import Optional, Sequence, Tuple
 
 import numpy as np

@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import Dict, Optional, Union
 
-import numpy as np
-
 from graphsh_tf.config import ModelConfig
+
+import numpy as np
 
 
 class StateDictError(ValueError):

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
-import numpy as np
-
 from graphsh_tf.evaluate import keras_predictor, score
-from graphsh_tf.lite.metadata import QAT_WEIGHTS, variant_of
 from graphsh_tf.lite.flatbuffer import model_ops
+from graphsh_tf.lite.metadata import QAT_WEIGHTS, variant_of
 from graphsh_tf.lite.runtime import TFLitePredictor
 
+import numpy as np
 
 #: Default flag threshold on the p99.9 of the per-pose |Δ| (mm).
 TAIL_THRESHOLD_MM = 10.0
@@ -119,7 +118,8 @@ def validate_markdown(result: dict) -> str:
     rows = ["| variant | MPJPE (mm) | ΔMPJPE (mm) | P-MPJPE (mm) | max abs Δ (mm) | pose \\|Δ\\| p50 | p99 | p99.9 | "
             "max | tail | size (bytes) | ops |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
-            f"| float Keras | {result['float']['mpjpe_mm']:.3f} | 0 | {result['float'].get('p_mpjpe_mm', float('nan')):.3f}"
+            f"| float Keras | {result['float']['mpjpe_mm']:.3f} | 0 | "
+            f"{result['float'].get('p_mpjpe_mm', float('nan')):.3f}"
             " | 0 | 0 | 0 | 0 | 0 | | | |"]
     for name, v in result["variants"].items():
         if "own_float_mpjpe_mm" in v:
@@ -128,7 +128,7 @@ def validate_markdown(result: dict) -> str:
         d = v.get("pose_delta_mm") or {}
 
         def f(key):
-            return f"{d[key]:.3f}" if key in d else "–"
+            return f"{d[key]:.3f}" if key in d else "–"  # noqa: B023
         flag = f"FLAG p99.9 > {thr:g} mm" if v.get("tail_flagged") else "ok"
         rows.append(f"| {name} | {v['mpjpe_mm']:.3f} | {v['delta_mpjpe_mm']:+.4f} | {v['p_mpjpe_mm']:.3f} | "
                     f"{v['max_abs_diff_mm']:.4f} | {f('p50')} | {f('p99')} | {f('p99_9')} | {f('max')} | {flag} | "

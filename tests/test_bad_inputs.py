@@ -118,7 +118,7 @@ def test_diverged_training_stops_with_the_step_and_leaves_no_nan_weights(tmp_pat
 
         with h5py.File(weights, "r") as f:
             arrays = []
-            f.visititems(lambda n, o: arrays.append(o[()]) if isinstance(o, h5py.Dataset) else None)
+            f.visititems(lambda n, o: arrays.append(o[()]) if isinstance(o, h5py.Dataset) else None)  # noqa: B023
         assert all(np.isfinite(a).all() for a in arrays if np.issubdtype(np.asarray(a).dtype, np.floating))
     _no_partial_files(tmp_path)
 
@@ -197,6 +197,7 @@ def test_zip_with_wrong_member_names_the_key(tmp_path):
 def test_foreign_tflite_is_not_scored_without_the_flag(tmp_path):
     """A .tflite of the right shapes but without our metadata is refused (its inputs/units are unknown)."""
     import graphsh_tf  # noqa: F401
+
     import tensorflow as tf
 
     class Foreign(tf.Module):
@@ -254,10 +255,10 @@ def test_kill_9_during_convert_leaves_only_complete_files_and_a_rerun_finishes(t
     import time
 
     import graphsh_tf  # noqa: F401
-    import tf_keras as keras
-
     from graphsh_tf.lite.runtime import load_interpreter
     from graphsh_tf.models import build_model
+
+    import tf_keras as keras
 
     run = tmp_path / "run"
     run.mkdir()

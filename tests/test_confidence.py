@@ -3,11 +3,11 @@ detector-like corruption with confidences, and the confidence channel through ev
 2-channel models unchanged beside it."""
 import json
 
+from graphsh_tf.config import CONFIDENCE_INPUTS, RECIPES, ConfigError, ModelConfig, TrainConfig
+from graphsh_tf.contract import CHANNELS, ContractError, InputContract
+
 import numpy as np
 import pytest
-
-from graphsh_tf.config import CONFIDENCE_INPUTS, ConfigError, ModelConfig, RECIPES, TrainConfig
-from graphsh_tf.contract import CHANNELS, ContractError, InputContract
 
 TINY = dict(hid_dim=8, num_stacks=1)
 

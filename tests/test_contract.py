@@ -1,12 +1,24 @@
 """The input/output contract (graphsh_tf.contract): frame, model step, channels, the int8 codec, and the sidecar
 sections written and read back by one validating reader."""
+from graphsh_tf.config import ModelConfig
+from graphsh_tf.contract import (
+    NORMALIZATIONS,
+    POSE_NORMALIZATION,
+    SCREEN_NORMALIZATION,
+    ContractError,
+    InputContract,
+    Int8Codec,
+    LifterContract,
+    OutputContract,
+    dequantize,
+    normalize_screen_coordinates,
+    normalize_with_intrinsics,
+    pose_normalize,
+    quantize,
+)
+
 import numpy as np
 import pytest
-
-from graphsh_tf.config import ModelConfig
-from graphsh_tf.contract import (NORMALIZATIONS, POSE_NORMALIZATION, SCREEN_NORMALIZATION, ContractError,
-                                 InputContract, Int8Codec, LifterContract, OutputContract, dequantize,
-                                 normalize_screen_coordinates, normalize_with_intrinsics, pose_normalize, quantize)
 
 
 def _pose_px(seed=0, n=None):

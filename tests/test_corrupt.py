@@ -1,12 +1,12 @@
 """The detector-like corruption model (graphsh_tf.data.corrupt): seeded, per-joint statistics as documented,
 missing joints filled by the keypoint adapters' own rules, and the single corruptions of the robustness table."""
-import numpy as np
-import pytest
-
 from graphsh_tf import keypoints as kp
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import corrupt as cr
 from graphsh_tf.data import perturb
+
+import numpy as np
+import pytest
 
 J = sk.H36M16.index
 

@@ -1,10 +1,10 @@
 """Test-time 2D corruption (noise in pixels, missing joints filled like the adapters) used by evaluate --noise-px
 / --drop-joints and benchmarks/accuracy_mocap.py."""
-import numpy as np
-import pytest
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.evaluate import DROPPABLE_JOINTS, corrupt_inputs
+
+import numpy as np
+import pytest
 
 
 def test_noise_is_in_pixels_and_seeded():

@@ -4,13 +4,13 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import bvh
 from graphsh_tf.data.dataset import DataError, load_data
 from graphsh_tf.data.types import DataWarning
+
+import numpy as np
+import pytest
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "bvh_bandai_walk_normal_001_5frames.bvh"
@@ -189,9 +189,9 @@ def test_frames_line_must_match_the_data(tmp_path, declared):
 def test_phone_cameras_normalize_through_intrinsics_and_split_by_style(tmp_path):
     """cameras='phone': handheld phone views (FOV 55-80 deg, portrait/landscape); the 2D is the intrinsics
     normalization of the rendered pixels (what Lifter(intrinsics=...) feeds the model). test_styles splits by style."""
-    from graphsh_tf.frame import normalize_with_intrinsics
     from graphsh_tf.data import cameras as cam
     from graphsh_tf.data.render import render_views
+    from graphsh_tf.frame import normalize_with_intrinsics
 
     for k, style in enumerate(["normal", "happy", "tired", "normal"]):
         shutil.copy(FIXTURE, tmp_path / f"dataset-1_walk_{style}_{k:03d}.bvh")

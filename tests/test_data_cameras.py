@@ -1,11 +1,12 @@
 """Human3.6M cameras: transforms, projection with distortion and their inverses."""
 from pathlib import Path
 
+from graphsh_tf.data import bvh
+from graphsh_tf.data import cameras as cam
+from graphsh_tf.frame import image_coordinates
+
 import numpy as np
 import pytest
-
-from graphsh_tf.data import bvh, cameras as cam
-from graphsh_tf.frame import image_coordinates
 
 FIXTURE_BVH = Path(__file__).resolve().parent / "fixtures" / "bvh_bandai_walk_normal_001_5frames.bvh"
 

@@ -1,10 +1,10 @@
 """The data seed and loader options travel with a run: config.json → the same split everywhere."""
 import json
 
+from graphsh_tf.config import ConfigError, DataConfig, ModelConfig, TrainConfig
+
 import numpy as np
 import pytest
-
-from graphsh_tf.config import ConfigError, DataConfig, ModelConfig, TrainConfig
 
 
 def test_data_config_round_trip_and_validation():

@@ -1,11 +1,11 @@
 """Human3.6M loader on tiny files in the exact VideoPose3D format (S1 train, S9 test)."""
-import numpy as np
-import pytest
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.dataset import DataError, load_data
 from graphsh_tf.frame import normalize_screen_coordinates
+
+import numpy as np
+import pytest
 
 ACTIONS = {"S1": ("Walking 1", "Directions"), "S9": ("Walking", "Eating 2")}
 FRAMES = {"Walking 1": 6, "Directions": 4, "Walking": 5, "Eating 2": 7}
@@ -171,7 +171,8 @@ def test_semgcn_16_joint_gt_file_loads(tmp_path):
             for s, acts in gt17.items()}
     np.savez_compressed(tmp_path / "data_3d_h36m.npz", positions_3d=pos)
     np.savez_compressed(tmp_path / "data_2d_h36m_gt.npz", positions_2d=gt16,
-                        metadata={"num_joints": 16, "keypoints_symmetry": [[4, 5, 6, 10, 11, 12], [1, 2, 3, 13, 14, 15]]})
+                        metadata={"num_joints": 16,
+                                  "keypoints_symmetry": [[4, 5, 6, 10, 11, 12], [1, 2, 3, 13, 14, 15]]})
     data = load_data(f"h36m:{tmp_path}")
     assert data.skeleton is sk.H36M16 and data.train.poses_2d.shape[1:] == (16, 2)
     # the same 2D as projecting the 3D ourselves (the file's pixels are that projection)

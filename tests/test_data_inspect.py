@@ -47,9 +47,9 @@ def test_main_bad_keypoints_for_synthetic(capsys):
 def test_cli_converter_output_loads_with_16_joint_gt_and_bad_count_is_one_line(tmp_path):
     """The VideoPose3D writer's files (16-joint GT 2D, as SemGCN/the reference write them) load through inspect;
     a 2D file with another joint count fails with one line naming file, count and the accepted counts."""
-    import numpy as np
-
     from graphsh_tf.data.videopose3d import convert
+
+    import numpy as np
 
     out = tmp_path / "vp3d"
     stats = convert("synthetic", out)

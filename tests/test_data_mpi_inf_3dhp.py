@@ -1,11 +1,11 @@
 """MPI-INF-3DHP test-set loader on fabricated annot_data.mat files (HDF5, MATLAB's reversed dimension order)."""
-import h5py
-import numpy as np
-import pytest
-
 from graphsh_tf.data import mpi_inf_3dhp as mpi
 from graphsh_tf.data.dataset import DataError, load_data
 from graphsh_tf.frame import image_coordinates
+
+import h5py
+import numpy as np
+import pytest
 
 
 def write_sequence(folder, name, n=6, valid=(1, 1, 0, 1, 0, 1), seed=0):

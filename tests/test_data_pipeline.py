@@ -1,11 +1,11 @@
 """tf.data pipeline: determinism, flip augmentation, units, sharding, flip test."""
-import numpy as np
-import pytest
-
 from graphsh_tf import skeleton as sk
+from graphsh_tf.contract import MM_PER_MODEL_UNIT
 from graphsh_tf.data import pipeline as pl
 from graphsh_tf.data.dataset import DataError
-from graphsh_tf.contract import MM_PER_MODEL_UNIT
+
+import numpy as np
+import pytest
 
 
 def clip(n=90, seed=0):

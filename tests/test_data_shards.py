@@ -7,16 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
-
-from graphsh_tf.frame import normalize_screen_coordinates, normalize_with_intrinsics
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data import shard_format as fmt
 from graphsh_tf.data import shards
 from graphsh_tf.data import synthetic as syn
 from graphsh_tf.data.dataset import load_data
 from graphsh_tf.data.types import DataError, StreamedSet
+from graphsh_tf.frame import normalize_screen_coordinates, normalize_with_intrinsics
+
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = "synthetic:train_poses_per_subject=40,test_poses_per_subject=20,seq_len=20"
@@ -162,10 +162,10 @@ def test_stream_is_seeded_and_shaped(shard_dir):
 
 
 def test_camera_draws_are_reproducible_and_in_range():
-    import tensorflow as tf
-
     from graphsh_tf.data import camera_family as fam
     from graphsh_tf.data.stream import draw_cameras
+
+    import tensorflow as tf
 
     root = tf.constant(np.tile([[300.0, -200.0, 950.0]], (500, 1)))
     key = tf.constant([11, 7], tf.int64)
@@ -190,9 +190,9 @@ def test_camera_draws_are_reproducible_and_in_range():
 
 @pytest.mark.parametrize("kind", ["h36m", "phone"])
 def test_projection_equals_the_numpy_renderer(kind):
-    import tensorflow as tf
-
     from graphsh_tf.data.stream import project
+
+    import tensorflow as tf
 
     world = np.asarray(next(syn.iter_split_sequences("train", 0, [10], ["syn1"]))[2], np.float64)
     if kind == "h36m":
@@ -216,9 +216,9 @@ def test_projection_equals_the_numpy_renderer(kind):
 def test_file_auto_sharding_gives_each_step_the_same_samples(shard_dir):
     """What tf.distribute does to the stream for two workers (FILE auto-shard, then half the global batch each):
     at every step the two workers' batches together are the one-worker batch."""
-    from tensorflow.python.data.experimental.ops.distribute import _AutoShardDataset
-
     from graphsh_tf.data.stream import stream_dataset
+
+    from tensorflow.python.data.experimental.ops.distribute import _AutoShardDataset
 
     data = load_data(f"shards:{shard_dir}", seed=3, cameras="mix")
     assert len(data.train.params["files"]) == 4

@@ -1,11 +1,11 @@
 """The data-source registry: every door asks it, each source checks its own options, synthetic:frames=N."""
-import numpy as np
-import pytest
-
 from graphsh_tf.config import ConfigError, DataConfig
 from graphsh_tf.data import sources
 from graphsh_tf.data.dataset import load_data, option_choices, resolve, spec_help
 from graphsh_tf.data.types import DataError, PoseData, PoseSet
+
+import numpy as np
+import pytest
 
 
 def test_the_built_in_sources_are_registered():

@@ -1,11 +1,11 @@
 """The embedded synthetic default: deterministic, rigid, learnable, sized as documented."""
-import numpy as np
-import pytest
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import synthetic
 from graphsh_tf.data.dataset import load_data
 from graphsh_tf.frame import image_coordinates
+
+import numpy as np
+import pytest
 
 
 @pytest.fixture(scope="module")

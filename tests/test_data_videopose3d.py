@@ -1,8 +1,8 @@
 """Any source → VideoPose3D files: layout, units, split by subject, atomic writes."""
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import videopose3d as vp
+
+import numpy as np
 
 
 def test_32_slot_layout_round_trips_to_16_joints():
@@ -36,9 +36,9 @@ def test_files_are_metres_split_by_subject_and_atomic(tmp_path):
 
 
 def test_the_converter_honours_synthetic_options_and_refuses_the_rest(tmp_path):
-    import pytest
-
     from graphsh_tf.data.types import DataError
+
+    import pytest
 
     stats = vp.convert("synthetic:frames=400,test_poses_per_subject=10", tmp_path)
     assert 0 < stats["train_frames"] <= 100 and 0 < stats["test_frames"] <= 20      # poses: 400 rows / 4 cameras

@@ -4,11 +4,11 @@ the registry or the BlazePose files are unavailable, except under CI)."""
 import json
 import math
 
-import numpy as np
-import pytest
-
 from graphsh_tf.detect import blazepose as bp
 from graphsh_tf.detect.models import BLAZEPOSE_FILES, NPM_VERSION, DetectorError, blazepose_paths
+
+import numpy as np
+import pytest
 
 
 def test_anchor_grid_matches_the_detector_output():
@@ -172,9 +172,9 @@ def test_a_photo_without_people_gives_nobody(blazepose):
 def test_movenet_file_gives_one_coco_person(tmp_path):
     """Detector("x.tflite") runs a MoveNet SinglePose-shaped model: letterbox in, 17 COCO keypoints mapped back to
     image pixels (the stand-in of the browser test answers a fixed pose, shifted slightly with the brightness)."""
-    from test_web_browser import MOVENET_SIZE, stand_in_movenet
-
     from graphsh_tf.detect import Detector
+
+    from test_web_browser import MOVENET_SIZE, stand_in_movenet
 
     path = tmp_path / "movenet.tflite"
     base = stand_in_movenet(path)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from photo_assets import require_blazepose
 from test_web_browser import DEMO, ROOT, chromium_path, require_tools, train_tiny_model
 
@@ -68,9 +67,9 @@ def page(tmp_path_factory, photos_dir):
         skip_or_fail("web_demo/node_modules/@mediapipe/pose missing (PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix "
                      "web_demo)")
     require_blazepose()
-    from PIL import Image
-
     from graphsh_tf import web
+
+    from PIL import Image
 
     tmp = tmp_path_factory.mktemp("media")
     models = tmp / "models"
@@ -100,11 +99,11 @@ def untrained_model(models: Path) -> None:
     """A GraphSH straight from its initializer, exported as models/graphsh_untrained.tflite (+ sidecar)."""
     import shutil
 
-    import tf_keras as keras
-
     from graphsh_tf.data.dataset import load_data
     from graphsh_tf.lite import export
     from graphsh_tf.models import build_model
+
+    import tf_keras as keras
 
     keras.utils.set_random_seed(1)
     model = build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1)
@@ -145,9 +144,9 @@ def test_no_request_leaves_the_server(page):
 
 
 def test_photo_file_finds_the_people_python_finds(page):
-    from PIL import Image
-
     from graphsh_tf.detect import Detector
+
+    from PIL import Image
 
     m = page["res"].get("upload") or {}
     assert m.get("status") == "done", (m.get("error"), _why(page["res"]))

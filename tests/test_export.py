@@ -1,15 +1,15 @@
 """TFLite export: the folded inference graph equals Keras; five variants; signature, ops, metadata, size."""
 import json
 
-import numpy as np
-import pytest
-
 import graphsh_tf  # noqa: F401
-import tf_keras as keras
+from graphsh_tf.config import GCN_TYPES
 from graphsh_tf.evaluate import keras_predictor
 from graphsh_tf.lite import calibrate, convert, export, flatbuffer, folded, metadata, runtime, variants
-from graphsh_tf.config import GCN_TYPES
 from graphsh_tf.models import build_model, count_params
+
+import numpy as np
+import pytest
+import tf_keras as keras
 
 # ops whose presence means shape arithmetic at run time
 DYNAMIC_SHAPE_OPS = {"SHAPE", "GATHER", "GATHER_ND", "REDUCE_PROD", "PACK", "UNPACK", "STRIDED_SLICE", "WHERE",
@@ -261,8 +261,9 @@ def test_int16x8_refuses_int8_io(tiny):
 def test_int8_with_a_dead_squeeze_unit_still_loads_in_xnnpack():
     """hid 8 gives the SE squeeze one unit; with these weights it is 0 on every calibration pose. Calibrated as is,
     its int8 scale is ~0 and XNNPACK refused the model ("failed to prepare"); the converter now widens such ranges."""
-    from ai_edge_litert.interpreter import Interpreter
     from graphsh_tf.lite.calibrate import degenerate_ranges
+
+    from ai_edge_litert.interpreter import Interpreter
 
     keras.utils.set_random_seed(0)
     model = build_model(gcn="dc_preagg", hid_dim=8, num_stacks=1)
@@ -279,8 +280,9 @@ def test_int8_with_a_dead_squeeze_unit_still_loads_in_xnnpack():
 
 
 def test_qat_int8_with_a_dead_squeeze_unit_still_loads_in_xnnpack():
-    from ai_edge_litert.interpreter import Interpreter
     from graphsh_tf.lite.qat import qat_finetune
+
+    from ai_edge_litert.interpreter import Interpreter
 
     keras.utils.set_random_seed(0)
     model = build_model(gcn="dc_preagg", hid_dim=8, num_stacks=1)

@@ -62,9 +62,9 @@ def test_run_dir_contents(tiny_run):
 
 
 def test_run_dir_loads_as_model(tiny_run):
-    import numpy as np
-
     from graphsh_tf.model_io import load_model
+
+    import numpy as np
 
     out, _ = tiny_run
     model = load_model(out)

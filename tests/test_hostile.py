@@ -487,10 +487,10 @@ def test_sidecar_infinite_scale_and_nan(tiny, tmp_path, capsys):
 
 
 def test_foreign_model_with_a_copied_sidecar(tiny, tmp_path, capsys):
-    import tensorflow as tf
-
     from graphsh_tf.keypoints import KeypointError
     from graphsh_tf.lite.lifter import Lifter
+
+    import tensorflow as tf
 
     class Foreign(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([1, 16, 2], tf.float32, name="keypoints_2d")])

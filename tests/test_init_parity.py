@@ -12,11 +12,11 @@ The reference's rules, written out here independently of graphsh_tf.layers:
 """
 import math
 
-import numpy as np
-import pytest
-
 import graphsh_tf  # noqa: F401
 from graphsh_tf.config import GCN_TYPES, ModelConfig, TrainConfig
+
+import numpy as np
+import pytest
 
 
 def _reference_w_bound(shape):
@@ -38,10 +38,10 @@ def _check_uniform(values, bound, what):
 
 @pytest.mark.parametrize("gcn", GCN_TYPES)
 def test_every_layer_starts_as_the_reference_does(gcn):
-    import tf_keras as keras
-
     from graphsh_tf.layers import GraphConv
     from graphsh_tf.models import build_model
+
+    import tf_keras as keras
 
     keras.utils.set_random_seed(0)   # the small-tensor check below fails for 0.3**n of draws (n=4: 0.8 %): no luck
     model = build_model(ModelConfig(gcn=gcn, hid_dim=32, num_stacks=2))
@@ -94,14 +94,14 @@ def test_optimizer_matches_torch_adam_defaults():
 
 
 def _short_run_mpjpe(old_init: bool) -> float:
-    import tf_keras as keras
-
     from graphsh_tf import metrics
     from graphsh_tf.data.synthetic import load_synthetic
     from graphsh_tf.layers import GraphConv
     from graphsh_tf.models import build_model
     from graphsh_tf.train.loop import train_stream
     from graphsh_tf.train.optim import compile_model
+
+    import tf_keras as keras
 
     keras.utils.set_random_seed(0)
     data = load_synthetic(seed=0, train_poses_per_subject=500, test_poses_per_subject=200).to_16_joints()

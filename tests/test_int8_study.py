@@ -3,12 +3,12 @@ import importlib.util
 import json
 from pathlib import Path
 
+import graphsh_tf  # noqa: F401
+from graphsh_tf.models import build_model
+
 import numpy as np
 import pytest
-
-import graphsh_tf  # noqa: F401
 import tf_keras as keras
-from graphsh_tf.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,7 @@ def test_budget_rows(run_dir):
     rows = {name: (n, mean, p999) for name, n, mean, p999 in res["rows"]}
     everything = rows["everything (weights + activations)"]
     assert "the input tensor" in rows and "weights alone" in rows and "gconv_output" in rows
-    for name, (n, mean, p999) in rows.items():
+    for name, (_n, mean, p999) in rows.items():
         assert np.isfinite(mean) and np.isfinite(p999) and 0 <= mean <= p999 + 1e-9, name
     assert everything[1] > 0 and everything[1] >= max(m for _, m, _ in rows.values()) * 0.5
     assert rows["the input tensor"][0] == 1 and rows["the transform outputs"][0] == 6     # input + 5 per hourglass

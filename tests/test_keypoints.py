@@ -1,14 +1,14 @@
 """Keypoint adapters on hand-made poses, int8 I/O helpers, and the Lifter on a tiny hand-built .tflite."""
 import json
 
-import numpy as np
-import pytest
-
 from graphsh_tf import keypoints as kp
 from graphsh_tf import skeleton
 from graphsh_tf.contract import InputContract, Int8Codec, quantize
 from graphsh_tf.frame import normalize_screen_coordinates
-from graphsh_tf.lite.lifter import LiftResult, Lifter
+from graphsh_tf.lite.lifter import Lifter, LiftResult
+
+import numpy as np
+import pytest
 
 H = skeleton.H36M16
 
@@ -166,6 +166,7 @@ def _sidecar(variant, in_dtype, in_q, out_dtype, out_q):
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
     import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TF)
+
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 

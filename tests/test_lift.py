@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from photo_assets import require_blazepose
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,11 +68,11 @@ def test_folder_npz_and_same_numbers_as_the_library(tiny_model, photos_dir, dete
     assert z["joints_mm"].shape[1:] == (16, 3) and len(z["joints_mm"]) >= 4 and set(z["frame"]) == {0, 1}
     assert not list((tmp_path / "o").glob("*.png"))
     # the CLI's numbers are the library's: Detector -> Lifter on the same photo
-    from PIL import Image
-
     from graphsh_tf.detect import Detector
     from graphsh_tf.lite.lifter import Lifter
     from graphsh_tf.root import focal_from_fov
+
+    from PIL import Image
 
     rgb = np.asarray(Image.open(photos_dir / "bus.jpg").convert("RGB"))
     people = Detector()(rgb)

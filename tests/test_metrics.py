@@ -1,8 +1,8 @@
 """Metrics against hand-computed cases."""
+from graphsh_tf import metrics
+
 import numpy as np
 import pytest
-
-from graphsh_tf import metrics
 
 
 def _rotation(axis, angle):

@@ -1,14 +1,14 @@
 """The mixed-precision int8 export: float32 keypoints in, float32 mm out, the first graph conv and the head in
 float32, everything between int8; for 2- and 3-channel (x, y, confidence) inputs, PTQ and QAT."""
-import numpy as np
-import pytest
-import tf_keras as keras
-
 import graphsh_tf  # noqa: F401
 from graphsh_tf.evaluate import keras_predictor
 from graphsh_tf.lite import convert, export, flatbuffer, folded, metadata, runtime, variants
 from graphsh_tf.lite.qat import qat_finetune
 from graphsh_tf.models import build_model
+
+import numpy as np
+import pytest
+import tf_keras as keras
 
 
 def _inputs(n, channels, seed=1):

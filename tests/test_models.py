@@ -1,10 +1,10 @@
-import numpy as np
-import pytest
-
 import graphsh_tf
 from graphsh_tf.config import ConfigError, ModelConfig
 from graphsh_tf.model_io import ModelFileError, save_model
 from graphsh_tf.models import build_model, count_params
+
+import numpy as np
+import pytest
 
 REFERENCE_COUNTS = {"vanilla": 224_907, "semantic": 438_657, "dc_preagg": 3_685_899, "modulated": 461_387}
 

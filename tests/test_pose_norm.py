@@ -1,14 +1,16 @@
 """input_norm="pose": hip-centred, scale-normalized 2D, in Keras, the folded graph, every .tflite and the Lifter."""
 import json
 
-import numpy as np
-import pytest
-
 import graphsh_tf  # noqa: F401
-import tf_keras as keras
 from graphsh_tf.config import ConfigError, ModelConfig
-from graphsh_tf.contract import (POSE_NORMALIZATION, ContractError, InputContract, LifterContract,
-                                 normalize_screen_coordinates, pose_normalize)
+from graphsh_tf.contract import (
+    POSE_NORMALIZATION,
+    ContractError,
+    InputContract,
+    LifterContract,
+    normalize_screen_coordinates,
+    pose_normalize,
+)
 from graphsh_tf.evaluate import keras_predictor
 from graphsh_tf.lite import export as lite_export
 from graphsh_tf.lite.folded import build_forward, graph_input, pose_normalized
@@ -16,6 +18,10 @@ from graphsh_tf.lite.lifter import Lifter
 from graphsh_tf.lite.runtime import TFLitePredictor
 from graphsh_tf.model_io import load_model, save_model
 from graphsh_tf.models import build_model
+
+import numpy as np
+import pytest
+import tf_keras as keras
 
 
 def _poses(n=96, seed=3):
@@ -131,9 +137,10 @@ def test_lifter_applies_the_pose_normalization(pose_model, exported):
 def test_per_channel_qat_int8_converts_with_per_channel_conv_weights(pose_model):
     """qat_int8 with per-channel weights: the fine-tuning fake-quantizes the grouped conv filters per channel and
     the converter keeps those scales (one per output channel)."""
-    from ai_edge_litert.interpreter import Interpreter
     from graphsh_tf.lite.convert import convert
     from graphsh_tf.lite.qat import qat_finetune
+
+    from ai_edge_litert.interpreter import Interpreter
 
     rng = np.random.default_rng(0)
     x = _poses(256, seed=5)

@@ -3,11 +3,11 @@ sized for a terminal."""
 import io
 import re
 
-import numpy as np
-import pytest
-
 from graphsh_tf import metrics, progress
 from graphsh_tf.progress import Progress, about, choose_mode, format_duration
+
+import numpy as np
+import pytest
 
 
 class _Tty(io.StringIO):

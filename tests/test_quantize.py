@@ -1,12 +1,18 @@
 """Quantization-aware training: QuantizeConfigs for the custom layers, fine-tuning, weights copied back."""
+import graphsh_tf  # noqa: F401
+from graphsh_tf.lite.qat import (
+    GraphConvQuantizeConfig,
+    OutputQuantizeConfig,
+    copy_back,
+    qat_finetune,
+    quantize_aware_model,
+    quantize_config_for,
+)
+from graphsh_tf.models import build_model
+
 import numpy as np
 import pytest
-
-import graphsh_tf  # noqa: F401
 import tf_keras as keras
-from graphsh_tf.lite.qat import (
-    GraphConvQuantizeConfig, OutputQuantizeConfig, copy_back, qat_finetune, quantize_aware_model, quantize_config_for)
-from graphsh_tf.models import build_model
 
 
 @pytest.fixture(scope="module")

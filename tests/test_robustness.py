@@ -1,9 +1,9 @@
 """The robustness table (graphsh_tf.robustness): rows, ratios, seeding and the markdown, on a tiny lifter."""
-import numpy as np
-import pytest
-
 from graphsh_tf import robustness as rb
 from graphsh_tf.evaluate import corrupt_inputs
+
+import numpy as np
+import pytest
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
 """Root position from 2D keypoints + root-relative 3D + intrinsics (closed-form weighted least squares)."""
-import numpy as np
-import pytest
-
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.synthetic import load_synthetic
 from graphsh_tf.frame import intrinsics_matrix
 from graphsh_tf.root import focal_from_fov, solve_root
+
+import numpy as np
+import pytest
 
 
 def _scene():

@@ -3,14 +3,13 @@ never runs; legitimate files still load."""
 import os
 import pathlib
 
-import numpy as np
-import pytest
-
 import graphsh_tf  # noqa: F401  - sets TF_USE_LEGACY_KERAS before TensorFlow loads
-from reference_numpy import random_state_dict
-
 from graphsh_tf.safe_pickle import NpzFileError, UnsafePickleError, load_npz_safe
 from graphsh_tf.torch_import import StateDictError, read_state_dict
+
+import numpy as np
+import pytest
+from reference_numpy import random_state_dict
 
 
 class _Touch:
@@ -163,11 +162,11 @@ def _lambda_model_file(tmp_path, marker):
 
 
 def test_h5_with_a_lambda_layer_is_refused_and_its_code_does_not_run(tmp_path):
-    import h5py
-    import tf_keras as keras
-
     from graphsh_tf.config import ModelConfig
     from graphsh_tf.model_io import ModelFileError, load_model
+
+    import h5py
+    import tf_keras as keras
 
     marker = tmp_path / "pwned"
     path = _lambda_model_file(tmp_path, marker)
@@ -188,9 +187,9 @@ def test_h5_with_a_lambda_layer_is_refused_and_its_code_does_not_run(tmp_path):
 
 
 def test_h5_of_another_architecture_is_refused(tmp_path):
-    import tf_keras as keras
-
     from graphsh_tf.model_io import ModelFileError, load_model
+
+    import tf_keras as keras
 
     inp = keras.Input((16, 2))
     keras.Model(inp, keras.layers.Dense(3)(inp)).save(tmp_path / "other.h5", save_format="h5")

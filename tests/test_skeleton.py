@@ -1,7 +1,7 @@
+from graphsh_tf import skeleton as sk
+
 import numpy as np
 import pytest
-
-from graphsh_tf import skeleton as sk
 
 
 def test_h36m16_layout_matches_the_reference_facts():

@@ -1,10 +1,10 @@
 """One Euro temporal filter (graphsh_tf.smoothing): keeps a constant, reduces jitter, follows motion, and the
 LifterStream wrapper smooths joints and root."""
-import numpy as np
-import pytest
-
 from graphsh_tf.lite.lifter import LiftResult
 from graphsh_tf.smoothing import LifterStream, OneEuroFilter, smooth_sequence
+
+import numpy as np
+import pytest
 
 
 def _jitter(a):

@@ -4,12 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import graphsh_tf  # noqa: F401
-import tf_keras as keras
 from graphsh_tf.lite import benchmark_log, export
 from graphsh_tf.models import build_model
+
+import pytest
+import tf_keras as keras
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -4,15 +4,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 import graphsh_tf  # noqa: F401
-import tf_keras as keras
 from graphsh_tf import validate
 from graphsh_tf.evaluate import keras_predictor
 from graphsh_tf.lite import export, runtime
 from graphsh_tf.models import build_model
+
+import numpy as np
+import pytest
+import tf_keras as keras
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,8 +22,8 @@ def run_dir(tmp_path_factory):
     """A tiny trained run: config.json (synthetic data) + best.weights.h5 (256 Adam steps on 4,096 synthetic training
     poses, ~5 s: MPJPE ~180 mm against ~240 mm for the mean pose), exported to fp32/fp16/int8/qat_int8."""
     from graphsh_tf.config import TrainConfig
-    from graphsh_tf.data.dataset import load_data
     from graphsh_tf.contract import MM_PER_MODEL_UNIT
+    from graphsh_tf.data.dataset import load_data
     from graphsh_tf.train.optim import compile_model
 
     run = tmp_path_factory.mktemp("run")
@@ -58,7 +58,7 @@ def test_validate_cli_json(run_dir, tmp_path):
     qat = data["variants"]["qat_int8"]                 # also measured against its own (QAT-tuned) float weights
     assert qat["delta_vs_own_float_mm"] == pytest.approx(qat["mpjpe_mm"] - qat["own_float_mpjpe_mm"])
     assert data["float"]["mpjpe_mm"] > 0
-    for name, v in data["variants"].items():
+    for v in data["variants"].values():
         assert set(v) >= {"file", "size_bytes", "mpjpe_mm", "delta_mpjpe_mm", "p_mpjpe_mm", "max_abs_diff_mm", "ops"}
         assert v["size_bytes"] == Path(v["file"]).stat().st_size and v["ops"]
     assert abs(data["variants"]["fp32"]["delta_mpjpe_mm"]) <= 0.01

@@ -3,14 +3,13 @@ import json
 import subprocess
 import sys
 
-import numpy as np
-import pytest
-
-from conftest import FIXTURES
-from reference_numpy import forward, random_state_dict
-
 import graphsh_tf
 from graphsh_tf.torch_import import StateDictError, import_state_dict, infer_config, main
+
+import numpy as np
+import pytest
+from conftest import FIXTURES
+from reference_numpy import forward, random_state_dict
 
 FIXTURE_FILES = sorted(FIXTURES.glob("graphsh_*_h16_l2_s0.npz"))
 

@@ -1,12 +1,12 @@
 """Unit tests of the training glue: TrainConfig, LR schedule, TF_CONFIG parsing, run-dir files, input stream."""
 import json
 
-import numpy as np
-import pytest
-
 from graphsh_tf.config import ConfigError, TrainConfig
 from graphsh_tf.io import atomic_save, tmp_path_for
 from graphsh_tf.run import Run, best_val, config_differences
+
+import numpy as np
+import pytest
 
 
 def test_train_config_json_round_trip_and_validation():
@@ -36,9 +36,9 @@ def test_lr_schedule_is_staircase_per_step():
 
 
 def test_global_norm_clipping_bounds_the_update():
-    import tensorflow as tf
-
     from graphsh_tf.train.optim import make_optimizer
+
+    import tensorflow as tf
 
     v = tf.Variable([0.0, 0.0])
     opt = make_optimizer(TrainConfig(lr=1.0, max_grad_norm=1.0))

@@ -1,12 +1,12 @@
 """The variant table: one row per TFLite variant, read by the converter, the exporter, the metadata and the CLI."""
 import dataclasses
 
-import pytest
-
 import graphsh_tf  # noqa: F401
-import tf_keras as keras
 from graphsh_tf.lite import export, metadata, variants
 from graphsh_tf.models import build_model
+
+import pytest
+import tf_keras as keras
 
 
 def test_table_names_order_and_rules():

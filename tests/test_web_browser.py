@@ -80,14 +80,14 @@ def skeleton_pixels(png: Path, tol: int = 40) -> dict:
 def train_tiny_model(out_dir: Path, variants=("fp32", "int8")):
     """A small trained GraphSH (hid 16, 1 stack, 8 epochs on 4,096 synthetic poses: ~5 s) exported to ``out_dir``;
     returns (keras model, {variant: path}). Trained, so the lifted skeleton has a body's extent on screen."""
-    import tf_keras as keras
-
-    from graphsh_tf.lite import export
     from graphsh_tf.config import TrainConfig
-    from graphsh_tf.data.dataset import load_data
     from graphsh_tf.contract import MM_PER_MODEL_UNIT
+    from graphsh_tf.data.dataset import load_data
+    from graphsh_tf.lite import export
     from graphsh_tf.models import build_model
     from graphsh_tf.train.optim import compile_model
+
+    import tf_keras as keras
 
     keras.utils.set_random_seed(0)
     model = build_model(gcn="dc_preagg", hid_dim=16, num_stacks=1)

@@ -16,10 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graphsh_tf import keypoints, skeleton, web
+
 import numpy as np
 import pytest
-
-from graphsh_tf import keypoints, skeleton, web
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "web_demo"

@@ -44,12 +44,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from graphsh_tf import keypoints as kp  # noqa: E402
-from graphsh_tf import skeleton  # noqa: E402
 from graphsh_tf import root as root_mod  # noqa: E402
-from graphsh_tf import smoothing  # noqa: E402
-from graphsh_tf.contract import (CHANNELS, POSE_NORM_EPS, POSE_NORMALIZATION, SCREEN_NORMALIZATION,  # noqa: E402
-                                 ContractError, InputContract, Int8Codec, OutputContract, normalize_with_intrinsics,
-                                 pose_normalize)
+from graphsh_tf import skeleton, smoothing  # noqa: E402
+from graphsh_tf.contract import (  # noqa: E402
+    CHANNELS,
+    POSE_NORM_EPS,
+    POSE_NORMALIZATION,
+    SCREEN_NORMALIZATION,
+    ContractError,
+    InputContract,
+    Int8Codec,
+    OutputContract,
+    normalize_with_intrinsics,
+    pose_normalize,
+)
 
 GOLDEN_DIR = ROOT / "tests" / "fixtures" / "golden"
 SAMPLES_FILE = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "samples.json"
@@ -514,7 +522,8 @@ def write_all(golden_dir: Path = GOLDEN_DIR, samples_file: Path = SAMPLES_FILE) 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=GOLDEN_DIR,
-                    help="folder for adapters.json / decode.json / pose_norm.json / confidence.json / intrinsics.json / "
+                    help="folder for adapters.json / decode.json / pose_norm.json / confidence.json / "
+                    "intrinsics.json / "
                          "smoothing.json / "
                          "stream.json")
     ap.add_argument("--samples", type=Path, default=SAMPLES_FILE, help="path of the demo's samples.json")

@@ -45,7 +45,7 @@ def _pixels(text: str) -> float:
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model", help="run directory, Keras .h5 or .tflite")
-    from graphsh_tf.data.dataset import spec_help   # numpy only
+    from graphsh_tf.data.dataset import spec_help  # numpy only
 
     p.add_argument("--data", default=None, help=f"data spec: {spec_help()} "
                    "(default: the data of the run directory's config.json, else synthetic)")

@@ -8,8 +8,8 @@
 Defaults are the paper's recipe (GraphSH, dc_preagg = the paper's PreAggr, hid 64, 4 stacks, batch 256, Adam lr 1e-4
 decayed x0.92 every 20000 steps, dropout 0.25, grad-norm clip 1.0, MSE on metres, 50 epochs), except on the
 synthetic default data set, where the ``synthetic`` recipe finishes in about ten minutes on two CPU cores.
-``--recipe fast`` is the best recipe measured on real motion capture (benchmarks/README.md); ``--recipe robust`` adds the
-per-joint confidence as input channel and detector-like training corruption. Every value is logged
+``--recipe fast`` is the best recipe measured on real motion capture (benchmarks/README.md); ``--recipe robust``
+adds the per-joint confidence as input channel and detector-like training corruption. Every value is logged
 and stored in RUN_DIR/config.json.
 """
 from __future__ import annotations
@@ -23,10 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graphsh_tf  # noqa: E402,F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-
 from graphsh_tf import cli  # noqa: E402  (no TensorFlow import until a command runs)
-from graphsh_tf.config import (ARCHS, CONFIDENCE_INPUTS, GCN_TYPES, LR_SCHEDULES, RECIPES,  # noqa: E402
-                               STRATEGIES)  # (no TensorFlow)
+from graphsh_tf.config import (  # noqa: E402
+    ARCHS,
+    CONFIDENCE_INPUTS,
+    GCN_TYPES,
+    LR_SCHEDULES,
+    RECIPES,
+    STRATEGIES,  # (no TensorFlow)
+)
 from graphsh_tf.contract import NORMALIZATIONS  # noqa: E402  (numpy only)
 from graphsh_tf.data.dataset import option_choices, spec_help  # noqa: E402  (numpy only)
 
@@ -141,7 +146,8 @@ def configs(args: argparse.Namespace):
     recipe.pop("confidence_input", None)
     hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
     model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=dropout,
-                        input_norm=input_norm, confidence_input=confidence_input, pooling=not args.no_pooling, multi_level=not args.no_multi_level, se=not args.no_se).validate()
+                        input_norm=input_norm, confidence_input=confidence_input, pooling=not args.no_pooling,
+                        multi_level=not args.no_multi_level, se=not args.no_se).validate()
     train = TrainConfig(**recipe, steps_per_epoch=args.steps, batch_size=args.batch_size,
                         max_grad_norm=args.max_grad_norm, seed=args.seed, flip_test=args.flip_test,
                         strategy=args.strategy, jit_compile=args.xla, val_every=args.val_every).validate()

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any, List, Tuple
 
-import numpy as np
-
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.types import DataError
+
+import numpy as np
 
 #: Family name → the 2D frame its rows are normalized in (:data:`graphsh_tf.data.render.NORMALIZATIONS`).
 FAMILIES = {"h36m": "image", "virtual": "image", "phone": "intrinsics"}

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Tuple
 
-import numpy as np
-
 from graphsh_tf.frame import normalize_screen_coordinates
+
+import numpy as np
 
 #: Intrinsics of the four Human3.6M cameras: id, focal (fx, fy) px, centre (cx, cy) px, radial (k1, k2, k3),
 #: tangential (p1, p2), (res_w, res_h) px. Values as published with VideoPose3D.

@@ -65,10 +65,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Dict, Tuple, Union
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data.perturb import SWAP_PAIRS, CorruptionError, as_rng, to_normalized, to_pixels
+
+import numpy as np
 
 H36M = sk.H36M16
 _J = H36M.index
@@ -210,7 +210,7 @@ def fill_missing(xy, scores) -> Tuple[np.ndarray, np.ndarray]:
     position (Hip, Thorax and Spine keep theirs while both hips / shoulders are present), its confidence is its
     score (Hip / Thorax: min of the two sides, Spine: min of those); a missed joint is filled as the adapters fill
     it (see the module doc)."""
-    from graphsh_tf.keypoints import adapt_from_sources   # the adapters' core, called (not copied): both fill alike
+    from graphsh_tf.keypoints import adapt_from_sources  # the adapters' core, called (not copied): both fill alike
 
     a = np.asarray(xy, dtype=np.float64)
     s = np.asarray(scores, dtype=np.float64)

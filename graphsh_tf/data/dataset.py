@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-import numpy as np
-
 from graphsh_tf.data import bvh, h36m, mpi_inf_3dhp, shard_format, synthetic  # noqa: F401  (each registers its source)
 from graphsh_tf.data.sources import Source, lookup, registered
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite  # noqa: F401  (re-exported)
+
+import numpy as np
 
 
 def spec_help() -> str:

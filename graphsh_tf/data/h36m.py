@@ -21,15 +21,15 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.contract import MM_PER_M
-from graphsh_tf.frame import normalize_screen_coordinates
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.sources import names, register_source
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
+from graphsh_tf.frame import normalize_screen_coordinates
 from graphsh_tf.safe_pickle import load_npz_safe
+
+import numpy as np
 
 TRAIN_SUBJECTS: Tuple[str, ...] = ("S1", "S5", "S6", "S7", "S8")
 TEST_SUBJECTS: Tuple[str, ...] = ("S9", "S11")

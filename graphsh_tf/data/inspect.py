@@ -12,12 +12,12 @@ import argparse
 import sys
 from typing import List, Optional
 
-import numpy as np
-
 from graphsh_tf.data.dataset import load_data, spec_help
 from graphsh_tf.data.sources import registered
 from graphsh_tf.data.types import PoseData
 from graphsh_tf.io import atomic_save
+
+import numpy as np
 
 
 def describe(data: PoseData) -> List[str]:

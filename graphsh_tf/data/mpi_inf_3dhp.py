@@ -22,12 +22,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
-from graphsh_tf.frame import normalize_screen_coordinates
 from graphsh_tf.data.sources import names, register_source
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, check_finite
+from graphsh_tf.frame import normalize_screen_coordinates
+
+import numpy as np
 
 SEQUENCES: Tuple[str, ...] = ("TS1", "TS2", "TS3", "TS4", "TS5", "TS6")
 IMAGE_SIZE = {"TS1": (2048, 2048), "TS2": (2048, 2048), "TS3": (2048, 2048), "TS4": (2048, 2048),

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
+
+import numpy as np
 
 H36M = sk.H36M16
 NUM_JOINTS = H36M.num_joints

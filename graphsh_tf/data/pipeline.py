@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Callable, Optional, Tuple
 
-import numpy as np
-
 import graphsh_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
-import tensorflow as tf
-
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data.types import DataError
 from graphsh_tf.contract import MM_PER_MODEL_UNIT
+from graphsh_tf.data.types import DataError
+
+import numpy as np
+import tensorflow as tf
 
 
 def flip_poses(poses_2d: Optional[np.ndarray], poses_3d: Optional[np.ndarray],

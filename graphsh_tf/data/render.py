@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Sequence, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.types import DataError, PoseSet
+
+import numpy as np
 
 #: A joint closer than this to the camera plane (mm) makes its row unusable.
 MIN_DEPTH_MM = 100.0

@@ -25,13 +25,13 @@ import struct
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import camera_family as fam
 from graphsh_tf.data.render import render_views
 from graphsh_tf.data.sources import choice, flag, integer, passed, register_source
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, StreamedSet
+
+import numpy as np
 
 FORMAT = "graphsh-tf pose shards"
 VERSION = 1

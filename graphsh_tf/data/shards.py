@@ -19,13 +19,15 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterator, Optional, Sequence, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
-from graphsh_tf.data import bvh, h36m, shard_format as fmt, synthetic as syn
+from graphsh_tf.data import bvh, h36m
+from graphsh_tf.data import shard_format as fmt
+from graphsh_tf.data import synthetic as syn
 from graphsh_tf.data.cameras import H36M_SUBJECTS
 from graphsh_tf.data.dataset import resolve
 from graphsh_tf.data.types import DataError
+
+import numpy as np
 
 #: Frames per shard file by default (about 9.6 MB).
 DEFAULT_SHARD_FRAMES = 50_000

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Sequence, Tuple
 
-import numpy as np
-
 import graphsh_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
-import tensorflow as tf
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.contract import MM_PER_MODEL_UNIT
-from graphsh_tf.frame import H36M_FOCAL_NORM
 from graphsh_tf.data import camera_family as fam
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.pipeline import OCCLUSION_CHOICES, occlusion_fill_matrices
 from graphsh_tf.data.render import MIN_DEPTH_MM
 from graphsh_tf.data.types import DataError, StreamedSet
+from graphsh_tf.frame import H36M_FOCAL_NORM
+
+import numpy as np
+import tensorflow as tf
 
 #: Frames projected together (one camera draw per frame, vectorized).
 CHUNK = 128

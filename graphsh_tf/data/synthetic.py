@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.kinematics import axis_rotation
 from graphsh_tf.data.render import render_views
 from graphsh_tf.data.sources import Option, choice, flag, integer, names, number, register_source
 from graphsh_tf.data.types import DataError, PoseData, PoseSet, StreamedSet
+
+import numpy as np
 
 #: Rest offsets (mm) of each H36M16 joint from its parent, body frame (x right, y forward, z up).
 REST_OFFSETS = np.array([

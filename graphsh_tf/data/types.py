@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Sequence
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
+
+import numpy as np
 
 
 class DataError(ValueError):

@@ -28,13 +28,13 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Sequence, Tuple
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.dataset import resolve
 from graphsh_tf.data.render import visible
 from graphsh_tf.data.types import DataError
+
+import numpy as np
 
 TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
 TEST_SUBJECTS = ("S9", "S11")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from graphsh_tf.detect.blazepose import Person, crop, letterbox_roi
 from graphsh_tf.detect.runtime import load_interpreter
+
+import numpy as np
 
 
 class MoveNet:

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
 
+from graphsh_tf import skeleton as sk
+from graphsh_tf.layers.initializers import TorchXavierUniform, torch_default_uniform
+
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
-
-from graphsh_tf import skeleton as sk
-from graphsh_tf.layers.initializers import TorchXavierUniform, torch_default_uniform
 
 #: The conv types by name, in the order the README lists them (filled by :func:`conv_type`).
 CONV_TYPES: Dict[str, type] = {}

@@ -6,11 +6,11 @@ to the reference's state_dict key (``gconv_layers.0.gconv1.bn`` → ``gconv_laye
 """
 from __future__ import annotations
 
-import tf_keras as keras
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.layers.graph_conv import graph_conv
 from graphsh_tf.layers.pooling import SkeletalPool, SkeletalUnpool
+
+import tf_keras as keras
 
 
 def _several_replicas() -> bool:

@@ -3,9 +3,9 @@
 of a ``.tflite`` (exported graphs start AFTER this layer)."""
 from __future__ import annotations
 
-import tf_keras as keras
-
 from graphsh_tf.contract import InputContract
+
+import tf_keras as keras
 
 
 @keras.utils.register_keras_serializable(package="graphsh_tf")

@@ -1,10 +1,10 @@
 """Skeletal pooling and unpooling as constant matrix products (no gathers: TFLite- and int8-friendly)."""
 from __future__ import annotations
 
+from graphsh_tf import skeleton as sk
+
 import tensorflow as tf
 import tf_keras as keras
-
-from graphsh_tf import skeleton as sk
 
 
 @keras.utils.register_keras_serializable(package="graphsh_tf")

@@ -4,9 +4,9 @@ Unlike the reference (whose ``squeeze()`` drops the batch axis at batch size 1),
 """
 from __future__ import annotations
 
-import tf_keras as keras
-
 from graphsh_tf.layers.initializers import torch_dense
+
+import tf_keras as keras
 
 
 def se_block(x, ratio: int = 8, name: str = "se_blocks"):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Union
 
-import numpy as np
-
 from graphsh_tf.lite.benchmark_log import CONFIG_ORDER, CPU_XNNPACK
 from graphsh_tf.lite.metadata import variant_from_filename
 from graphsh_tf.lite.runtime import TFLiteModelError, check_lifter, load_interpreter
+
+import numpy as np
 
 
 def time_interpreter(interp, runs: int = 1000, warmup: int = 100) -> dict:
@@ -142,7 +142,7 @@ def benchmark_markdown(result: dict) -> str:
             for t, r in sorted(configs[config]["threads"].items(), key=lambda kv: _threads_order(kv[0])):
                 label = config + (f" (delegated: {r['delegation']})" if r.get("delegation") else "")
                 def f(key, fmt="{:.1f}"):
-                    val = r.get(key)
+                    val = r.get(key)  # noqa: B023
                     return fmt.format(val) if isinstance(val, (int, float)) else "–"
                 rows.append(f"| {name} | {t} | {f('p50_us')} | {f('p90_us')} | {f('p99_us')} | "
                             f"{f('throughput_per_s', '{:.0f}')} | {f('peak_rss_mb')} | {v.get('size_bytes') or '–'} | "

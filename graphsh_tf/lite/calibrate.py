@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Optional, Sequence
 
-import numpy as np
-import tensorflow as tf
-import tf_keras as keras
-
 from graphsh_tf.lite.folded import INPUT_NAME, build_forward
 from graphsh_tf.lite.head import head_layers
 from graphsh_tf.lite.hooks import Hooks
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
 
 
 def representative_poses(x2d: np.ndarray, count: int = 500, seed=0) -> np.ndarray:

@@ -11,14 +11,15 @@ import shutil
 import tempfile
 from typing import Callable, Iterable, Optional, Sequence
 
-import numpy as np
-import tensorflow as tf
-import tf_keras as keras
-
 from graphsh_tf.lite.calibrate import degenerate_ranges, head_scale, representative_dataset
 from graphsh_tf.lite.folded import FLOAT_SCOPE, SIGNATURE, LiftModule, float_layers, graph_input
 from graphsh_tf.lite.hooks import Hooks, RangeHooks
-from graphsh_tf.lite.variants import VARIANTS, ExportError, Variant, variant as lookup
+from graphsh_tf.lite.variants import VARIANTS, ExportError, Variant
+from graphsh_tf.lite.variants import variant as lookup
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
 
 
 def configure(conv: tf.lite.TFLiteConverter, v: Variant, representative: Optional[Callable[[], Iterable]],

@@ -9,16 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Dict, Optional, Sequence, Union
 
-import numpy as np
-import tf_keras as keras
-
 from graphsh_tf.lite.calibrate import representative_poses
 from graphsh_tf.lite.convert import convert
 from graphsh_tf.lite.hooks import RangeHooks
 from graphsh_tf.lite.metadata import QAT_WEIGHTS, build_metadata, write_model
-from graphsh_tf.lite.variants import ExportError, default_names, variant as lookup
+from graphsh_tf.lite.variants import ExportError, default_names
+from graphsh_tf.lite.variants import variant as lookup
 from graphsh_tf.model_io import load_model
 from graphsh_tf.run import Run
+
+import numpy as np
+import tf_keras as keras
 
 
 def _config_dict(model: keras.Model) -> dict:

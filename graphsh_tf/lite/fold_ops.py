@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-import numpy as np
-import tensorflow as tf
-
 from graphsh_tf.layers import GraphConv
 from graphsh_tf.lite.hooks import PLAIN, Hooks
 from graphsh_tf.lite.variants import ExportError
+
+import numpy as np
+import tensorflow as tf
 
 #: Graph formulations: ``conv`` (the default), and ``bmm`` (per-joint ``BATCH_MATMUL``), ``split_fc`` (one
 #: ``FULLY_CONNECTED`` per joint) and ``keras`` (the Keras graph converted as is), kept for

@@ -23,17 +23,26 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Callable, Dict, FrozenSet, Optional, Sequence
 
-import numpy as np
-import tensorflow as tf
-import tf_keras as keras
-
 from graphsh_tf.contract import MM_PER_MODEL_UNIT
 from graphsh_tf.layers import GraphConv, InputNormalization, SkeletalPool, SkeletalUnpool, input_contract
-from graphsh_tf.lite.fold_ops import (FORMULATIONS, Pending, Value, add_chain, bn_fold, emit_graph_conv,
-                                      graph_conv_params, layer_inputs, matmul_last)
+from graphsh_tf.lite.fold_ops import (
+    FORMULATIONS,
+    Pending,
+    Value,
+    add_chain,
+    bn_fold,
+    emit_graph_conv,
+    graph_conv_params,
+    layer_inputs,
+    matmul_last,
+)
 from graphsh_tf.lite.head import apply_head_scale
 from graphsh_tf.lite.hooks import PLAIN, FloatHooks, Hooks
 from graphsh_tf.lite.variants import ExportError
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
 
 SIGNATURE = "lift"
 INPUT_NAME = "keypoints_2d"

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-import numpy as np
-import tf_keras as keras
-
 from graphsh_tf.lite.fold_ops import layer_inputs
 from graphsh_tf.lite.variants import ExportError
+
+import numpy as np
+import tf_keras as keras
 
 
 def head_layers(model: keras.Model) -> Optional[tuple]:

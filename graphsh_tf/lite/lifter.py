@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
-import numpy as np
-
 from graphsh_tf.contract import ContractError, LifterContract
 from graphsh_tf.frame import intrinsics_matrix
 from graphsh_tf.io import require_file
 from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt
 from graphsh_tf.lite.metadata import read_metadata, sidecar_path
+
+import numpy as np
 
 
 def _frozen(a: Optional[np.ndarray]) -> Optional[np.ndarray]:

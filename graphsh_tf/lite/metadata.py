@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 from typing import Optional, Union
 
-import numpy as np
-
 from graphsh_tf import __version__
 from graphsh_tf.contract import ContractError, InputContract, Int8Codec, LifterContract, OutputContract
 from graphsh_tf.io import atomic_write_bytes, atomic_write_text, loads_finite, read_json, require_file, write_json
 from graphsh_tf.lite.variants import FILE_PREFIX, report_order
+
+import numpy as np
 
 FORMAT = "graphsh-tflite/1"
 METADATA_NAME = "graphsh"

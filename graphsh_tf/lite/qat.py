@@ -26,17 +26,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional, Sequence
 
-import numpy as np
-import tensorflow as tf
-import tf_keras as keras
-import tensorflow_model_optimization as tfmot
-
 from graphsh_tf.contract import MM_PER_MODEL_UNIT, mm_to_model
 from graphsh_tf.layers import CUSTOM_OBJECTS, GraphConv, SkeletalPool, SkeletalUnpool
 from graphsh_tf.lite.calibrate import head_scale, representative_poses, widen_degenerate
 from graphsh_tf.lite.folded import build_forward
 from graphsh_tf.lite.hooks import RangeHooks, fake_quant_weight
 from graphsh_tf.models import build_model
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_model_optimization as tfmot
+import tf_keras as keras
 
 _quantizers = tfmot.quantization.keras.quantizers
 QuantizeConfig = tfmot.quantization.keras.QuantizeConfig

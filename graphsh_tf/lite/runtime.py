@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional, Union
 
-import numpy as np
-
 from graphsh_tf.contract import CHANNELS, InputContract, Int8Codec, OutputContract
 from graphsh_tf.skeleton import NUM_JOINTS
+
+import numpy as np
 
 SIGNATURE = "lift"
 

@@ -6,16 +6,15 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
-
 import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-import tensorflow as tf
-import tf_keras as keras
-
+from graphsh_tf.config import TrainConfig
 from graphsh_tf.io import raise_if_disk_full
 from graphsh_tf.run import Run, best_val
-from graphsh_tf.config import TrainConfig
 from graphsh_tf.train.optim import lr_at
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
 
 
 class LRLogger(keras.callbacks.Callback):

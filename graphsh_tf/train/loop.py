@@ -20,19 +20,25 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
-import numpy as np
-
 import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-import tensorflow as tf
-import tf_keras as keras
-
-from graphsh_tf.run import Run, RunDirError
 from graphsh_tf.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from graphsh_tf.progress import format_duration
-from graphsh_tf.train.callbacks import (FitProgress, LRLogger, NonFiniteLoss, RunDirCallback, ScalarLogger,
-                                        SleepPerBatch, StopOnNonFiniteLoss)
+from graphsh_tf.run import Run, RunDirError
+from graphsh_tf.train.callbacks import (
+    FitProgress,
+    LRLogger,
+    NonFiniteLoss,
+    RunDirCallback,
+    ScalarLogger,
+    SleepPerBatch,
+    StopOnNonFiniteLoss,
+)
 from graphsh_tf.train.optim import compile_model, lr_at, lr_schedule
 from graphsh_tf.train.strategy import is_chief_task, parse_tf_config, select_strategy
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
 
 
 def steps_per_epoch(n_train: int, cfg: TrainConfig) -> int:

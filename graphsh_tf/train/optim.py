@@ -3,11 +3,11 @@ clipping, and the compiled loss (MSE on metres) and validation metric (MPJPE in 
 from __future__ import annotations
 
 import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-import tensorflow as tf
-import tf_keras as keras
-
 from graphsh_tf.config import TrainConfig
 from graphsh_tf.contract import MM_PER_MODEL_UNIT
+
+import tensorflow as tf
+import tf_keras as keras
 
 
 class Staircase(keras.optimizers.schedules.ExponentialDecay):

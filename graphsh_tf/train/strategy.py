@@ -11,6 +11,7 @@ import os
 from typing import Dict, Optional
 
 import graphsh_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+
 import tensorflow as tf
 
 
@@ -29,11 +30,13 @@ def parse_tf_config(env: Optional[str] = None) -> Dict:
         cfg = json.loads(text)
     except json.JSONDecodeError as e:
         raise TrainingError(f"TF_CONFIG: not valid JSON ({e}); set it to "
-                            '{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", "index": 0}}') from None
+                            '{"cluster": {"worker": ["host:port", ...]}, '
+                            '"task": {"type": "worker", "index": 0}}') from None
     cluster, task = (cfg.get("cluster"), cfg.get("task")) if isinstance(cfg, dict) else (None, None)
     if not isinstance(cluster, dict) or not cluster or not isinstance(task, dict):
         raise TrainingError("TF_CONFIG: needs a non-empty 'cluster' object and a 'task' object "
-                            '(e.g. {"cluster": {"worker": ["10.0.0.1:12345"]}, "task": {"type": "worker", "index": 0}})')
+                            '(e.g. {"cluster": {"worker": ["10.0.0.1:12345"]}, '
+                            '"task": {"type": "worker", "index": 0}})')
     ttype, index = task.get("type"), task.get("index")
     if ttype not in cluster or not isinstance(index, int) or not 0 <= index < len(cluster[ttype]):
         raise TrainingError(f"TF_CONFIG: task {task} is not in cluster {sorted(cluster)}; "

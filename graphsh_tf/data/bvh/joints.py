@@ -16,12 +16,12 @@ from __future__ import annotations
 import os
 from typing import Dict, Optional, Tuple, Union
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data.bvh.parse import MAX_ABS_VALUE, BvhClip, BvhError
 from graphsh_tf.data.kinematics import euler_to_matrix, forward_kinematics
 from graphsh_tf.io import read_json
+
+import numpy as np
 
 
 def clip_fk(clip: BvhClip, frames: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
@@ -108,7 +108,7 @@ def resolve_joint_map(clip: BvhClip, joint_map=None, path: str = "") -> Dict[str
         candidates = [("given", mapping)]
     else:
         candidates = list(BUILTIN_MAPS.items())
-    for label, mapping in candidates:
+    for _label, mapping in candidates:
         absent = [_map_entry(v)[0] for v in mapping.values() if _map_entry(v)[0] not in names]
         if not absent:
             return mapping

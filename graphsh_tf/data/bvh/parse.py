@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
-
 from graphsh_tf.data.types import DataError
+
+import numpy as np
 
 #: Largest magnitude of an OFFSET or MOTION value: 10 km in centimetres, far outside any capture volume, and far
 #: below where forward kinematics and projection overflow.

@@ -14,8 +14,6 @@ import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
-import numpy as np
-
 from graphsh_tf import skeleton as sk
 from graphsh_tf.data import cameras as cam
 from graphsh_tf.data.bvh.joints import h36m_world_poses
@@ -23,6 +21,8 @@ from graphsh_tf.data.bvh.parse import parse_bvh
 from graphsh_tf.data.render import MIN_DEPTH_MM, render_views
 from graphsh_tf.data.sources import choice, flag, integer, names, number, passed, register_source, span
 from graphsh_tf.data.types import DataError, DataWarning, PoseData, PoseSet
+
+import numpy as np
 
 CAMERAS = ("h36m", "virtual", "phone")
 RECENTER = ("clip", "frame", "none")

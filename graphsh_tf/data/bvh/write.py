@@ -5,10 +5,10 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
-import numpy as np
-
 from graphsh_tf.data.bvh.parse import BvhClip
 from graphsh_tf.io import atomic_write_text
+
+import numpy as np
 
 
 def write_bvh(clip: BvhClip, path: Union[str, os.PathLike], frames: Optional[np.ndarray] = None) -> None:
