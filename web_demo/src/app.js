@@ -277,6 +277,7 @@ async function processFrame(source, w, h, detector) {
   }
   for (const [stage, ms] of Object.entries(stages)) (m.stageMs[stage] = m.stageMs[stage] || []).push(ms);
   m.frames++;
+  $("frames").textContent = String(m.frames);
   Object.assign(m, { width: w, height: h, intrinsics: k, minScore,
     people: people.map((p) => ({ keypoints: p.keypoints, scores: p.scores, layout: p.layout, joints: p.joints,
       valid: p.valid, confidence: p.confidence, adapted: p.adapted.xy })) });
@@ -322,6 +323,11 @@ function drawFrame2d(img, people) {
 
 function newMedia(kind, name) {
   state.media = { kind, name, status: "loading", error: null, frames: 0, stageMs: {}, people: [] };
+  // the sequence rows describe the bundled samples, not a camera or a file: the per-stage row replaces them
+  $("p50").textContent = "– (see per stage)";
+  $("p50model").textContent = "– (see per stage)";
+  $("frames").textContent = "0";
+  $("mpjpe").textContent = "– (no ground truth)";
   return state.media;
 }
 
