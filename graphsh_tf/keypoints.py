@@ -87,13 +87,14 @@ def split_keypoints(kpts, scores, num_keypoints: int, layout: str) -> Tuple[np.n
 
 def adapt_from_sources(xy: np.ndarray, scores: np.ndarray, min_score: float,
                        sources: Dict[int, Tuple[Tuple[int, ...], int]]) -> Tuple[np.ndarray, np.ndarray]:
-    """Core of the adapters on validated ``(..., K, 2)`` / ``(..., K)`` arrays (float64): ``sources`` maps each
+    """Core of the adapters on validated ``(..., K, D)`` / ``(..., K)`` arrays (float64; D = 2 for pixels, 3 for a
+    detector's 3D keypoints): ``sources`` maps each
     H36M-16 joint except Spine to (source keypoint indices, number required for confidence), as
     :data:`COCO17_SOURCES`; joints are built, and filled, as the module doc says."""
     present = np.isfinite(xy).all(axis=-1) & np.isfinite(scores) & (scores > 0) & (scores >= min_score)
     xy0 = np.where(present[..., None], xy, 0.0)
     batch = xy.shape[:-2]
-    out = np.zeros(batch + (H36M.num_joints, 2))
+    out = np.zeros(batch + (H36M.num_joints, xy.shape[-1]))
     conf = np.zeros(batch + (H36M.num_joints,))
     count = np.zeros(batch + (H36M.num_joints,), dtype=np.int64)
     for j, (src, required) in sources.items():
@@ -133,6 +134,22 @@ def mediapipe33_to_h36m16(kpts, scores=None, min_score: float = 0.0) -> Tuple[np
     return adapt_from_sources(xy, s, min_score, MEDIAPIPE33_SOURCES)
 
 
+def points_to_h36m16(points, layout: str, scores=None) -> Tuple[np.ndarray, np.ndarray]:
+    """A detector's keypoints in any number of dimensions ``(..., K, D)`` (e.g. BlazePose's 3D world landmarks, D =
+    3) → H36M-16 ``(..., 16, D)`` and confidences by the same rules as the 2D adapters (hip and thorax the mean of
+    the two hips and shoulders, head the mean of nose and ears, spine the midpoint), so a detector's own 3D has the
+    joint definitions the lifter's input has."""
+    sources = {"coco17": COCO17_SOURCES, "mediapipe33": MEDIAPIPE33_SOURCES}
+    if layout not in sources:
+        raise KeypointError(f"unknown keypoint layout {layout!r} for points; use one of {sorted(sources)}")
+    a = np.asarray(points, dtype=np.float64)
+    k = skeleton.COCO17.num_joints if layout == "coco17" else skeleton.MEDIAPIPE33.num_joints
+    if a.ndim < 2 or a.shape[-2] != k:
+        raise KeypointError(f"{layout} points: expected shape (..., {k}, D), got {a.shape}")
+    s = np.ones(a.shape[:-1]) if scores is None else np.asarray(scores, dtype=np.float64)
+    return adapt_from_sources(a, s, 0.0, sources[layout])
+
+
 def h36m16_identity(kpts, scores=None, min_score: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
     """H36M-16 pixels pass through; confidences are the scores (0 below ``min_score``)."""
     xy, s = split_keypoints(kpts, scores, H36M.num_joints, "h36m16")
@@ -147,11 +164,24 @@ ADAPTERS: Dict[str, Callable] = {"coco17": coco17_to_h36m16, "mediapipe33": medi
                                  "h36m16": h36m16_identity}
 
 
+def check_min_score(min_score) -> float:
+    """``min_score`` as a float in [0, 1]; :class:`KeypointError` naming it otherwise (a NaN would silently treat
+    every keypoint as missing, a value above 1 every detector score)."""
+    try:
+        value = float(min_score)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(min_score, bool) or not 0.0 <= value <= 1.0:
+        raise KeypointError(f"min_score={min_score!r}: must be a number between 0 and 1 (the detector score below "
+                            "which a keypoint counts as missing; 0 keeps every keypoint with a positive score)")
+    return value
+
+
 def adapt(kpts, layout: str, scores=None, min_score: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
-    """Dispatch on ``layout`` (a key of :data:`ADAPTERS`)."""
+    """Dispatch on ``layout`` (a key of :data:`ADAPTERS`); ``min_score`` outside [0, 1] is a KeypointError."""
     if layout not in ADAPTERS:
         raise KeypointError(f"unknown keypoint layout {layout!r}; use one of {sorted(ADAPTERS)}")
-    return ADAPTERS[layout](kpts, scores=scores, min_score=min_score)
+    return ADAPTERS[layout](kpts, scores=scores, min_score=check_min_score(min_score))
 
 
 # --- model input ---------------------------------------------------------------------------------------------------

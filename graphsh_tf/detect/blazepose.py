@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from graphsh_tf.keypoints import points_to_h36m16
+
 import numpy as np
 
 DET_SIZE = 224
@@ -161,18 +163,25 @@ def detection_roi(det: np.ndarray, letterbox: Roi) -> Roi:
 class Person:
     """One detected person: ``keypoints_px`` ``(K, 2)`` image pixels (x right, y down), ``scores`` ``(K,)`` in
     [0, 1], the ``layout`` name the keypoints follow (``"mediapipe33"`` / ``"coco17"``), the detection ``score`` and
-    the region the keypoints were read from (``roi``: cx, cy, side, rotation; None for single-pose models)."""
+    the region the keypoints were read from (``roi``: cx, cy, side, rotation; None for single-pose models).
+
+    ``world_mm`` ``(16, 3)``: the detector's own 3D where it has one (BlazePose's world landmarks, rotated back from
+    the region of interest into the image's axes: x right, y down, z away from the camera), mapped to H36M-16 by the
+    adapters' rules and centred on its Hip, in millimetres; None for detectors without 3D. It is what a BlazePose
+    user gets for free, and the baseline the lifter is measured against (benchmarks/in_the_wild.py)."""
     keypoints_px: np.ndarray
     scores: np.ndarray
     layout: str
     score: float
     roi: tuple = None
+    world_mm: np.ndarray = None
 
     def to_json(self) -> dict:
         return {"layout": self.layout, "score": round(float(self.score), 5),
                 "keypoints_px": np.round(self.keypoints_px, 3).tolist(),
                 "scores": np.round(self.scores, 5).tolist(),
-                "roi": None if self.roi is None else [round(float(v), 4) for v in self.roi]}
+                "roi": None if self.roi is None else [round(float(v), 4) for v in self.roi],
+                "world_mm": None if self.world_mm is None else np.round(self.world_mm, 2).tolist()}
 
 
 class BlazePose:
@@ -192,6 +201,7 @@ class BlazePose:
         try:
             self._det_boxes, self._det_scores = det_out[(1, len(ANCHORS), 12)], det_out[(1, len(ANCHORS), 1)]
             self._lmk_points, self._lmk_flag = lmk_out[(1, 195)], lmk_out[(1, 1)]
+            self._lmk_world = lmk_out.get((1, 117))
         except KeyError:
             from graphsh_tf.detect.models import DetectorError
 
@@ -214,7 +224,8 @@ class BlazePose:
         return weighted_nms(dets)[: self.max_persons]
 
     def landmarks(self, image: np.ndarray, roi: Roi):
-        """``(33, 2)`` pixels, ``(33,)`` scores and the presence score of the person in ``roi``."""
+        """``(33, 2)`` pixels, ``(33,)`` scores and the presence score of the person in ``roi``; the world
+        landmarks of that call are read by :meth:`world_landmarks_mm`."""
         x = crop(image, roi, LMK_SIZE) / 255.0
         self._lmk.set_tensor(self._lmk.get_input_details()[0]["index"], x[None].astype(np.float32))
         self._lmk.invoke()
@@ -222,6 +233,16 @@ class BlazePose:
         presence = float(self._lmk.get_tensor(self._lmk_flag).reshape(()))
         xy = roi.to_image(raw[:, :2] / LMK_SIZE)
         return xy, _sigmoid(raw[:, 3]), presence
+
+    def world_landmarks_mm(self, roi: Roi):
+        """The last :meth:`landmarks` call's 3D world landmarks ``(33, 3)`` in mm (hip-centred, metric), turned from
+        the region's rotated frame back into the image's axes (the rotation that maps crop to image pixels, about
+        the viewing axis); None when the landmark model has no world output."""
+        if self._lmk_world is None:
+            return None
+        w = self._lmk.get_tensor(self._lmk_world).reshape(39, 3)[:NUM_LANDMARKS].astype(np.float64) * 1000.0
+        c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+        return np.stack([c * w[:, 0] - s * w[:, 1], s * w[:, 0] + c * w[:, 1], w[:, 2]], axis=-1)
 
     def __call__(self, image: np.ndarray) -> list[Person]:
         """Up to ``max_persons`` people. The detector favours the most prominent person, so it looks at the whole
@@ -265,8 +286,16 @@ class BlazePose:
             xy, scores, presence = self.landmarks(image, roi)
             if presence >= self.min_presence:
                 out.append(Person(xy, scores, self.layout, float(det[0]) * presence,
-                                  (roi.cx, roi.cy, roi.size, roi.rotation)))
+                                  (roi.cx, roi.cy, roi.size, roi.rotation), _world_h36m(self.world_landmarks_mm(roi))))
         return out
+
+
+def _world_h36m(world33_mm):
+    """BlazePose's 33 world landmarks (mm) -> H36M-16 by the adapters' rules, centred on the Hip."""
+    if world33_mm is None:
+        return None
+    joints, _ = points_to_h36m16(world33_mm, "mediapipe33")
+    return joints - joints[0]
 
 
 def detection_regions(width: int, height: int) -> list:
