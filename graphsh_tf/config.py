@@ -26,6 +26,9 @@ LR_SCHEDULES = ("staircase", "cosine")
 #: name is an entry of :data:`graphsh_tf.layers.confidence.CONFIDENCE_ENTRIES` (tests/test_confidence.py checks both
 #: lists agree).
 CONFIDENCE_INPUTS = ("none", "channel")
+#: ``ModelConfig.temporal_window`` values: 1 (the single-frame model) or the receptive field of a stack of causal
+#: kernel-3 convolutions over time with dilations 1, 3, 9, ... (:mod:`graphsh_tf.layers.temporal`): a power of 3.
+TEMPORAL_WINDOWS = (1, 3, 9, 27, 81, 243)
 
 
 class ConfigError(ValueError):
@@ -95,6 +98,9 @@ class ModelConfig(_JsonConfig):
     #: whether and where the network takes the per-joint confidence (one of :data:`CONFIDENCE_INPUTS`); with one,
     #: the input is ``(x, y, confidence)`` and ``in_dim`` is 3
     confidence_input: str = "none"
+    #: frames the model sees (one of :data:`TEMPORAL_WINDOWS`): 1 = one pose in, one out; T > 1 = the causal temporal
+    #: lifter, input ``(batch, T, 16, in_dim)`` (the last T frames, oldest first), output the newest frame's pose
+    temporal_window: int = 1
 
     def __post_init__(self):
         # in_dim is the input's channel count and follows confidence_input; a config giving only one of them (a
@@ -134,6 +140,13 @@ class ModelConfig(_JsonConfig):
             raise ConfigError(f"ModelConfig.in_dim={self.in_dim!r} does not fit confidence_input="
                               f"{self.confidence_input!r}: the input is (x, y) (in_dim 2) or (x, y, confidence) "
                               "(in_dim 3)")
+        if isinstance(self.temporal_window, bool) or self.temporal_window not in TEMPORAL_WINDOWS:
+            raise ConfigError(f"ModelConfig.temporal_window={self.temporal_window!r} is not one of "
+                              f"{TEMPORAL_WINDOWS}: 1 for the single-frame model, else a power of 3 (the receptive "
+                              "field of kernel-3 convolutions with dilations 1, 3, 9, ...), e.g. 27")
+        if self.temporal_window > 1 and self.arch != "graphsh":
+            raise ConfigError(f"ModelConfig.temporal_window={self.temporal_window} needs arch='graphsh' (the temporal "
+                              f"part reads the GraphSH head's per-frame features); got arch={self.arch!r}")
         return self
 
 

@@ -50,6 +50,8 @@ def keras_predictor(model, batch_size: int = 2048) -> Predictor:
         return model(x, training=False)
 
     takes_confidence = int(model.input_shape[-1]) == 3
+    if len(model.input_shape) == 4:
+        return _window_predictor(_call, int(model.input_shape[1]), takes_confidence, batch_size)
 
     def predict_mm(x2d: np.ndarray, confidence=None) -> np.ndarray:
         x2d = check_input(x2d)
@@ -57,6 +59,64 @@ def keras_predictor(model, batch_size: int = 2048) -> Predictor:
             x2d = np.concatenate([x2d, confidence_channel(confidence, x2d)], -1)
         out = [_call(tf.constant(x2d[i:i + batch_size])).numpy() for i in range(0, len(x2d), batch_size)]
         return model_to_mm(np.concatenate(out) if out else np.zeros((0, x2d.shape[1], 3), np.float32))
+
+    predict_mm.takes_confidence = takes_confidence
+    return predict_mm
+
+
+def _window_predictor(call, window: int, takes_confidence: bool, batch_size: int) -> Predictor:
+    """The predictor of a temporal lifter's call (metres out): windows ``(N, T, 16, 2)`` (and confidences
+    ``(N, T, 16)``) → the newest frames' ``(N, 16, 3)`` mm; attribute ``window`` = T."""
+    import tensorflow as tf
+
+    batch_size = max(1, batch_size // window)
+
+    def predict_mm(x: np.ndarray, confidence=None) -> np.ndarray:
+        x = np.asarray(x, np.float32)
+        if x.ndim != 4 or x.shape[1:] != (window, sk.NUM_JOINTS, 2):
+            raise ValueError(f"predict_mm: a temporal lifter takes windows of shape (N, {window}, {sk.NUM_JOINTS}, 2) "
+                             f"(the last {window} frames, oldest first), got {x.shape}; per-frame rows go through "
+                             "graphsh_tf.evaluate.sequence_predictor")
+        if takes_confidence:
+            c = np.ones(x.shape[:3], np.float32) if confidence is None else np.asarray(confidence, np.float32)
+            if c.shape != x.shape[:3]:
+                raise ValueError(f"predict_mm: confidence must have shape {x.shape[:3]}, got {c.shape}")
+            x = np.concatenate([x, np.clip(c, 0.0, 1.0)[..., None]], -1)
+        out = [call(tf.constant(x[i:i + batch_size])).numpy() for i in range(0, len(x), batch_size)]
+        return model_to_mm(np.concatenate(out) if out else np.zeros((0, sk.NUM_JOINTS, 3), np.float32))
+
+    predict_mm.takes_confidence = takes_confidence
+    predict_mm.window = window
+    return predict_mm
+
+
+def sequence_predictor(predict_windows: Predictor, sequences) -> Predictor:
+    """A temporal lifter's predictor (``window`` = T, taking windows) as a per-row predictor for rows labelled
+    ``sequences``: ``x2d (N, 16, 2)`` (and confidences ``(N, 16)``), the rows of whole sequences in frame order →
+    one prediction per row from the window of its sequence's last T frames
+    (:func:`graphsh_tf.data.temporal.window_index`: the first frame repeated at a sequence's start). A predictor
+    without a window is returned as it is."""
+    from graphsh_tf.data.temporal import window_index
+
+    window = int(getattr(predict_windows, "window", 1))
+    if window <= 1:
+        return predict_windows
+    if sequences is None:
+        raise ValueError(f"a temporal lifter (window {window}) predicts from sequences: pass the rows' sequence "
+                         "labels (PoseSet.sequences)")
+    labels = np.asarray(sequences)
+    takes_confidence = getattr(predict_windows, "takes_confidence", False)
+
+    def predict_mm(x2d: np.ndarray, confidence=None) -> np.ndarray:
+        x2d = check_input(x2d)
+        if len(x2d) != len(labels):
+            raise ValueError(f"predict_mm: {len(x2d)} rows but {len(labels)} sequence labels; a temporal lifter "
+                             "predicts the rows of the sequences it was given, all of them, in order")
+        index = window_index(labels, window)
+        if takes_confidence:
+            c = np.ones(x2d.shape[:2], np.float32) if confidence is None else np.asarray(confidence, np.float32)
+            return predict_windows(x2d[index], c[index])
+        return predict_windows(x2d[index])
 
     predict_mm.takes_confidence = takes_confidence
     return predict_mm
@@ -96,9 +156,10 @@ def flip_averaged(predict_mm: Predictor, skeleton: sk.Skeleton = sk.H36M16) -> P
     return averaged
 
 
-def scoring_predictor(predictor, flip_test: bool = False) -> Predictor:
-    """:func:`as_predictor`, flip-averaged when ``flip_test``: what the robustness table scores."""
-    fn = as_predictor(predictor)
+def scoring_predictor(predictor, flip_test: bool = False, sequences=None) -> Predictor:
+    """:func:`as_predictor` (per row of the sequences ``sequences`` for a temporal lifter:
+    :func:`sequence_predictor`), flip-averaged when ``flip_test``: what the robustness table scores."""
+    fn = sequence_predictor(as_predictor(predictor), sequences)
     return flip_averaged(fn) if flip_test else fn
 
 
@@ -136,14 +197,17 @@ def load_predictor(model_path: Union[str, Path], allow_foreign: bool = False) ->
 
 def method_predictor(obj) -> Predictor:
     """``obj.predict_mm`` as a predictor, marked ``takes_confidence`` when ``obj`` is (e.g. a
-    :class:`graphsh_tf.lite.runtime.TFLitePredictor` of a model with a confidence channel)."""
-    if not getattr(obj, "takes_confidence", False):
+    :class:`graphsh_tf.lite.runtime.TFLitePredictor` of a model with a confidence channel) and with its ``window``
+    when it is a temporal lifter."""
+    window = int(getattr(obj, "window", 1))
+    if not getattr(obj, "takes_confidence", False) and window <= 1:
         return obj.predict_mm
 
     def predict_mm(x2d, confidence=None):
         return obj.predict_mm(x2d, confidence)
 
-    predict_mm.takes_confidence = True
+    predict_mm.takes_confidence = bool(getattr(obj, "takes_confidence", False))
+    predict_mm.window = window        # > 1: a temporal lifter, taking windows (sequence_predictor)
     return predict_mm
 
 
@@ -168,15 +232,17 @@ def root_centred(pred_mm) -> np.ndarray:
     return pred - pred[:, :1]
 
 
-def score(pred_mm, true_mm, actions=None, train_true_mm=None) -> Dict:
+def score(pred_mm, true_mm, actions=None, train_true_mm=None, sequences=None) -> Dict:
     """Every metric of predictions ``pred_mm`` vs ``true_mm`` ``(N, 16, 3)`` mm: the one place predictions become
     numbers. Protocol #1 is root-relative: the network's root output is near, not exactly, 0 (the reference and
     VideoPose3D zero it before scoring too); the targets' root is exactly 0, so predictions are centred on their
-    root first (:func:`root_centred`). Returns :func:`graphsh_tf.metrics.evaluate_predictions`' dict
-    (``mean_pose_mpjpe_mm`` None without training poses)."""
+    root first (:func:`root_centred`). ``sequences``: one label per pose (the rows of whole sequences, in frame
+    order) adds the velocity and acceleration errors ``mpjve_mm`` and ``accel_mm`` over consecutive frames of each
+    sequence. Returns :func:`graphsh_tf.metrics.evaluate_predictions`' dict (``mean_pose_mpjpe_mm`` None without
+    training poses)."""
     result = metrics.evaluate_predictions(root_centred(pred_mm), true_mm, actions=actions,
                                           train_true_mm=train_true_mm if train_true_mm is not None
-                                          and len(train_true_mm) else None)
+                                          and len(train_true_mm) else None, sequences=sequences)
     result.setdefault("mean_pose_mpjpe_mm", None)
     return result
 
@@ -222,11 +288,12 @@ def evaluate(predictor, data, flip_test: bool = False, model_config: Optional[Di
 
     ``{"mpjpe_mm", "p_mpjpe_mm", "mean_pose_mpjpe_mm", "pck150", "auc", "n_poses", "flip_test", "noise_px",
     "drop_joints", "swap_limbs", "corruption", "per_action": {name: {"mpjpe_mm", "p_mpjpe_mm", "n_poses"}},
-    "model": {...}}``, and ``"robustness"`` (:func:`graphsh_tf.robustness.robustness_table`) where the caller adds
-    it.
+    "mpjve_mm", "accel_mm", "model": {...}}`` (velocity and acceleration errors over consecutive frames of each test
+    sequence, :func:`graphsh_tf.metrics.mpjve`; a temporal lifter predicts every frame from its sequence's window),
+    and ``"robustness"`` (:func:`graphsh_tf.robustness.robustness_table`) where the caller adds it.
     """
     data = data.to_16_joints()
-    fn = as_predictor(predictor)
+    fn = sequence_predictor(as_predictor(predictor), data.test.sequences)   # a temporal lifter: whole sequences
     if flip_test:
         fn = flip_averaged(fn, data.skeleton)
     x = data.test.poses_2d
@@ -237,7 +304,7 @@ def evaluate(predictor, data, flip_test: bool = False, model_config: Optional[Di
     else:
         conf = np.ones(x.shape[:2], np.float32)
     pred = root_centred(fn(x, conf) if getattr(fn, "takes_confidence", False) else fn(x))
-    result = score(pred, data.test.poses_3d, data.test.actions, data.train.poses_3d)
+    result = score(pred, data.test.poses_3d, data.test.actions, data.train.poses_3d, data.test.sequences)
     result["flip_test"] = bool(flip_test)
     result["noise_px"], result["drop_joints"] = float(noise_px), int(drop_joints)
     result["swap_limbs"], result["corruption"] = int(swap_limbs), corruption
@@ -259,6 +326,9 @@ def eval_markdown(result: Dict, title: str = "") -> str:
     text += (f"\nPooled over {result['n_poses']} poses: MPJPE {result['mpjpe_mm']:.1f} mm, "
              f"P-MPJPE {result['p_mpjpe_mm']:.1f} mm, PCK@150mm {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
              + (f", mean-pose baseline {mean_pose:.1f} mm" if mean_pose is not None else "")
+             + (f", MPJVE {result['mpjve_mm']:.2f} mm/frame" if result.get("mpjve_mm") is not None else "")
+             + (f", acceleration error {result['accel_mm']:.2f} mm/frame²" if result.get("accel_mm") is not None
+                else "")
              + (" (flip test)" if result.get("flip_test") else "") + "\n")
     if result.get("robustness"):
         from graphsh_tf.robustness import robustness_markdown

@@ -6,6 +6,8 @@
   transform (rotation, translation, uniform scale; orthogonal Procrustes, reflections removed).
 * :func:`pck` / :func:`auc`: MPI-INF-3DHP style percentage of correct keypoints (error < 150 mm) and the mean PCK
   over thresholds ``linspace(0, 150, 31)``.
+* :func:`mpjve` / :func:`acceleration_error`: velocity and acceleration errors over consecutive frames of each
+  sequence (mm per frame, mm per frame²), how smooth predictions on video are.
 * :func:`evaluate_predictions` gathers them (overall and per action) and :func:`per_action_markdown` prints the
   paper's Tables 4-5 layout.
 
@@ -142,6 +144,49 @@ def mean_pose_mpjpe(train_true_mm, test_true_mm) -> float:
     return mpjpe(np.broadcast_to(mean_pose, test.shape), test)
 
 
+# --- motion: velocity and acceleration errors -------------------------------------------------------------------
+
+def _sequence_runs(n: int, sequences) -> List[tuple]:
+    """``[(start, stop)]`` row ranges of the runs of equal consecutive labels (one run of all rows without)."""
+    if sequences is None:
+        return [(0, n)]
+    labels = np.asarray(sequences)
+    if labels.shape != (n,):
+        raise MetricsInputError(f"sequences: got {labels.shape[0] if labels.ndim else 0} labels for {n} poses; pass "
+                                "one sequence label per pose (rows of a sequence consecutive, in frame order)")
+    cut = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    bounds = np.concatenate([[0], cut, [n]])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
+def _difference_errors(p: np.ndarray, t: np.ndarray, sequences, order: int) -> np.ndarray:
+    """Per-joint errors of the ``order``-th finite difference over frames (1: velocity, 2: acceleration), taken
+    within each sequence only, ``(M, J)``."""
+    errs = []
+    for a, b in _sequence_runs(len(p), sequences):
+        if b - a > order:
+            d = np.diff(p[a:b], n=order, axis=0) - np.diff(t[a:b], n=order, axis=0)
+            errs.append(np.linalg.norm(d, axis=-1))
+    return np.concatenate(errs) if errs else np.zeros((0, p.shape[1]))
+
+
+def mpjve(pred_mm, true_mm, sequences=None) -> Optional[float]:
+    """Mean per-joint velocity error, mm per frame: the mean over consecutive frame pairs of each sequence and over
+    joints of ``|(p_t - p_{t-1}) - (g_t - g_{t-1})|``. ``sequences``: one label per pose (rows of a sequence
+    consecutive, in frame order; None: one sequence). None when no sequence has two frames."""
+    p, t = _check_pair(pred_mm, true_mm)
+    err = _difference_errors(p, t, sequences, 1)
+    return float(err.mean()) if err.size else None
+
+
+def acceleration_error(pred_mm, true_mm, sequences=None) -> Optional[float]:
+    """Mean per-joint acceleration error, mm per frame²: as :func:`mpjve` on the second difference
+    ``p_{t+1} - 2 p_t + p_{t-1}`` (the jitter measure of HMMR and VIBE). None when no sequence has three frames."""
+    p, t = _check_pair(pred_mm, true_mm)
+    err = _difference_errors(p, t, sequences, 2)
+    return float(err.mean()) if err.size else None
+
+
 # --- per action ------------------------------------------------------------------------------------------------
 
 def canonical_action(name: str) -> str:
@@ -151,12 +196,14 @@ def canonical_action(name: str) -> str:
 
 
 def evaluate_predictions(pred_mm, true_mm, actions: Optional[Sequence[str]] = None,
-                         train_true_mm=None) -> Dict:
+                         train_true_mm=None, sequences: Optional[Sequence[str]] = None) -> Dict:
     """All metrics of a prediction set.
 
     ``pred_mm``, ``true_mm``: ``(N, J, 3)`` mm. ``actions``: optional ``N`` action names; takes of one action
     (``"Walking 1"``, ``"Walking"``) are pooled by :func:`canonical_action`. ``train_true_mm``: optional training
-    poses for the mean-pose baseline.
+    poses for the mean-pose baseline. ``sequences``: optional ``N`` sequence labels (rows of a sequence consecutive,
+    in frame order) for the motion errors ``mpjve_mm`` (:func:`mpjve`) and ``accel_mm``
+    (:func:`acceleration_error`), added when given.
 
     Returns ``{"mpjpe_mm", "p_mpjpe_mm", "pck150", "auc", "n_poses", "per_action": {action: {"mpjpe_mm",
     "p_mpjpe_mm", "n_poses"}}}`` plus ``"mean_pose_mpjpe_mm"`` when ``train_true_mm`` is given. The overall
@@ -187,6 +234,9 @@ def evaluate_predictions(pred_mm, true_mm, actions: Optional[Sequence[str]] = No
             }
     if train_true_mm is not None:
         result["mean_pose_mpjpe_mm"] = mean_pose_mpjpe(train_true_mm, t)
+    if sequences is not None:
+        result["mpjve_mm"] = mpjve(p, t, sequences)
+        result["accel_mm"] = acceleration_error(p, t, sequences)
     return result
 
 

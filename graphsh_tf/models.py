@@ -15,6 +15,7 @@ from graphsh_tf.layers import graph_conv_block, graph_hourglass, model_input_lay
 from graphsh_tf.layers.confidence import confidence_entry
 from graphsh_tf.layers.graph_conv import graph_conv
 from graphsh_tf.layers.initializers import torch_dense
+from graphsh_tf.layers.temporal import FoldTime, NewestFrame, UnfoldTime, causal_temporal_block
 
 import numpy as np
 import tf_keras as keras
@@ -28,8 +29,9 @@ def _normalized(inp, cfg: ModelConfig):
     return confidence_entry(model_input_layer(inp, InputContract.for_model(cfg)), cfg.confidence_input)
 
 
-def _graphsh(cfg: ModelConfig) -> keras.Model:
-    inp = keras.Input(shape=(cfg.num_joints, cfg.in_dim), name=INPUT_NAME)
+def _graphsh_features(inp, cfg: ModelConfig):
+    """GraphSH up to its per-frame feature ``(B, 16, F)``: input graph conv, the hourglasses, the multi-level
+    concat and the SE gate (everything but the output layer)."""
     out = graph_conv_block(_normalized(inp, cfg), cfg.hid_dim, cfg.gcn, cfg.num_joints, cfg.dropout, "gconv_input")
     per_stack = max(1, cfg.hid_dim // cfg.num_stacks)
     features = []
@@ -43,8 +45,61 @@ def _graphsh(cfg: ModelConfig) -> keras.Model:
         feats = out
     if cfg.se:
         feats = se_block(feats, cfg.se_ratio, name="se_blocks")
+    return feats
+
+
+def _graphsh(cfg: ModelConfig) -> keras.Model:
+    if cfg.temporal_window > 1:
+        return _temporal_graphsh(cfg)
+    inp = keras.Input(shape=(cfg.num_joints, cfg.in_dim), name=INPUT_NAME)
+    feats = _graphsh_features(inp, cfg)
     joints = torch_dense(cfg.out_dim, int(feats.shape[-1]), "gconv_output")(feats)
     return keras.Model(inp, joints, name=f"graphsh_{cfg.gcn}_h{cfg.hid_dim}_s{cfg.num_stacks}")
+
+
+#: Layer names of the temporal lifter's seams: per-frame rows in, per-frame features out (unfolded to windows).
+FRAME_ROWS, FRAME_FEATURES = "fold_time", "unfold_time"
+
+
+def temporal_channels(cfg: ModelConfig) -> int:
+    """Channels of the temporal convolutions: 4 x ``hid_dim`` (256 at the paper's hid 64)."""
+    return 4 * cfg.hid_dim
+
+
+def _temporal_graphsh(cfg: ModelConfig) -> keras.Model:
+    """The causal temporal lifter: input ``(B, T, 16, C)``, the last T frames oldest first; the per-frame GraphSH
+    (shared weights, T folded into the batch) up to its per-frame feature; the causal temporal stack
+    (:func:`graphsh_tf.layers.temporal.causal_temporal_block`) over the T frames' flattened features; a Dense to
+    the newest frame's ``(16, 3)``, initialized to zero and added to the per-frame prediction of the newest frame
+    (GraphSH's own output layer on its feature), so that an untrained temporal part gives the single-frame model."""
+    t, j = cfg.temporal_window, cfg.num_joints
+    inp = keras.Input(shape=(t, j, cfg.in_dim), name=INPUT_NAME)
+    rows = FoldTime(name=FRAME_ROWS)(inp)
+    feats = _graphsh_features(rows, cfg)
+    f = int(feats.shape[-1])
+    window = UnfoldTime(t, name=FRAME_FEATURES)(feats)                               # (B, T, 16, F)
+    newest = NewestFrame(name="newest_frame")(window)                                # (B, 16, F)
+    per_frame = torch_dense(cfg.out_dim, f, "gconv_output")(newest)                  # (B, 16, 3)
+    x = keras.layers.Reshape((t, j * f), name="temporal_flatten")(window)
+    x = causal_temporal_block(x, temporal_channels(cfg), cfg.dropout, "temporal")    # (B, 1, C_t)
+    x = keras.layers.Reshape((temporal_channels(cfg),), name="temporal_squeeze")(x)
+    x = keras.layers.Dense(j * cfg.out_dim, kernel_initializer="zeros", name="temporal_output")(x)
+    x = keras.layers.Reshape((j, cfg.out_dim), name="temporal_joints")(x)
+    joints = keras.layers.Add(name="temporal_residual")([per_frame, x])
+    return keras.Model(inp, joints, name=f"graphsh_{cfg.gcn}_h{cfg.hid_dim}_s{cfg.num_stacks}_t{t}")
+
+
+def temporal_parts(model: keras.Model):
+    """``(frame_model, window_model)`` of a temporal lifter, sharing its layers and weights: ``frame_model`` maps
+    per-frame rows ``(N, 16, C)`` to per-frame features ``(N, 16, F)`` (the GraphSH trunk), ``window_model`` maps
+    the per-frame features of windows ``(B, T, 16, F)`` to the newest frames' ``(B, 16, 3)`` (metres). Calling
+    ``frame_model`` once per frame and ``window_model`` on cached features computes what the model computes on
+    the windows."""
+    rows = model.get_layer(FRAME_ROWS).output
+    feats = model.get_layer(FRAME_FEATURES).input
+    window = model.get_layer(FRAME_FEATURES).output
+    return (keras.Model(rows, feats, name=f"{model.name}_frame"),
+            keras.Model(window, model.output, name=f"{model.name}_window"))
 
 
 def _seqres(cfg: ModelConfig) -> keras.Model:
@@ -64,7 +119,8 @@ def build_model(config: Union[ModelConfig, dict, None] = None, **overrides) -> k
     """Build a GraphSH or SeqRes model from a :class:`ModelConfig` (or a dict of its fields, or keyword overrides).
 
     Input ``keypoints_2d`` ``(batch, 16, 2)`` normalized screen coordinates, or ``(batch, 16, 3)`` with the per-joint
-    confidence as third channel (``confidence_input`` not ``none``); output ``(batch, 16, 3)``
+    confidence as third channel (``confidence_input`` not ``none``); with ``temporal_window`` T > 1 the input is
+    ``(batch, T, 16, C)``, the last T frames oldest first, and the output the newest frame's; output ``(batch, 16, 3)``
     root-relative camera-space joints in metres (the reference's unit). The config is stored on the model as
     ``model.graphsh_config``.
     """

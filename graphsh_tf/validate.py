@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
-from graphsh_tf.evaluate import keras_predictor, score
+from graphsh_tf.evaluate import keras_predictor, method_predictor, score, sequence_predictor
 from graphsh_tf.lite.flatbuffer import model_ops
 from graphsh_tf.lite.metadata import QAT_WEIGHTS, variant_of
 from graphsh_tf.lite.runtime import TFLitePredictor
@@ -48,7 +48,7 @@ def _predict_counted(predictor, x2d: np.ndarray, progress=None, chunk: int = 100
 
 def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray,
                    own_float: Optional[Dict] = None, tail_threshold_mm: float = TAIL_THRESHOLD_MM,
-                   progress=None) -> dict:
+                   progress=None, sequences=None) -> dict:
     """Accuracy of each ``.tflite`` vs the float Keras model on ``x2d (N,16,2)`` / ``y3d_mm (N,16,3)``.
     ``progress``: a :class:`graphsh_tf.progress.Progress` of ``len(paths) * N`` poses.
 
@@ -61,17 +61,26 @@ def validate_files(paths, keras_model, x2d: np.ndarray, y3d_mm: np.ndarray,
     variants made from other float weights (``qat_int8``: the QAT-fine-tuned weights); they get
     ``own_float_mpjpe_mm``, ``delta_vs_own_float_mm`` and ``own_float_pose_delta_mm`` (the tail against those
     weights: the quantization alone) too; their flag stays against the float model.
+    ``sequences``: the rows' sequence labels, needed for a temporal lifter, which predicts every row from the
+    window of its sequence's last frames (:func:`graphsh_tf.evaluate.sequence_predictor`), the Keras model and
+    each file alike.
     Raises :class:`graphsh_tf.lite.runtime.TFLiteModelError` for a corrupt, truncated or wrong-layout file.
     """
     y = np.asarray(y3d_mm, np.float32)
-    ref = keras_predictor(keras_model)(x2d)
+    ref = sequence_predictor(keras_predictor(keras_model), sequences)(x2d)
     base = score(ref, y)
     out = {"float": {"mpjpe_mm": base["mpjpe_mm"], "p_mpjpe_mm": base["p_mpjpe_mm"], "num_poses": int(len(y))},
            "tail": {"threshold_mm": float(tail_threshold_mm), "definition": TAIL_DEFINITION, "flagged": []},
            "variants": {}}
     preds = {}
     for path in paths:
-        pred = _predict_counted(TFLitePredictor(path), x2d, progress)
+        lite = TFLitePredictor(path)
+        if lite.window > 1:
+            pred = sequence_predictor(method_predictor(lite), sequences)(x2d)
+            if progress is not None:
+                progress.update(len(pred))
+        else:
+            pred = _predict_counted(lite, x2d, progress)
         s = score(pred, y)
         name = variant_of(path)
         tail = tail_stats(pose_delta_mm(pred, ref))

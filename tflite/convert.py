@@ -94,7 +94,8 @@ def validate_export(run_dir, files, data_spec=None, stream=None, quiet: bool = F
     qat = load_qat_float(Path(files[0]).parent, model.graphsh_config)
     own = {v.name: qat for v in VARIANTS.values() if v.qat} if qat is not None else {}
     with Progress(len(files) * len(test), "poses", "validate", stream=stream, quiet=quiet) as bar:
-        result = validate_files(files, model, test.poses_2d, test.poses_3d, own_float=own, progress=bar)
+        result = validate_files(files, model, test.poses_2d, test.poses_3d, own_float=own, progress=bar,
+                                sequences=test.sequences)
     write_report(result, validate_markdown(result), *run.report_paths("validate"))
     color = stream.isatty()
     print(f"validation on the run's test split ({result['float']['num_poses']} poses, float model "

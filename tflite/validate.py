@@ -68,9 +68,9 @@ def _validate(args) -> int:
         raise ValueError(f"--files {args.files!r}: names no variant or file; leave it out to validate them all")
     files = find_tflite(folder, names)
     test = run.load_data(args.data).test
-    x, y = test.poses_2d, test.poses_3d
+    x, y, seqs = test.poses_2d, test.poses_3d, test.sequences
     if args.limit > 0:
-        x, y = x[:args.limit], y[:args.limit]
+        x, y, seqs = x[:args.limit], y[:args.limit], seqs[:args.limit]
     model = load_model(run)
     qat = load_qat_float(folder, model.graphsh_config)
     own = {v.name: qat for v in VARIANTS.values() if v.qat} if qat is not None else {}    # the QAT weights' variants
@@ -78,7 +78,7 @@ def _validate(args) -> int:
 
     with Progress(len(files) * len(x), "poses", "validate", quiet=args.quiet) as bar:     # on stderr
         result = validate_files(files, model, x, y, own_float=own, tail_threshold_mm=args.tail_threshold,
-                                progress=bar)
+                                progress=bar, sequences=seqs)
     md = validate_markdown(result)
     print(md, end="")
     json_path, md_path = run.report_paths("validate")

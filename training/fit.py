@@ -64,6 +64,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     m.add_argument("--confidence-input", default=None, choices=list(CONFIDENCE_INPUTS),
                    help="where the model takes the per-joint confidence: none = the paper's (x, y) input, channel = "
                    "(x, y, confidence) into the first graph conv (default: the recipe's, else none)")
+    m.add_argument("--temporal-window", type=int, default=1,
+                   help="frames the model sees: 1 = the single-frame lifter; a power of 3 (9, 27, 81) = the causal "
+                   "temporal lifter, trained on windows of that many consecutive frames of each sequence and "
+                   "evaluated on whole sequences")
     m.add_argument("--no-pooling", action="store_true", help="ablation: no skeletal pooling in the hourglass")
     m.add_argument("--no-multi-level", action="store_true", help="ablation: only the last stack feeds the head")
     m.add_argument("--no-se", action="store_true", help="ablation: no squeeze-and-excitation")
@@ -147,7 +151,8 @@ def configs(args: argparse.Namespace):
     hid = args.hid_dim if args.hid_dim is not None else (128 if args.arch == "seqres" else 64)
     model = ModelConfig(arch=args.arch, gcn=args.gcn, hid_dim=hid, num_stacks=args.stacks, dropout=dropout,
                         input_norm=input_norm, confidence_input=confidence_input, pooling=not args.no_pooling,
-                        multi_level=not args.no_multi_level, se=not args.no_se).validate()
+                        multi_level=not args.no_multi_level, se=not args.no_se,
+                        temporal_window=args.temporal_window).validate()
     train = TrainConfig(**recipe, steps_per_epoch=args.steps, batch_size=args.batch_size,
                         max_grad_norm=args.max_grad_norm, seed=args.seed, flip_test=args.flip_test,
                         strategy=args.strategy, jit_compile=args.xla, val_every=args.val_every).validate()

@@ -187,3 +187,88 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
     options = tf.data.Options()
     options.deterministic = True
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def make_window_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, sequences, window: int, batch_size: int, *,
+                        training: bool, seed: int = 0, flip: bool = False, skeleton: sk.Skeleton = sk.H36M16,
+                        drop_remainder: bool = False, input_context=None, noise_px: float = 0.0,
+                        occlusion: float = 0.0, corruption: str = "", clean_fraction: float = 0.5,
+                        confidence: bool = False, image_size: Optional[np.ndarray] = None) -> tf.data.Dataset:
+    """:func:`make_dataset` for the temporal lifter: batches ``(x (B, T, J, 2|3), y (B, J, 3) metres)`` where ``x``
+    holds each row's window of the last ``window`` frames of its sequence (``sequences``: the rows' labels;
+    :func:`graphsh_tf.data.temporal.window_index`, the first frame repeated at a sequence's start) and ``y`` the
+    row's own (the newest frame's) 3D. Augmentations per window: ``flip`` mirrors the whole window; ``corruption``
+    is the detector mix over time (:class:`graphsh_tf.data.temporal.TemporalCorruption`: correlated jitter, misses
+    that persist for several frames) on all but a ``clean_fraction`` of the windows; ``occlusion`` removes the
+    same limb joint in every frame of the window (confidence 0 there); ``noise_px`` jitters every frame."""
+    from graphsh_tf.data.temporal import corrupt_windows_tf, window_index
+
+    x = np.asarray(poses_2d, dtype=np.float32)
+    y = np.asarray(poses_3d_mm, dtype=np.float32) / np.float32(MM_PER_MODEL_UNIT)
+    if x.ndim != 3 or x.shape[-1] != 2 or y.shape != x.shape[:2] + (3,) or x.shape[1] != skeleton.num_joints:
+        raise DataError(f"make_window_dataset: poses_2d {x.shape} and poses_3d {y.shape} must be (N, "
+                        f"{skeleton.num_joints}, 2) and (N, {skeleton.num_joints}, 3)")
+    if len(x) == 0 or batch_size < 1:
+        raise DataError(f"make_window_dataset: {len(x)} samples, batch_size={batch_size}; need both >= 1")
+    if not (noise_px >= 0 and 0 <= occlusion <= 1 and 0 <= clean_fraction <= 1):
+        raise DataError(f"make_window_dataset: noise_px={noise_px} must be >= 0, occlusion={occlusion} and "
+                        f"clean_fraction={clean_fraction} in [0, 1]")
+    index = window_index(sequences, window) if len(sequences) == len(x) else None
+    if index is None:
+        raise DataError(f"make_window_dataset: {len(sequences)} sequence labels for {len(x)} rows")
+    sizes = (np.full((len(x), 2), 1000.0) if image_size is None
+             else np.asarray(image_size, np.float64).reshape(-1, 2))
+    if input_context is not None:
+        batch_size = input_context.get_per_replica_batch_size(batch_size)
+    x_t, y_t, win_t = tf.constant(x), tf.constant(y), tf.constant(index)
+    size_t = tf.constant(sizes.astype(np.float32))
+    ds = tf.data.Dataset.range(len(x))
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    if training:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    corruption = (corruption or "").strip()
+    perm = skeleton.flip_permutation()
+    fills = tf.constant(occlusion_fill_matrices(skeleton))
+    weights = np.array([w for _, w in OCCLUSION_CHOICES], np.float64)
+    logits = tf.constant(np.log(np.concatenate([[1.0 - occlusion], occlusion * weights / weights.sum()])
+                                + 1e-12)[None].astype(np.float32))
+    augment_any = training and (flip or noise_px > 0 or occlusion > 0 or bool(corruption))
+    coins = tf.data.Dataset.random(seed=seed + 7919, rerandomize_each_iteration=True)
+    ds = tf.data.Dataset.zip((ds, coins))
+
+    def load(idx, coin):
+        rows = tf.gather(win_t, idx)                                     # (B, T)
+        xb, yb = tf.gather(x_t, rows), tf.gather(y_t, idx)                # (B, T, J, 2), (B, J, 3)
+        conf = tf.ones(tf.shape(xb)[:3])
+        if augment_any:
+            n = tf.shape(xb)[0]
+            key = lambda k: tf.stack([coin, tf.constant(seed * 16 + k, tf.int64)])  # noqa: E731
+            if flip:
+                m = tf.random.stateless_uniform([n], seed=tf.stack([coin, tf.constant(seed, tf.int64)])) < 0.5
+                xf = tf.gather(xb, perm, axis=2) * tf.constant([-1.0, 1.0], tf.float32)
+                yf = tf.gather(yb, perm, axis=1) * tf.constant([-1.0, 1.0, 1.0], tf.float32)
+                xb, yb = tf.where(tf.reshape(m, [-1, 1, 1, 1]), xf, xb), tf.where(tf.reshape(m, [-1, 1, 1]), yf, yb)
+            if corruption:
+                pad = tf.concat([tf.equal(rows[:, :-1], rows[:, 1:]), tf.zeros_like(rows[:, :1], tf.bool)], 1)
+                xc, cc = corrupt_windows_tf(xb, tf.gather(size_t, idx), pad, key(4), corruption)
+                clean = tf.random.stateless_uniform([n], seed=key(5)) < clean_fraction
+                xb = tf.where(tf.reshape(clean, [-1, 1, 1, 1]), xb, xc)
+                conf = tf.where(tf.reshape(clean, [-1, 1, 1]), conf, cc)
+            if occlusion > 0:
+                choice = tf.random.stateless_categorical(tf.tile(logits, [n, 1]), 1, seed=key(1))[:, 0]
+                fill = tf.gather(fills, choice)                           # (B, J, J), the same for every frame
+                xb = tf.einsum("bij,btjc->btic", fill, xb)
+                conf = conf * tf.linalg.diag_part(fill)[:, None, :]
+            if noise_px > 0:
+                px = 2.0 / tf.gather(size_t, idx)[:, 0]
+                jitter = tf.random.stateless_normal(tf.shape(xb), seed=key(2)) * (noise_px * px)[:, None, None, None]
+                gross = tf.random.stateless_uniform(tf.shape(xb)[:3], seed=key(3)) < 0.01
+                xb = xb + tf.where(gross[..., None], 6.0 * jitter, jitter)
+        return (tf.concat([xb, conf[..., None]], axis=-1) if confidence else xb), yb
+
+    ds = ds.map(load)
+    options = tf.data.Options()
+    options.deterministic = True
+    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)

@@ -38,9 +38,22 @@ def export_variants(model: keras.Model, out_dir: Union[str, Path], variants: Opt
     without hooks the converter calibrates), for the variants with ``qat``. ``per_channel``: per-channel int8 weight
     scales where the variant leaves the choice to the caller
     (:meth:`graphsh_tf.lite.variants.Variant.per_channel_weights`)."""
-    table = [lookup(name) for name in (default_names() if variants is None else variants)]
+    from graphsh_tf.lite.temporal import TEMPORAL_VARIANTS, window_of
+
+    temporal = window_of(model) > 1
+    if variants is None:
+        variants = TEMPORAL_VARIANTS if temporal else default_names()
+    table = [lookup(name) for name in variants]
     written = {}
     for v in table:
+        if temporal:   # the Keras graph through the standard converter (graphsh_tf.lite.temporal)
+            from graphsh_tf.lite.temporal import convert_temporal, temporal_metadata
+
+            data = convert_temporal(model, v.name, batch)
+            meta = temporal_metadata(data, v.name, config if config is not None else _config_dict(model))
+            written[v.name] = path = write_model(Path(out_dir) / v.filename(batch), data, meta)
+            log(f"{v.name}: {path} ({path.stat().st_size} bytes)")
+            continue
         src, hooks = model, None
         if v.qat:
             if qat_model is None:
@@ -77,13 +90,22 @@ def export_run(run_dir: Union[str, Path], out_dir: Union[str, Path, None] = None
                           "training diverged; nothing was exported. Retrain (a lower --lr) or resume from a finite "
                           "checkpoint")
     out_dir = Path(out_dir) if out_dir else run.tflite_dir
+    if variants is None and int((doc.get("model") or {}).get("temporal_window", 1)) > 1:
+        from graphsh_tf.lite.temporal import TEMPORAL_VARIANTS
+
+        variants = TEMPORAL_VARIANTS       # the temporal lifter: the float variants (graphsh_tf.lite.temporal)
     table = [lookup(name) for name in (default_names() if variants is None else variants)]
     if (io == "int8" and any(v.full_integer for v in table)
             and (doc.get("model") or {}).get("input_norm", "screen") != "pose"):
         log("note: this model sees screen coordinates; the all-int8 graph (--io int8) of a model trained with "
             "fit.py --input-norm pose has about half the per-pose error tail (benchmarks/README.md, int8)")
     rep = qat = None
-    if any(v.calibrated for v in table):
+    if int((doc.get("model") or {}).get("temporal_window", 1)) > 1:
+        from graphsh_tf.lite.temporal import check_exportable
+
+        for v in table:                   # before any data is loaded or file written
+            check_exportable(model, v.name)
+    elif any(v.calibrated for v in table):
         train = run.load_data(data_spec).train
         x_train = train.poses_2d
         if int(model.input_shape[-1]) == 3:   # (x, y, confidence): fed as in training, corrupted and clean

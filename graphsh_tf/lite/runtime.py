@@ -46,13 +46,15 @@ def load_interpreter(path: Union[str, Path], num_threads: int = 1):
 
 def check_lifter(interp, path: Union[str, Path]) -> tuple:
     """(input detail, output detail) after checking the model maps ``[B, 16, 2]`` (or ``[B, 16, 3]`` with the
-    confidence channel) → ``[B, 16, 3]``."""
+    confidence channel; ``[B, T, 16, C]`` for a temporal lifter, the last T frames) → ``[B, 16, 3]``."""
     ins, outs = interp.get_input_details(), interp.get_output_details()
     if len(ins) != 1 or len(outs) != 1:
         raise TFLiteModelError(f"{path}: expected 1 input and 1 output, got {len(ins)} and {len(outs)}; "
                                "not a GraphSH lifter")
     i, o = ins[0], outs[0]
     ishape, oshape = [int(d) for d in i["shape"]], [int(d) for d in o["shape"]]
+    if len(ishape) == 4 and ishape[1] > 1:       # a temporal lifter: the frame axis after the batch
+        ishape = [ishape[0]] + ishape[2:]
     if len(ishape) != 3 or ishape[1] != NUM_JOINTS or ishape[2] not in (2, 3):
         raise TFLiteModelError(f"{path}: input shape {ishape} is not [batch, {NUM_JOINTS}, 2] or [batch, "
                                f"{NUM_JOINTS}, 3] (H36M-16 x, y[, confidence]); export a 16-joint GraphSH model")
@@ -90,6 +92,8 @@ class TFLitePredictor:
         self.interp = load_interpreter(path, num_threads)
         self._in, self._out = check_lifter(self.interp, path)
         self.batch = int(self._in["shape"][0])
+        #: frames per input of a temporal lifter (``predict_mm`` takes windows ``(N, T, 16, 2)``); 1 otherwise
+        self.window = int(self._in["shape"][1]) if len(self._in["shape"]) == 4 else 1
         channels = CHANNELS[:int(self._in["shape"][-1])]
         #: whether the model takes the per-joint confidence as third input channel (``predict_mm(x2d, confidence)``)
         self.takes_confidence = len(channels) == 3
@@ -120,7 +124,10 @@ class TFLitePredictor:
 
     def predict_mm(self, x2d: np.ndarray, confidence: Optional[np.ndarray] = None) -> np.ndarray:
         """Normalized keypoints ``(N, 16, 2)`` (and, for a model with a confidence channel, the per-joint
-        confidences ``(N, 16)``; None = all 1) → ``(N, 16, 3)`` mm."""
+        confidences ``(N, 16)``; None = all 1) → ``(N, 16, 3)`` mm. A temporal lifter takes windows
+        ``(N, T, 16, 2)`` (and ``(N, T, 16)``) and returns their newest frames'."""
+        if self.window > 1:
+            return self._predict_windows(x2d, confidence)
         x = np.asarray(x2d, dtype=np.float32)
         if x.ndim != 3 or x.shape[1:] != (NUM_JOINTS, 2):
             raise ValueError(f"predict_mm: keypoints must have shape (N, {NUM_JOINTS}, 2), got {x.shape}")
@@ -140,4 +147,25 @@ class TFLitePredictor:
             out[s:s + m] = self._decode(self.interp.get_tensor(self._out["index"]))[:m]
         return out
 
-
+    def _predict_windows(self, x2d, confidence=None) -> np.ndarray:
+        x = np.asarray(x2d, dtype=np.float32)
+        t = self.window
+        if x.ndim != 4 or x.shape[1:] != (t, NUM_JOINTS, 2):
+            raise ValueError(f"predict_mm: {self.path} is a temporal lifter; it takes windows of shape (N, {t}, "
+                             f"{NUM_JOINTS}, 2) (the last {t} frames, oldest first), got {x.shape}")
+        c = np.ones(x.shape[:3], np.float32) if confidence is None else np.asarray(confidence, np.float32)
+        if c.shape != x.shape[:3]:
+            raise ValueError(f"predict_mm: confidence must have shape {x.shape[:3]}, got {c.shape}")
+        n, b = len(x), self.batch
+        out = np.empty((n, NUM_JOINTS, 3), np.float32)
+        for s in range(0, n, b):
+            chunk, cc = x[s:s + b], c[s:s + b]
+            m = len(chunk)
+            if m < b:
+                chunk = np.concatenate([chunk, np.zeros((b - m,) + chunk.shape[1:], np.float32)])
+                cc = np.concatenate([cc, np.ones((b - m,) + cc.shape[1:], np.float32)])
+            enc = self._encode(chunk.reshape(-1, NUM_JOINTS, 2), cc.reshape(-1, NUM_JOINTS))
+            self.interp.set_tensor(self._in["index"], enc.reshape((b, t) + enc.shape[1:]))
+            self.interp.invoke()
+            out[s:s + m] = self._decode(self.interp.get_tensor(self._out["index"]))[:m]
+        return out

@@ -54,12 +54,21 @@ def _shard_by_data(ds: tf.data.Dataset) -> tf.data.Dataset:
 
 def train_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, initial_epoch: int, spe: int,
                  image_width: Optional[np.ndarray] = None, image_size: Optional[np.ndarray] = None,
-                 confidence: bool = False):
+                 confidence: bool = False, window: int = 1, sequences: Optional[np.ndarray] = None):
     """The training batches as one endless, seeded stream (global batches, drop remainder), positioned at
     ``initial_epoch * spe`` batches, so a resumed run sees exactly the batches the uninterrupted run would.
-    ``confidence``: the inputs carry the per-joint confidence as a third channel."""
-    from graphsh_tf.data.pipeline import make_dataset
+    ``confidence``: the inputs carry the per-joint confidence as a third channel. ``window`` > 1: each sample is
+    the window of its row's last ``window`` frames (``sequences``: the rows' labels;
+    :func:`graphsh_tf.data.pipeline.make_window_dataset`)."""
+    from graphsh_tf.data.pipeline import make_dataset, make_window_dataset
 
+    if window > 1:
+        ds = make_window_dataset(x2d, y3d_mm, sequences, window, cfg.batch_size, training=True, seed=cfg.seed,
+                                 flip=cfg.flip_augment, drop_remainder=len(x2d) >= cfg.batch_size,
+                                 noise_px=cfg.noise_augment_px, occlusion=cfg.occlusion, corruption=cfg.corruption,
+                                 clean_fraction=cfg.clean_fraction, confidence=confidence, image_size=image_size)
+        ds = ds.repeat().skip(initial_epoch * spe) if initial_epoch else ds.repeat()
+        return _shard_by_data(ds.prefetch(tf.data.AUTOTUNE))
     ds = make_dataset(x2d, y3d_mm, cfg.batch_size, training=True, seed=cfg.seed, flip=cfg.flip_augment,
                       drop_remainder=len(x2d) >= cfg.batch_size, noise_px=cfg.noise_augment_px,
                       occlusion=cfg.occlusion, image_width=image_width, corruption=cfg.corruption,
@@ -70,15 +79,21 @@ def train_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, initial_
     return _shard_by_data(ds.prefetch(tf.data.AUTOTUNE))
 
 
-def train_input(data, cfg: TrainConfig, initial_epoch: int, spe: int, confidence: bool = False):
-    """The training stream of ``data``: :func:`train_stream` of its rows, or, for a streamed training split
-    (:class:`graphsh_tf.data.types.StreamedSet`), :func:`graphsh_tf.data.stream.stream_dataset` (cameras drawn per
-    sample, auto-sharded by file), positioned as :func:`train_stream` positions."""
-    from graphsh_tf.data.types import StreamedSet
+def train_input(data, cfg: TrainConfig, initial_epoch: int, spe: int, confidence: bool = False, window: int = 1):
+    """The training stream of ``data``: :func:`train_stream` of its rows (windows of ``window`` frames for the
+    temporal lifter), or, for a streamed training split (:class:`graphsh_tf.data.types.StreamedSet`),
+    :func:`graphsh_tf.data.stream.stream_dataset` (cameras drawn per sample, auto-sharded by file), positioned as
+    :func:`train_stream` positions."""
+    from graphsh_tf.data.types import DataError, StreamedSet
 
     if not isinstance(data.train, StreamedSet):
         return train_stream(data.train.poses_2d, data.train.poses_3d, cfg, initial_epoch, spe,
-                            data.train.image_size[:, 0], data.train.image_size, confidence)
+                            data.train.image_size[:, 0], data.train.image_size, confidence, window,
+                            data.train.sequences)
+    if window > 1:
+        raise DataError(f"{data.source}: the training split is streamed (cameras drawn per sample, no sequences); "
+                        "ModelConfig.temporal_window > 1 needs an in-memory split: use a smaller frames=N (at most "
+                        "1,000,000) or write the source with its fixed cameras (bvh:DIR, h36m:DIR)")
     from graphsh_tf.data.stream import stream_dataset
 
     return stream_dataset(data.train, cfg.batch_size, seed=cfg.seed, flip=cfg.flip_augment,
@@ -86,9 +101,13 @@ def train_input(data, cfg: TrainConfig, initial_epoch: int, spe: int, confidence
                           confidence=confidence, skip_batches=initial_epoch * spe)
 
 
-def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, confidence: bool = False):
-    from graphsh_tf.data.pipeline import make_dataset
+def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, confidence: bool = False, window: int = 1,
+               sequences: Optional[np.ndarray] = None):
+    from graphsh_tf.data.pipeline import make_dataset, make_window_dataset
 
+    if window > 1:
+        return _shard_by_data(make_window_dataset(x2d, y3d_mm, sequences, window, max(cfg.batch_size, 1024),
+                                                  training=False, confidence=confidence))
     return _shard_by_data(make_dataset(x2d, y3d_mm, max(cfg.batch_size, 1024), training=False,
                                        confidence=confidence))
 
@@ -195,10 +214,11 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     t0 = time.time()
     if initial_epoch < train_cfg.epochs:
         try:
-            conf = model_cfg.confidence_input != "none"
-            model.fit(train_input(data, train_cfg, initial_epoch, spe, conf),
+            conf, window = model_cfg.confidence_input != "none", model_cfg.temporal_window
+            model.fit(train_input(data, train_cfg, initial_epoch, spe, conf, window),
                       steps_per_epoch=spe, epochs=train_cfg.epochs, initial_epoch=initial_epoch,
-                      validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg, conf),
+                      validation_data=val_stream(data.test.poses_2d, data.test.poses_3d, train_cfg, conf, window,
+                                                 data.test.sequences),
                       validation_freq=train_cfg.val_every, callbacks=callbacks,
                       verbose=0 if verbose is None else verbose)
         except NonFiniteLoss as e:
@@ -241,7 +261,8 @@ def finish_run(run_dir: Path, model_cfg: ModelConfig, train_cfg: TrainConfig, da
     result = evaluation.metrics
     result["weights"] = weights.name
     result["train_seconds"] = round(train_s, 1)
-    result["robustness"] = robustness_table(scoring_predictor(model, train_cfg.flip_test), data.test,
+    result["robustness"] = robustness_table(scoring_predictor(model, train_cfg.flip_test, data.test.sequences),
+                                            data.test,
                                             seed=train_cfg.seed, flip_test=train_cfg.flip_test)
     write_eval(result, *run.report_paths("eval"), title=f"{model.name} on {data.source} ({weights.name})")
     report.plot_curves(run.read_history(), run.curves_path)
