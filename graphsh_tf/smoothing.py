@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional, Sequence, Tuple
 
+from graphsh_tf.anatomy import BodyLengths, apply_lengths
+
 import numpy as np
 
 DEFAULT_MIN_CUTOFF = 1.0
@@ -108,23 +110,34 @@ class LifterStream:
     state until :meth:`reset` (call it when the person is lost or the stream restarts). ``t`` is the frame's
     timestamp in seconds (the camera's, not a frame count, so dropped frames do not distort the speed) and must
     increase. :meth:`step` is the filtering alone (lifted joints and root in, smoothed out), without a model; the
-    Java port ``org.graphsh.lifter.LifterStream`` is checked against it (tests/fixtures/golden/stream.json)."""
+    Java port ``org.graphsh.lifter.LifterStream`` is checked against it (tests/fixtures/golden/stream.json).
+
+    ``one_body=True`` (the default) gives every frame of the track one body: the smoothed pose is rebuilt along its
+    own bone directions with the person's bone lengths, the median over the track's confident frames (valid, every
+    joint seen), left and right equal (:class:`graphsh_tf.anatomy.BodyLengths`); directions are unchanged, lengths
+    stop breathing from frame to frame. :meth:`reset` forgets the lengths too (a new person)."""
 
     def __init__(self, lifter, min_cutoff: float = DEFAULT_MIN_CUTOFF, beta: float = DEFAULT_BETA,
-                 d_cutoff: float = DEFAULT_D_CUTOFF):
+                 d_cutoff: float = DEFAULT_D_CUTOFF, one_body: bool = True):
         self.lifter = lifter
         self._joints = OneEuroFilter(min_cutoff, beta, d_cutoff)
         self._root = OneEuroFilter(min_cutoff, beta, d_cutoff)
+        self._body = BodyLengths() if one_body else None
 
     def reset(self) -> None:
         self._joints.reset()
         self._root.reset()
+        if self._body is not None:
+            self._body.reset()
 
     def __call__(self, keypoints_px, image_size, t: float, scores=None, intrinsics=None):
         """One pose ``(K, 2|3)`` at time ``t`` seconds → the lifter's result with ``joints_mm`` (float32) and
         ``root_mm`` smoothed."""
         result = self.lifter(keypoints_px, image_size, scores=scores, intrinsics=intrinsics)
         joints, root = self.step(result.joints_mm, result.root_mm, t)
+        if self._body is not None:
+            confident = bool(np.all(result.valid)) and bool(np.all(np.asarray(result.confidence) > 0))
+            joints = apply_lengths(joints, self._body.update(joints, confident)).astype(np.float32)
         return dataclasses.replace(result, joints_mm=joints, root_mm=root)
 
     def step(self, joints_mm, root_mm, t: float) -> Tuple[np.ndarray, Optional[np.ndarray]]:

@@ -155,6 +155,13 @@ def test_finds_the_people_in_real_photos(blazepose, photos_dir):
     assert y[[11, 12]].max() < y[[23, 24]].min() < y[[23, 24]].max() < y[[25, 26]].min()
     assert y[[25, 26]].max() < y[[27, 28]].min()
     assert left.scores[[11, 12, 23, 24, 25, 26]].min() > 0.5
+    # the detector's own 3D (world landmarks, mm, hip-centred, image axes): a standing body 1.2-2 m from feet to
+    # head, head up (y down), its right foot on the image's left like its 2D
+    w = left.world_mm
+    assert w.shape == (16, 3) and np.allclose(w[0], 0) and np.all(np.isfinite(w))
+    assert w[9, 1] < -400 and w[[3, 6], 1].min() > 500 and 1200 < w[[3, 6], 1].mean() - w[9, 1] < 2000
+    assert w[3, 0] < w[6, 0]
+    assert left.to_json()["world_mm"][9] == pytest.approx(np.round(w[9], 2).tolist())
 
 
 def test_same_image_same_keypoints(blazepose, photos_dir):
