@@ -7,10 +7,11 @@ named, e.g. --variants fp32,drq,int8,int16x8. Every variant takes float32 keypoi
 int8 variants quantize inside, with the first graph conv and the head in float32.
 
 The export ends by validating what it wrote on the run's test split against the float model (as tflite/validate.py
-does; the run's validate.json/.md are rewritten) and prints one line per variant: ΔMPJPE, the per-pose |Δ| p99.9
-and max, and for the int8 variants "MISSED target ..." (red on a terminal) where a target is missed: int8 within
-1.5 % of the float model, qat_int8 within max(1 %, 0.5 mm) of its own float weights, p99.9 <= 8 mm, max <= 20 mm
-(graphsh_tf.validate.TARGETS). --no-validate skips it.
+does; the run's validate.json/.md are rewritten) and prints one line per variant: what the file costs (ΔMPJPE, how
+far 1 pose in 1000 moves and the worst), and for the int8 variants whether that is within what an int8 file usually
+costs (int8 within 1.5 % of the float model, qat_int8 within max(1 %, 0.5 mm) of its own float weights, p99.9 <=
+8 mm, max <= 20 mm: graphsh_tf.validate.TARGETS) or, in red on a terminal, what to ship instead. --no-validate
+skips it.
 """
 from __future__ import annotations
 
