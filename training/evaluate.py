@@ -123,6 +123,10 @@ def _evaluate(args) -> int:
     print(f"PCK150 {result['pck150']:.1f} %, AUC {result['auc']:.1f}"
           + (f", mean-pose baseline {mp:.1f} mm" if mp is not None else "")
           + f"; {result['n_poses']} test poses{', flip test' if args.flip_test else ''}")
+    if result.get("mpjve_mm") is not None:
+        print(f"MPJVE {result['mpjve_mm']:.2f} mm/frame"
+              + (f", acceleration error {result['accel_mm']:.2f} mm/frame²" if result.get("accel_mm") is not None
+                 else "") + " (consecutive frames of each test sequence)")
     table = per_action_terminal(result, full_table=md_path or "pass --md FILE for the full table")
     if table:
         print("\n" + table, end="")
