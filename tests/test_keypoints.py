@@ -289,6 +289,21 @@ def test_lifter_flags_instead_of_inventing_a_pose(tiny_models):
         assert np.isfinite(res.joints_mm).all() and res.valid is False
     outs = lifter(np.stack([c, np.full((17, 2), np.nan)]), image_size=(640, 480))
     assert outs.joints_mm.shape == (2, 16, 3) and list(outs.valid) == [True, False]
+    assert outs.in_image.shape == (2, 16) and not outs.in_image[1].any()
+    # a desk webcam: the frame ends below the hips; knees and feet are lifted, flagged, and the pose stays valid
+    i = skeleton.COCO17.index
+    standing = np.zeros((17, 2))
+    for name, y in (("nose", 100), ("left_eye", 95), ("right_eye", 95), ("left_ear", 100), ("right_ear", 100),
+                    ("left_shoulder", 150), ("right_shoulder", 150), ("left_elbow", 220), ("right_elbow", 220),
+                    ("left_wrist", 280), ("right_wrist", 280), ("left_hip", 300), ("right_hip", 300),
+                    ("left_knee", 400), ("right_knee", 400), ("left_ankle", 470), ("right_ankle", 470)):
+        standing[i(name)] = (320 + (40 if name.startswith("left") else -40 if name.startswith("right") else 0), y)
+    assert lifter(standing, image_size=(640, 480)).in_image.all()
+    cut_res = lifter(standing, image_size=(640, 320))
+    knees_feet = [2, 3, 5, 6]
+    assert not cut_res.in_image[knees_feet].any() and np.delete(cut_res.in_image, knees_feet).all()
+    assert cut_res.valid
+    assert np.isfinite(cut_res.joints_mm).all()
     for size in (None, (640,), ("a", "b"), (0, 480)):
         with pytest.raises(kp.KeypointError, match="image_size"):
             lifter(c, image_size=size)
