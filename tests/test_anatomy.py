@@ -1,12 +1,12 @@
 """graphsh_tf.anatomy: bone lengths, asymmetry, limb directions, one body per pose and per track (LifterStream)."""
 import dataclasses
 
-import numpy as np
-import pytest
-
 from graphsh_tf import anatomy, skeleton
 from graphsh_tf.lite.lifter import LiftResult
 from graphsh_tf.smoothing import LifterStream
+
+import numpy as np
+import pytest
 
 K = skeleton.H36M16.index
 
@@ -15,7 +15,7 @@ def _pose(rng, asym=0.0):
     """A random-direction H36M-16 pose with human bone lengths, the right limbs ``1 + asym`` times the left."""
     base = np.array([0, 130, 440, 440, 130, 440, 440, 230, 230, 200, 150, 280, 250, 150, 280, 250], float)
     lengths = base[1:].copy()
-    for left, right in anatomy.LIMB_PAIRS:
+    for _left, right in anatomy.LIMB_PAIRS:
         lengths[right] *= 1 + asym
     pose = np.zeros((16, 3))
     for j in range(1, 16):

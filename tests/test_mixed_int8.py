@@ -139,7 +139,8 @@ def test_gate_marks_missed_targets():
     from graphsh_tf.validate import gate
 
     rows = {name: (line, missed) for name, line, missed in gate(_result(0.5, 5.0, 12.0))}
-    assert rows["int8"][1] == [] and rows["int8"][0].endswith("within what an int8 file usually costs")      # 0.5 mm <= 1.5 % of 40 mm
+    # 0.5 mm <= 1.5 % of 40 mm
+    assert rows["int8"][1] == [] and rows["int8"][0].endswith("within what an int8 file usually costs")
     assert rows["qat_int8"][1] == [] and "of its own float" in rows["qat_int8"][0]  # 0.3 <= max(1 %, 0.5 mm)
     assert rows["fp32"][1] == [] and "target" not in rows["fp32"][0]              # no target for fp32
     rows = {name: (line, missed) for name, line, missed in gate(_result(0.7, 9.0, 25.0, qat_delta=0.6))}

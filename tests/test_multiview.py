@@ -1,9 +1,9 @@
 """graphsh_tf.multiview: the calibration reader, triangulation with outlier views, epipolar agreement, frame
 offsets, association across views and left/right swap handling, on synthetic cameras looking at a known body."""
+from graphsh_tf import multiview, skeleton
+
 import numpy as np
 import pytest
-
-from graphsh_tf import multiview, skeleton
 
 MP = skeleton.MEDIAPIPE33
 
