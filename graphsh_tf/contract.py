@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple
 
 from graphsh_tf import skeleton
-from graphsh_tf.frame import intrinsics_matrix, normalize_screen_coordinates, normalize_with_intrinsics
+from graphsh_tf.frame import check_intrinsics, normalize_screen_coordinates, normalize_with_intrinsics
 
 import numpy as np
 
@@ -258,9 +258,9 @@ class InputContract:
         if intrinsics is None:
             return normalize_screen_coordinates(xy, w, h)
         try:
-            return normalize_with_intrinsics(xy, intrinsics_matrix(intrinsics))
+            return normalize_with_intrinsics(xy, check_intrinsics(intrinsics, (w, h)))
         except ValueError as e:
-            raise ContractError(f"intrinsics: {e}") from None
+            raise ContractError(str(e) if str(e).startswith("intrinsics") else f"intrinsics: {e}") from None
 
     def model_step(self, u) -> np.ndarray:
         """Frame coordinates ``(N, 16, 2)`` → what the ``.tflite`` takes for x, y (float32). Further channels

@@ -39,6 +39,38 @@ def intrinsics_matrix(intrinsics) -> np.ndarray:
     return k
 
 
+#: A focal length (pixels) between these multiples of the image's larger side: a field of view of about 180 degrees
+#: (a focal of a few thousandths of the width) down to a few hundredths of a degree.
+FOCAL_RANGE_PER_SIDE = (1e-3, 1e3)
+
+
+def check_intrinsics(intrinsics, image_size) -> np.ndarray:
+    """:func:`intrinsics_matrix`, then checked against the image ``(width, height)`` in pixels: the principal point
+    within ``[-w, 2w] x [-h, 2h]`` and each focal length within :data:`FOCAL_RANGE_PER_SIDE` times ``max(w, h)``.
+    Anything else is intrinsics of another image (or in other units) and would place the person anywhere: a
+    ValueError starting with ``intrinsics`` that names the value and the fix. (An image size that is not positive
+    and finite is left to the caller's own check.)"""
+    k = intrinsics_matrix(intrinsics)
+    try:
+        w, h = (float(v) for v in image_size)
+    except (TypeError, ValueError):
+        return k
+    if not (np.isfinite(w) and np.isfinite(h) and w > 0 and h > 0):
+        return k
+    fx, fy, cx, cy = k
+    lo, hi = (r * max(w, h) for r in FOCAL_RANGE_PER_SIDE)
+    if not (-w <= cx <= 2 * w and -h <= cy <= 2 * h):
+        raise ValueError(f"intrinsics: principal point (cx, cy) = ({cx:g}, {cy:g}) px lies far outside the "
+                         f"{w:g} x {h:g} image (accepted: cx in [{-w:g}, {2 * w:g}], cy in [{-h:g}, {2 * h:g}]); "
+                         "pass (fx, fy, cx, cy) in pixels of this image (cx, cy is usually near its centre, "
+                         f"({w / 2:g}, {h / 2:g}))")
+    if not (lo <= fx <= hi and lo <= fy <= hi):
+        raise ValueError(f"intrinsics: focal lengths (fx, fy) = ({fx:g}, {fy:g}) px are not those of a "
+                         f"{w:g} x {h:g} image (accepted: {lo:g} to {hi:g} px); pass (fx, fy, cx, cy) in pixels of "
+                         "this image (e.g. graphsh_tf.root.focal_from_fov(width, horizontal_fov_deg))")
+    return k
+
+
 def normalize_with_intrinsics(xy: np.ndarray, intrinsics, focal_norm: float = H36M_FOCAL_NORM) -> np.ndarray:
     """Pixels ``(..., 2)`` of a camera with ``intrinsics`` ``(fx, fy, cx, cy)`` → the normalized coordinates the same
     viewing RAYS would have in a camera of normalized focal ``focal_norm`` centred on its image:

@@ -60,9 +60,9 @@ def atomic_save_h5(path: PathLike, fill: Callable[[Any], Any]) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def atomic_save_weights(path: PathLike, model) -> Path:
-    """``model.save_weights(path)`` for a ``.weights.h5`` path (tf_keras' weights format), built in memory and then
-    written atomically (see :func:`atomic_save_h5`)."""
+def weights_h5_bytes(model) -> Optional[bytes]:
+    """The bytes ``model.save_weights("x.weights.h5")`` would write (tf_keras' weights format), built in memory;
+    None when this tf_keras has another internal layout."""
     try:
         from tf_keras.src.saving import saving_lib
 
@@ -76,9 +76,18 @@ def atomic_save_weights(path: PathLike, model) -> Path:
         store = saving_lib.H5IOStore("model.weights.h5", archive=sink, mode="w")
         saving_lib._save_state(model, weights_store=store, assets_store=None, inner_path="", visited_trackables=set())
         store.close()
-    except (ImportError, AttributeError, TypeError):   # another tf_keras layout: its own writer, through a temp file
+    except (ImportError, AttributeError, TypeError):
+        return None
+    return sink.data
+
+
+def atomic_save_weights(path: PathLike, model) -> Path:
+    """``model.save_weights(path)`` for a ``.weights.h5`` path (tf_keras' weights format), built in memory and then
+    written atomically (see :func:`atomic_save_h5`)."""
+    data = weights_h5_bytes(model)
+    if data is None:   # another tf_keras layout: its own writer, through a temp file
         return atomic_save(path, lambda tmp: model.save_weights(tmp))
-    return atomic_write_bytes(path, sink.data)
+    return atomic_write_bytes(path, data)
 
 
 def raise_if_disk_full(err: BaseException, path: PathLike) -> None:

@@ -13,7 +13,9 @@ The camera intrinsics come from ``--hfov`` (horizontal field of view, default 65
 camera) with the principal point at the image centre. Latency per stage is printed (p50 over the frames).
 
 The detector is BlazePose from the model cache (install once: ``python -m graphsh_tf.detect.install``) or a MoveNet
-SinglePose ``.tflite`` (``--detector movenet.tflite``). An unreadable file is one line and exit 2.
+SinglePose ``.tflite`` (``--detector movenet.tflite``). An unreadable file given by name is one line and exit 2;
+in a folder it is skipped with one warning line naming it and why, the rest is lifted, and the run ends saying how
+many were skipped, with exit 1 (``lift.json`` lists them under ``skipped``).
 """
 from __future__ import annotations
 
@@ -199,21 +201,51 @@ def write_npz(path: Path, doc: dict) -> None:
 
 # --- command line -------------------------------------------------------------------------------------------------
 
+PROG = "graphsh_tf.lift"
+
+
+def _skip(skipped: list, path: Path, err: Exception) -> None:
+    """One warning line naming ``path`` and why it is skipped; remembered for the summary and ``lift.json``."""
+    reason = " ".join(str(err).split())
+    if reason.startswith(f"{path}: "):
+        reason = reason[len(f"{path}: "):]
+    skipped.append({"file": str(path), "reason": reason})
+    print(f"{PROG}: warning: {path}: {reason}; skipped", file=sys.stderr)
+
+
 def lift_inputs(args) -> dict:
+    """The command's work; returns the ``lift.json`` document (its ``skipped``: the unreadable files of a folder
+    that were passed over, each with the reason)."""
     from graphsh_tf.detect import Detector
     from graphsh_tf.skeleton import H36M16
 
     kind, inputs = collect_inputs(args.input)
+    folder = Path(args.input).is_dir()
+    n_files = len(inputs) if kind == "images" else 1
+    skipped: list = []
     model = pick_model(args.run, args.model, args.variant)
     if not 1.0 < args.hfov < 179.0:
         raise LiftError(f"--hfov {args.hfov}: must be between 1 and 179 degrees")
     out_dir = Path(args.out) if args.out else Path(f"lift_{Path(args.input).stem or 'input'}")
     if out_dir.exists() and not out_dir.is_dir():
         raise LiftError(f"--out {out_dir}: exists and is not a folder")
-    # inputs are checked before the models load, so an unreadable file fails fast
+    # inputs are checked before the models load, so an unreadable file fails fast (given by name) or is skipped
+    # (in a folder: one corrupt photo does not stop the others)
     video = Video(inputs) if kind == "video" else None
-    for f in inputs if video is None else ():
-        check_image(f)
+    if video is None:
+        readable = []
+        for f in inputs:
+            try:
+                check_image(f)
+            except LiftError as e:
+                if not folder:
+                    raise
+                _skip(skipped, f, e)
+                continue
+            readable.append(f)
+        if not readable:
+            raise _nothing_readable(args.input, skipped)
+        inputs = readable
     from graphsh_tf.detect.runtime import quiet_native
 
     with quiet_native():
@@ -222,9 +254,15 @@ def lift_inputs(args) -> dict:
         pipe = Pipeline(detector, model, hfov=args.hfov, video=video is not None)
     frames_json, pictures = [], []
     if video is None:
-        for i, f in enumerate(inputs):
-            rgb = read_image(f)
-            out = pipe(Frame(f.name, i, 0.0, rgb))
+        for f in inputs:
+            try:
+                rgb = read_image(f)
+            except LiftError as e:   # a header that opens but pixels that do not decode (a truncated file)
+                if not folder:
+                    raise
+                _skip(skipped, f, e)
+                continue
+            out = pipe(Frame(f.name, len(frames_json), 0.0, rgb))
             frames_json.append(frame_json(out))
             if not args.no_pictures:
                 pictures.append((out_dir / f"{f.stem}.png", render(out)))
@@ -253,10 +291,14 @@ def lift_inputs(args) -> dict:
             raise LiftError(f"{inputs}: no frame decoded")
         if gif:
             pictures.append((out_dir / f"{Path(inputs).stem}.gif", gif, video.fps / args.every))
+    if not frames_json:
+        raise _nothing_readable(args.input, skipped)
     doc = {"input": str(args.input), "model": str(model), "detector": args.detector, "layout": detector.layout,
            "hfov_deg": args.hfov, "units": "mm; camera axes x right, y down, z forward; pixels x right, y down",
            "joint_names_h36m16": list(H36M16.joint_names),
            "latency": pipe.timings.summary(), "frames": frames_json}
+    if folder:
+        doc["skipped"] = skipped
     from graphsh_tf.io import write_json
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -277,7 +319,17 @@ def lift_inputs(args) -> dict:
     print(pipe.timings.line())
     for p in written:
         print(f"wrote {p}")
+    if skipped:
+        sys.stdout.flush()
+        print(f"{PROG}: {len(skipped)} of {n_files} image file(s) skipped as unreadable (named above); the other "
+              f"{n_files - len(skipped)} were lifted", file=sys.stderr)
     return doc
+
+
+def _nothing_readable(folder, skipped: list) -> LiftError:
+    first = f" (first: {skipped[0]['file']}: {skipped[0]['reason']})" if skipped else ""
+    return LiftError(f"{folder}: none of its {len(skipped)} image file(s) is readable{first}; pass a folder of "
+                     "JPEG/PNG images, an image or a video")
 
 
 def main(argv=None) -> int:
@@ -302,7 +354,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quiet", action="store_true", help="video: no progress (a bar on a terminal, lines otherwise)")
     add_verbose(ap)
     args = ap.parse_args(argv)
-    return run("graphsh_tf.lift", lambda: lift_inputs(args) and None, verbose=args.verbose, tensorflow=False)
+    return run(PROG, lambda: 1 if lift_inputs(args).get("skipped") else 0, verbose=args.verbose, tensorflow=False)
 
 
 if __name__ == "__main__":

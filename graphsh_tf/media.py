@@ -32,7 +32,7 @@ def check_image(path) -> None:
     try:
         with Image.open(path) as im:
             im.size  # noqa: B018 - the header is parsed on open
-    except (UnidentifiedImageError, OSError, ValueError) as e:
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
         raise LiftError(f"{path}: not a readable image ({' '.join(str(e).split())[:160]})") from None
 
 
@@ -83,10 +83,12 @@ class Video:
 
 
 def collect_inputs(path) -> tuple:
-    """``("images", [files])`` or ``("video", file)``; LiftError naming the path otherwise."""
+    """``("images", [files])`` or ``("video", file)``; LiftError naming the path otherwise. A folder lists every
+    entry with an image suffix that is not a folder (an unreadable one, a broken link too: the caller skips it by
+    name rather than not seeing it)."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+        files = sorted(f for f in p.iterdir() if not f.is_dir() and f.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
             raise LiftError(f"{p}: no images in this folder ({', '.join(IMAGE_SUFFIXES)})")
         return "images", files

@@ -7,13 +7,15 @@ the rebuilt model, never deserialized.
 """
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Set, Union
 
 from graphsh_tf.config import ModelConfig
-from graphsh_tf.io import atomic_save_h5
+from graphsh_tf.io import atomic_save_h5, require_file, weights_h5_bytes
 from graphsh_tf.models import INPUT_NAME, build_model
 from graphsh_tf.run import Run
 
@@ -123,6 +125,49 @@ def _check_layers(path: Path, model: keras.Model, layers, source: str) -> None:
                              f"config=ModelConfig(...) or {_REEXPORT}")
 
 
+def _h5_names(source) -> Set[str]:
+    """Every group and dataset path in an HDF5 file (a path or a file object)."""
+    import h5py
+
+    names: Set[str] = set()
+    with h5py.File(source, "r") as f:
+        f.visit(names.add)
+    return names
+
+
+def _check_weight_groups(path: Path, model: keras.Model, source: str) -> None:
+    """A ``.weights.h5`` must hold the weight groups of ``model`` and no other: tf_keras reads the groups its
+    layers ask for and ignores the rest, so weights of another config (more stacks, another conv type) would load
+    partly, without a word."""
+    data = weights_h5_bytes(model)
+    if data is None:   # another tf_keras layout: its own reader decides
+        return
+    ours = _h5_names(io.BytesIO(data))
+    try:
+        theirs = _h5_names(path)
+    except OSError as e:
+        raise ModelFileError(f"{path}: not a readable HDF5 weights file ({' '.join(str(e).split())}); train again "
+                             "or pass the run's other weights file") from None
+    # the model's own weights are under layers/ and vars/; what a compiled model adds beside them (optimizer state,
+    # metrics) is not the model's and is never read
+    theirs = {n for n in theirs if n.split("/")[0] in ("layers", "vars")}
+    extra = sorted(n for n in theirs - ours if n.rpartition("/")[0] not in theirs - ours)
+    missing = sorted({"/".join(n.split("/")[:2]) for n in ours - theirs
+                      if n.split("/")[-1].isdigit()})
+    cfg = model.graphsh_config
+    summary = (f"the {cfg.arch} gcn={cfg.gcn} hid_dim={cfg.hid_dim} num_stacks={cfg.num_stacks} model built from "
+               f"{source}")
+    if extra:
+        listed = ", ".join(extra[:6]) + (f" and {len(extra) - 6} more" if len(extra) > 6 else "")
+        raise ModelFileError(f"{path}: refused: it holds weight groups that {summary} does not have ({listed}); "
+                             "these are likely weights of another config (another gcn, hid_dim, num_stacks or "
+                             "ablation): load them with the config of the run that wrote them")
+    if missing:
+        listed = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        raise ModelFileError(f"{path}: it lacks weight groups of {summary} ({listed}); these are likely weights of "
+                             "another config: load them with the config of the run that wrote them")
+
+
 def load_model(path: Union[str, Path, Run], config: Optional[ModelConfig] = None) -> keras.Model:
     """Load a model saved by :func:`save_model` / ``model.save(..h5)`` / the weight importer, a weights-only
     ``.h5`` (needs ``config``, or the config.json of the run it sits in), or a training run directory (its config
@@ -132,25 +177,42 @@ def load_model(path: Union[str, Path, Run], config: Optional[ModelConfig] = None
     file's ``graphsh_config`` attribute, or for a plain Keras save the config inferred from its layer list) and
     only the weight arrays are read. A full-model file whose layers differ from the rebuilt model (e.g. a Lambda
     layer) is refused with :class:`ModelFileError`."""
+    if not isinstance(path, Run) and Path(path).suffix == ".h5" and Path(path).is_dir() \
+            and not Run(path).is_run():
+        raise ModelFileError(f"{path}: is a folder, not a model or weights file; pass the .h5 file itself, or the "
+                             "run directory that holds the run's weights")
     if isinstance(path, Run) or Path(path).is_dir():
         run = Run(path)
         if not run.is_run():
+            if os.path.lexists(run.config_path):   # there, but a link loop, a broken link, a folder...
+                require_file(run.config_path, ModelFileError, "a run directory needs its config.json (written by "
+                             "training/fit.py); restore it, or pass the .h5 model file instead")
             raise ModelFileError(f"{run.config_path}: not found; a run directory needs it (written by "
                                  "training/fit.py); pass the .h5 model file instead")
+        source = "the config argument" if config is not None else str(run.config_path)
         config = config or run.read_model_config()   # a broken config.json is named before missing weights
         weights = run.model_weights()
         if weights is None:
             raise ModelFileError(f"{run.path}: no {run.weights_path('best').name} or "
                                  f"{run.weights_path('last').name}; train first (training/fit.py)")
-        return load_model(weights, config)
-    path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"{path}: model file not found")
+        if weights.is_dir():
+            raise ModelFileError(f"{weights}: is a folder, not a weights file; a run's {weights.name} is the file "
+                                 "training/fit.py writes: remove the folder (or put that file there) and run again")
+        require_file(weights, ModelFileError, f"a run's {weights.name} is the weights file training/fit.py writes; "
+                     "restore it or train again")
+        return _load_file(weights, config, source)
+    path = require_file(path, ModelFileError, "pass a model .h5, a .weights.h5 inside its run directory, or the "
+                        "run directory")
+    return _load_file(path, config, "the config argument")
+
+
+def _load_file(path: Path, config: Optional[ModelConfig], config_source: str) -> keras.Model:
+    """:func:`load_model` of one existing file (``config_source``: where ``config`` came from, for messages)."""
     cfg_attr, layers = _read_h5_info(path)
     if layers is not None:  # a full-model file: never keras.models.load_model, which would run stored code
         _refuse_code_layers(path, layers)
         if config is not None:
-            cfg, source = config, "the config argument"
+            cfg, source = config, config_source
         elif cfg_attr is not None:
             cfg, source = cfg_attr, "its graphsh_config attribute"
         else:  # a plain model.save(...h5): infer the config from the stored layer list (read as JSON data)
@@ -158,13 +220,17 @@ def load_model(path: Union[str, Path, Run], config: Optional[ModelConfig] = None
         model = build_model(cfg)
         _check_layers(path, model, layers, source)
     else:
-        cfg = config or cfg_attr
+        cfg, source = config, config_source
+        if cfg is None and cfg_attr is not None:
+            cfg, source = cfg_attr, "its graphsh_config attribute"
         if cfg is None and Run(path.parent).is_run():
-            cfg = Run(path.parent).read_model_config()
+            cfg, source = Run(path.parent).read_model_config(), str(Run(path.parent).config_path)
         if cfg is None:
             raise ModelFileError(f"{path}: weights-only file without a model config; pass config=ModelConfig(...) "
                                  "or keep it in its run directory (beside the run's config)")
         model = build_model(cfg)
+        if path.name.endswith(".weights.h5"):
+            _check_weight_groups(path, model, source)
     try:
         model.load_weights(path)  # reads only arrays (from the model_weights group of a full-model file)
     except Exception as e:  # noqa: BLE001

@@ -11,6 +11,9 @@ y). Multiplying out gives two equations per joint that are LINEAR in ``T``::
 :func:`solve_root` solves them in the weighted least-squares sense (weights = keypoint confidences), in closed form
 (3x3 normal equations), so a phone can place the skeleton in the scene every frame at no cost. The scale comes
 from the lifter's metric bone lengths: a person of unusual size is placed proportionally nearer or farther.
+
+The system is degenerate when every weighted joint lies on one viewing ray (e.g. all at one pixel): the depth is
+then undetermined and the root is NaN (:data:`DEGENERATE_RATIO`), never a numpy ``LinAlgError`` or a huge number.
 """
 from __future__ import annotations
 
@@ -28,13 +31,21 @@ def focal_from_fov(image_width: float, horizontal_fov_deg: float) -> float:
     return 0.5 * float(image_width) / np.tan(np.deg2rad(horizontal_fov_deg) / 2.0)
 
 
+#: A pose's normal matrix ``M`` is degenerate (root NaN) when ``det(M) <= DEGENERATE_RATIO * prod(diag(M))``. For
+#: these equations the ratio is ``(var a + var b) / mean(a^2 + b^2)`` (weighted; ``a, b`` the rays' slopes): 0 for
+#: joints on one ray, still about 1e-5 for a person a few pixels tall at the image's edge. The Java port
+#: (RootSolver) uses the same test.
+DEGENERATE_RATIO = 1e-12
+
+
 def solve_root(keypoints_px: np.ndarray, joints_mm: np.ndarray, intrinsics,
                weights: Optional[np.ndarray] = None) -> np.ndarray:
     """Root position ``(3,)`` mm (or ``(N, 3)`` for batches) in camera coordinates.
 
     ``keypoints_px`` ``(..., J, 2)`` pixels, ``joints_mm`` ``(..., J, 3)`` root-relative (the lifter's output),
     ``intrinsics`` ``(fx, fy, cx, cy)`` or a 3x3 matrix, ``weights`` ``(..., J)`` (confidences; joints with weight 0
-    are ignored). Raises ValueError when fewer than two joints have weight (the depth is then undetermined).
+    are ignored). Raises ValueError when fewer than two joints have weight (the depth is then undetermined); a pose
+    whose weighted joints all lie on one viewing ray gets a NaN root (see :data:`DEGENERATE_RATIO`).
     """
     fx, fy, cx, cy = intrinsics_matrix(intrinsics)
     p = np.asarray(keypoints_px, dtype=np.float64)
@@ -60,5 +71,20 @@ def solve_root(keypoints_px: np.ndarray, joints_mm: np.ndarray, intrinsics,
         rhs = np.concatenate([a[i] * x3[i, :, 2] - x3[i, :, 0], b[i] * x3[i, :, 2] - x3[i, :, 1]])
         ww = np.concatenate([w[i], w[i]])
         lhs = rows.T @ (rows * ww[:, None])
-        out[i] = np.linalg.solve(lhs, rows.T @ (rhs * ww))
+        out[i] = _solve_normal(lhs, rows.T @ (rhs * ww))
     return out[0] if single else out
+
+
+def _solve_normal(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``lhs^-1 rhs`` for a symmetric positive semi-definite 3x3 ``lhs``; NaNs when it is degenerate or not finite."""
+    nan = np.full(3, np.nan)
+    if not (np.isfinite(lhs).all() and np.isfinite(rhs).all()):
+        return nan
+    det, scale = float(np.linalg.det(lhs)), float(np.prod(np.diag(lhs)))
+    if not (scale > 0 and det > DEGENERATE_RATIO * scale):
+        return nan
+    try:
+        t = np.linalg.solve(lhs, rhs)
+    except np.linalg.LinAlgError:
+        return nan
+    return t if np.isfinite(t).all() else nan

@@ -84,8 +84,10 @@ class Run:
         return self.path / f"{which}.weights.h5"
 
     def model_weights(self) -> Optional[Path]:
-        """The weights a model of this run is loaded from: best when present, else last, else None."""
-        return next((p for p in map(self.weights_path, WEIGHTS) if p.exists()), None)
+        """The weights a model of this run is loaded from: best when present, else last, else None. "Present" counts
+        anything of that name (a folder, a broken or looping link too), so the loader names what is wrong with it
+        instead of quietly taking the other file."""
+        return next((p for p in map(self.weights_path, WEIGHTS) if p.exists() or p.is_symlink()), None)
 
     def save_weights(self, model, which: str) -> Path:
         """``model.save_weights`` into :meth:`weights_path` atomically."""

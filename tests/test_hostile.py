@@ -112,6 +112,15 @@ CASES = {
     "lifter_nan_scores_not_valid": ("new", "result"),
     "lifter_truncated_model": ("new", "line"),
     "fit_out_is_a_symlink_loop": ("new", "line"),
+    # the last bad inputs (issue 30)
+    "lifter_intrinsics_principal_point_far_away": ("issue", "line"),
+    "root_solver_one_viewing_ray_is_nan": ("new", "result"),
+    "h36m_positions_3d_strings": ("issue", "line"),
+    "evaluate_best_weights_is_a_folder": ("issue", "line"),
+    "evaluate_config_json_symlink_loop": ("issue", "line"),
+    "lifter_min_score_nan": ("issue", "line"),
+    "weights_extra_layer_group": ("issue", "line"),
+    "lift_folder_skips_an_unreadable_photo": ("issue", "result"),
 }
 RAN = set()
 
@@ -861,6 +870,149 @@ def test_detector_refuses_a_text_file(tmp_path):
     with pytest.raises(ValueError, match="movenet.tflite"):
         Detector(str(bad))
     ran("detector_text_file_model")
+
+
+# --- the last bad inputs (issue 30) ----------------------------------------------------------------------------------
+
+def test_lifter_intrinsics_far_from_the_image(tiny):
+    """Intrinsics of another image (a principal point 1e12 px away) used to reach the root solver (numpy's
+    LinAlgError) or to give an answer without a word; they are refused by name. A pose on one viewing ray (all
+    keypoints at one pixel) gets a NaN root, never a LinAlgError."""
+    from graphsh_tf.contract import ContractError
+    from graphsh_tf.keypoints import KeypointError, prepare_input
+    from graphsh_tf.lite.lifter import Lifter
+    from graphsh_tf.root import solve_root
+
+    assert issubclass(KeypointError, ValueError) and issubclass(ContractError, ValueError)
+    lift = Lifter(tiny["fp32"])
+    for k in ((1000, 1000, -1e12, 1e12), (1000, 1000, 5000, 240), (1e-9, 1e-9, 320, 240), (1e9, 1e9, 320, 240)):
+        with pytest.raises(KeypointError, match=r"^intrinsics: .*pixels of this image"):
+            lift(_coco_pose(), (640, 480), intrinsics=k)
+        with pytest.raises(ContractError, match=r"^intrinsics: "):
+            prepare_input(_coco_pose(), 640, 480, intrinsics=k)
+    ok = lift(_coco_pose(), (640, 480), intrinsics=(500, 500, 320, 240))
+    assert np.isfinite(ok.root_mm).all()
+    ran("lifter_intrinsics_principal_point_far_away")
+    same = np.tile([[300.0, 200.0]], (17, 1))
+    res = lift(same, (640, 480), intrinsics=(500, 500, 320, 240))
+    assert np.isfinite(res.joints_mm).all() and np.isnan(res.root_mm).all()
+    root = solve_root(np.tile([[10.0, 20.0]], (16, 1)), np.zeros((16, 3)), (1000, 1000, -1e12, 1e12))
+    assert np.isnan(root).all()
+    ran("root_solver_one_viewing_ray_is_nan")
+
+
+def test_h36m_positions_3d_holding_strings(tmp_path, capsys):
+    good = (np.random.default_rng(0).normal(0, 0.3, size=(6, 32, 3)) + [0.2, -0.1, 1.0]).astype(np.float32)
+    _videopose_files(tmp_path, {"S1": {"Walking 1": np.full((6, 32, 3), "abc")}, "S9": {"Walking": good}})
+    code, _, err = _main("graphsh_tf.data.inspect", ["--data", f"h36m:{tmp_path}"], capsys)
+    line = _one_line(code, err, "data_3d_h36m.npz", "S1", "Walking 1", "positions_3d", "text", "metres",
+                     "(frames, 32 or 17, 3)")
+    assert "could not convert" not in line
+    ran("h36m_positions_3d_strings")
+
+
+def test_evaluate_run_with_a_folder_for_weights_or_a_looping_config(tiny, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(tiny["run"], run, ignore=shutil.ignore_patterns("tflite", "tb", "ckpt"))
+    best = run / "best.weights.h5"
+    best.unlink()
+    best.mkdir()
+    code, _, err = _main("training/evaluate.py", [run], capsys)
+    line = _one_line(code, err, "best.weights.h5: is a folder, not a weights file")
+    assert "config.json" not in line
+    ran("evaluate_best_weights_is_a_folder")
+    shutil.rmtree(best)
+    shutil.copyfile(tiny["run"] / "best.weights.h5", best)
+    cfg = run / "config.json"
+    cfg.unlink()
+    cfg.symlink_to(cfg.name)
+    code, _, err = _main("training/evaluate.py", [run], capsys)
+    line = _one_line(code, err, "config.json", "symbolic link loop")
+    assert "not found" not in line
+    ran("evaluate_config_json_symlink_loop")
+
+
+def test_lifter_min_score_outside_zero_one(tiny):
+    from graphsh_tf.keypoints import KeypointError, adapt, prepare_input
+    from graphsh_tf.lite.lifter import Lifter
+
+    for bad in (float("nan"), float("inf"), -0.1, 1.5, "high", True):
+        with pytest.raises(KeypointError, match="min_score"):
+            Lifter(tiny["fp32"], min_score=bad)
+        with pytest.raises(KeypointError, match="min_score"):
+            prepare_input(_coco_pose(), 640, 480, min_score=bad)
+        with pytest.raises(KeypointError, match="min_score"):
+            adapt(_coco_pose(), "coco17", min_score=bad)
+    res = Lifter(tiny["fp32"], min_score=1.0)(_coco_pose(), (640, 480), scores=np.full(17, 0.9))
+    assert res.valid is False and not res.confidence.any()   # 1.0 is a legal, strict threshold
+    ran("lifter_min_score_nan")
+
+
+def test_weights_with_an_extra_layer_group(tiny, tmp_path, capsys):
+    import h5py
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny["run"], run, ignore=shutil.ignore_patterns("tflite", "tb", "ckpt"))
+    with h5py.File(run / "best.weights.h5", "a") as f:
+        f["layers"].create_group("graph_conv_99/vars").create_dataset("0", data=np.ones((8, 8), np.float32))
+    code, _, err = _main("training/evaluate.py", [run], capsys)
+    _one_line(code, err, "best.weights.h5", "layers/graph_conv_99", "another config")
+    from graphsh_tf.model_io import ModelFileError, load_model
+
+    with pytest.raises(ModelFileError, match="graph_conv_99"):
+        load_model(run / "best.weights.h5")
+    assert load_model(tiny["run"]) is not None    # the run's own weights still load
+    ran("weights_extra_layer_group")
+
+
+def test_lift_folder_skips_an_unreadable_photo(tiny, tmp_path, capsys, monkeypatch):
+    """One corrupt photo in a folder is skipped with one warning naming it; the others are lifted; the end says how
+    many were skipped and the exit code is 1. A stub detector stands in for BlazePose (no model files needed)."""
+    import graphsh_tf.detect as detect
+    from graphsh_tf.detect import Person
+
+    from PIL import Image
+
+    class StubDetector:
+        layout = "coco17"
+        last_timings_ms = {"detector": 0.1}
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __call__(self, rgb):
+            return [Person(_coco_pose(), np.full(17, 0.9), "coco17", 0.9)]
+
+    monkeypatch.setattr(detect, "Detector", StubDetector)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("a.png", "c.png"):
+        Image.fromarray(np.full((48, 64, 3), 90, np.uint8)).save(photos / name)
+    (photos / "b.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    out = tmp_path / "out"
+    code, stdout, err = _main("graphsh_tf.lift", [photos, "--model", tiny["fp32"], "--out", out, "--no-pictures"],
+                              capsys)
+    assert "Traceback" not in err, err[-3000:]
+    assert code == 1, (code, err[-2000:])
+    warnings = [ln for ln in err.splitlines() if "warning" in ln]
+    assert len(warnings) == 1 and "b.jpg" in warnings[0] and "not a readable image" in warnings[0], err
+    assert "1 of 3 image file(s) skipped" in err.splitlines()[-1], err
+    doc = json.loads((out / "lift.json").read_text())
+    assert [f["source"] for f in doc["frames"]] == ["a.png", "c.png"]
+    assert all(len(f["persons"]) == 1 for f in doc["frames"])
+    assert [Path(s["file"]).name for s in doc["skipped"]] == ["b.jpg"]
+    _no_temp_files(out)
+    # the same file given by name stays one line and exit 2; a folder of only unreadable files too
+    code, _, err = _main("graphsh_tf.lift", [photos / "b.jpg", "--model", tiny["fp32"], "--out", tmp_path / "o2"],
+                         capsys)
+    _one_line(code, err, "b.jpg", "not a readable image")
+    bad_only = tmp_path / "bad_only"
+    bad_only.mkdir()
+    (bad_only / "x.png").write_text("text")
+    code, _, err = _main("graphsh_tf.lift", [bad_only, "--model", tiny["fp32"], "--out", tmp_path / "o3"], capsys)
+    assert code == 2 and "none of its 1 image file(s) is readable" in err.splitlines()[-1], err
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
+    ran("lift_folder_skips_an_unreadable_photo")
 
 
 # --- the count ------------------------------------------------------------------------------------------------------

@@ -79,11 +79,29 @@ def _missing_files_error(folder: Path, names: Sequence[str]) -> DataError:
                      "(data_3d_h36m.npz and data_2d_h36m_<keypoints>.npz) there or pass --data h36m:DIR")
 
 
+def _numeric(values, what: str, expected: str) -> np.ndarray:
+    """``values`` as an array of real numbers; :class:`DataError` naming ``what`` and ``expected`` when it holds
+    strings, objects, booleans or complex numbers (numpy would say "could not convert string to float")."""
+    try:
+        array = np.asarray(values)
+    except ValueError:   # ragged nested lists
+        raise DataError(f"{what}: not a rectangular array; expected {expected}; re-create the file with "
+                        "VideoPose3D's prepare_data_h36m.py") from None
+    if array.dtype.kind not in "iuf":
+        kind = {"U": "text", "S": "bytes", "O": "Python objects", "b": "booleans", "c": "complex numbers"}.get(
+            array.dtype.kind, f"{array.dtype} values")
+        example = f", e.g. {str(array.reshape(-1)[0])[:40]!r}" if array.dtype.kind in "USO" and array.size else ""
+        raise DataError(f"{what}: holds {kind} (dtype {array.dtype}{example}), expected {expected}; re-create the "
+                        "file with VideoPose3D's prepare_data_h36m.py")
+    return array
+
+
 def _check_3d(path: Path, subject: str, action: str, positions) -> np.ndarray:
     where = f"{path}: subject {subject} action {action!r}"
-    positions = np.asarray(positions)
+    expected = "a numeric array of world positions in metres, shape (frames, 32 or 17, 3)"
+    positions = _numeric(positions, where + " positions_3d", expected)
     if positions.ndim != 3 or positions.shape[1:] not in ((32, 3), (17, 3)) or positions.shape[0] < 1:
-        raise DataError(f"{where}: positions_3d has shape {positions.shape}, expected (T, 32, 3) world metres; "
+        raise DataError(f"{where}: positions_3d has shape {positions.shape}, expected {expected}; "
                         "re-create the file with VideoPose3D's prepare_data_h36m.py")
     positions = positions.astype(np.float64)
     check_finite(positions, where + " positions_3d", "remove or repair the frames")
@@ -120,8 +138,8 @@ def _check_2d(path: Path, subject: str, action: str, views, num_frames: int) -> 
                         f"{', '.join(cam.H36M_CAMERA_IDS)})")
     out = []
     for k, view in enumerate(views):
-        view = np.asarray(view)
         here = f"{where} camera {k} ({cam.H36M_CAMERA_IDS[k]})"
+        view = _numeric(view, here + " positions_2d", "a numeric array of pixels, shape (frames, joints, 2)")
         if view.ndim != 3 or view.shape[1] not in ACCEPTED_2D_JOINTS or view.shape[2] != 2:
             raise DataError(f"{here}: 2D keypoints have shape {view.shape}, expected (T, J, 2) pixels with J one of "
                             f"{ACCEPTED_2D_JOINTS} (16 = SemGCN/GraphSH layout without Neck/Nose, 17 = VideoPose3D, "

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
 from graphsh_tf.contract import ContractError, LifterContract
-from graphsh_tf.frame import intrinsics_matrix
+from graphsh_tf.frame import check_intrinsics
 from graphsh_tf.io import require_file
-from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt
+from graphsh_tf.keypoints import ADAPTERS, H36M, KeypointError, adapt, check_min_score
 from graphsh_tf.lite.metadata import read_metadata, sidecar_path
 
 import numpy as np
@@ -33,7 +33,8 @@ class LiftResult:
       an image outside the image. A pose that is not valid is still lifted (the missing joints filled), never NaN.
     * ``root_mm`` ``(3,)`` float64 or None: with intrinsics, the pelvis in camera coordinates (mm), solved from the
       keypoints, ``joints_mm`` and the intrinsics (:func:`graphsh_tf.root.solve_root`, weighted by ``confidence``;
-      NaN when fewer than two joints were seen); None without intrinsics. ``joints_mm + root_mm[..., None, :]`` is
+      NaN when fewer than two joints were seen or all seen joints lie on one viewing ray, e.g. at one pixel: the
+      depth is then undetermined); None without intrinsics. ``joints_mm + root_mm[..., None, :]`` is
       the skeleton in camera space.
     * ``keypoints_px`` ``(16, 2)`` float64: the adapted H36M-16 keypoints in pixels (what the model was fed, before
       normalization).
@@ -69,7 +70,9 @@ class Lifter:
     With ``intrinsics=(fx, fy, cx, cy)`` (pixels; or a 3x3 camera matrix) the keypoints are normalized through the
     camera (its viewing rays in the training cameras' field of view: a phone's wide-angle view then looks to the model
     like the Human3.6M cameras' view it learnt from; measured in benchmarks/README.md), and the result carries
-    ``root_mm``, the pelvis position in camera coordinates.
+    ``root_mm``, the pelvis position in camera coordinates. Intrinsics that cannot be this image's (a principal
+    point far outside it, a focal length of another scale) are a :class:`KeypointError` naming ``intrinsics``, as is
+    a ``min_score`` outside [0, 1] (or NaN) at construction.
     """
 
     MIN_PRESENT_JOINTS = 8
@@ -80,6 +83,7 @@ class Lifter:
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or \
                 not (num_threads >= 1 or num_threads == -1):
             raise KeypointError(f"num_threads={num_threads!r}: pass a whole number >= 1 (or -1: LiteRT's default)")
+        min_score = check_min_score(min_score)
         require_file(tflite_path, KeypointError, "pass the .tflite file written by tflite/convert.py")
         try:
             #: the sidecar JSON as written (checked against the model's embedded metadata), and its contract
@@ -88,7 +92,7 @@ class Lifter:
         except ContractError as e:   # a MetadataError too
             raise KeypointError(str(e)) from None
         self.layout = layout
-        self.min_score = float(min_score)
+        self.min_score = min_score
         from ai_edge_litert.interpreter import Interpreter
 
         try:
@@ -127,7 +131,7 @@ class Lifter:
         k = None
         if intrinsics is not None:
             try:
-                k = intrinsics_matrix(intrinsics)
+                k = check_intrinsics(intrinsics, (w, h))
             except ValueError as e:
                 raise KeypointError(str(e)) from None
         xy, conf = adapt(keypoints_px, self.layout, scores=scores, min_score=self.min_score)   # once per call

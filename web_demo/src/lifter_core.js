@@ -172,12 +172,30 @@ export function normalize(xy, w, h) {
   return xy.map(([x, y]) => [Math.fround(x / w * 2.0 - 1.0), Math.fround(y / w * 2.0 - h / w)]);
 }
 
-/** Check camera intrinsics [fx, fy, cx, cy] (pixels; fx, fy > 0); returns them as numbers. */
-export function checkIntrinsics(k) {
+/** Accepted focal lengths: these multiples of the image's larger side (graphsh_tf.frame.FOCAL_RANGE_PER_SIDE). */
+export const FOCAL_RANGE_PER_SIDE = [1e-3, 1e3];
+
+/** Check camera intrinsics [fx, fy, cx, cy] (pixels; fx, fy > 0); returns them as numbers. With the image size
+ *  `w`, `h` also that they can be this image's (graphsh_tf.frame.check_intrinsics): principal point within
+ *  [-w, 2w] x [-h, 2h], focal lengths within FOCAL_RANGE_PER_SIDE times max(w, h). */
+export function checkIntrinsics(k, w = null, h = null) {
   const a = Array.isArray(k) || ArrayBuffer.isView(k) ? Array.from(k, Number) : [];
   if (a.length !== 4 || !a.every(Number.isFinite) || !(a[0] > 0) || !(a[1] > 0)) {
     throw new KeypointError("intrinsics: expected (fx, fy, cx, cy) in pixels with fx, fy > 0; got " +
       JSON.stringify(k));
+  }
+  if (w > 0 && h > 0 && Number.isFinite(w) && Number.isFinite(h)) {
+    const [fx, fy, cx, cy] = a;
+    if (!(cx >= -w && cx <= 2 * w && cy >= -h && cy <= 2 * h)) {
+      throw new KeypointError(`intrinsics: principal point (cx, cy) = (${cx}, ${cy}) px lies far outside the ` +
+        `${w} x ${h} image (accepted: cx in [${-w}, ${2 * w}], cy in [${-h}, ${2 * h}]); pass (fx, fy, cx, cy) ` +
+        "in pixels of this image");
+    }
+    const [lo, hi] = FOCAL_RANGE_PER_SIDE.map((r) => r * Math.max(w, h));
+    if (!(fx >= lo && fx <= hi && fy >= lo && fy <= hi)) {
+      throw new KeypointError(`intrinsics: focal lengths (fx, fy) = (${fx}, ${fy}) px are not those of a ` +
+        `${w} x ${h} image (accepted: ${lo} to ${hi} px); pass (fx, fy, cx, cy) in pixels of this image`);
+    }
   }
   return a;
 }
@@ -227,6 +245,7 @@ export function dequantize(q, quant) {
  */
 export function encodeInput(xy, w, h, quant = null, intrinsics = null, inputNorm = "screen", confidence = null) {
   checkImageSize(w, h);
+  if (intrinsics != null) checkIntrinsics(intrinsics, w, h);
   let u = intrinsics == null ? normalize(xy, w, h) : normalizeWithIntrinsics(xy, intrinsics);
   if (inputNorm === "pose") u = poseNormalize(u);
   if (confidence != null) {

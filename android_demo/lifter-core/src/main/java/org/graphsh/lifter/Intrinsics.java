@@ -2,7 +2,7 @@ package org.graphsh.lifter;
 
 /**
  * Pinhole camera intrinsics in pixels: focal lengths {@code fx, fy} and principal point {@code cx, cy}.
- * Mirrors graphsh_tf.root.intrinsics_matrix / focal_from_fov.
+ * Mirrors graphsh_tf.frame.intrinsics_matrix / check_intrinsics and graphsh_tf.root.focal_from_fov.
  */
 public final class Intrinsics {
     public final double fx;
@@ -29,6 +29,34 @@ public final class Intrinsics {
             throw new IllegalArgumentException("intrinsics: expected a 3x3 camera matrix");
         }
         return new Intrinsics(k[0][0], k[1][1], k[0][2], k[1][2]);
+    }
+
+    /** Accepted focal lengths: these multiples of the image's larger side (graphsh_tf.frame.FOCAL_RANGE_PER_SIDE). */
+    public static final double MIN_FOCAL_PER_SIDE = 1e-3;
+    public static final double MAX_FOCAL_PER_SIDE = 1e3;
+
+    /**
+     * Throws IllegalArgumentException unless these can be the intrinsics of a {@code w x h} image (as
+     * graphsh_tf.frame.check_intrinsics): principal point within {@code [-w, 2w] x [-h, 2h]}, focal lengths within
+     * {@link #MIN_FOCAL_PER_SIDE} .. {@link #MAX_FOCAL_PER_SIDE} times {@code max(w, h)}. An image size that is not
+     * positive and finite is left to the caller's own check.
+     */
+    public void checkImage(double w, double h) {
+        if (!(w > 0 && h > 0 && Double.isFinite(w) && Double.isFinite(h))) {
+            return;
+        }
+        if (!(cx >= -w && cx <= 2 * w && cy >= -h && cy <= 2 * h)) {
+            throw new IllegalArgumentException("intrinsics: principal point (cx, cy) = (" + cx + ", " + cy
+                + ") px lies far outside the " + w + " x " + h + " image (accepted: cx in [" + (-w) + ", " + (2 * w)
+                + "], cy in [" + (-h) + ", " + (2 * h) + "]); pass (fx, fy, cx, cy) in pixels of this image");
+        }
+        double lo = MIN_FOCAL_PER_SIDE * Math.max(w, h);
+        double hi = MAX_FOCAL_PER_SIDE * Math.max(w, h);
+        if (!(fx >= lo && fx <= hi && fy >= lo && fy <= hi)) {
+            throw new IllegalArgumentException("intrinsics: focal lengths (fx, fy) = (" + fx + ", " + fy
+                + ") px are not those of a " + w + " x " + h + " image (accepted: " + lo + " to " + hi
+                + " px); pass (fx, fy, cx, cy) in pixels of this image (e.g. Intrinsics.fromFov)");
+        }
     }
 
     /** Focal length in pixels of a camera whose image {@code imageWidth} pixels wide spans {@code hfovDeg}. */

@@ -55,6 +55,9 @@ public final class LifterCore {
     public static float[][] encodeFloatInput(Adapted adapted, double w, double h, Intrinsics k, InputNorm norm) {
         checkNorm(norm);
         checkImageSize(w, h);
+        if (k != null) {
+            k.checkImage(w, h);
+        }
         return norm.apply(k == null ? Normalization.normalize(adapted.xy, w, h)
             : Normalization.normalizeWithIntrinsics(adapted.xy, k));
     }

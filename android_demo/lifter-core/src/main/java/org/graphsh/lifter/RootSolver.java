@@ -5,9 +5,14 @@ package org.graphsh.lifter;
  * root-relative joints and the intrinsics. Mirrors graphsh_tf.root.solve_root: per joint with weight w
  * ({@code a = (x - cx)/fx, b = (y - cy)/fy}) the rows {@code [1, 0, -a] T = a Z - X} and
  * {@code [0, 1, -b] T = b Z - Y}; weighted least squares via the 3x3 normal equations, solved in double.
- * Joints with weight 0 (or non-positive, NaN, or non-finite pixels) are ignored.
+ * Joints with weight 0 (or non-positive, NaN, or non-finite pixels) are ignored. When every weighted joint lies on
+ * one viewing ray (e.g. all at one pixel) the depth is undetermined and the root is NaN ({@link #DEGENERATE_RATIO},
+ * as graphsh_tf.root.DEGENERATE_RATIO).
  */
 public final class RootSolver {
+    /** The normal matrix M is degenerate (root NaN) when {@code det(M) <= DEGENERATE_RATIO * m00 m11 m22}. */
+    public static final double DEGENERATE_RATIO = 1e-12;
+
     private RootSolver() {
     }
 
@@ -31,7 +36,8 @@ public final class RootSolver {
     /**
      * Root {@code {tx, ty, tz}} mm. {@code keypointsPx[J][2]}, {@code jointsMm[J][3]} root-relative,
      * {@code weights[J]} (confidences; null = all 1). Throws IllegalArgumentException on mismatched shapes or when
-     * fewer than two joints have a positive weight (the depth is then undetermined).
+     * fewer than two joints have a positive weight (the depth is then undetermined); NaNs when the weighted joints
+     * all lie on one viewing ray.
      */
     public static double[] solve(double[][] keypointsPx, double[][] jointsMm, Intrinsics k, double[] weights) {
         int n = keypointsPx.length;
@@ -77,6 +83,9 @@ public final class RootSolver {
         }
         lhs[2][0] = lhs[0][2];
         lhs[2][1] = lhs[1][2];
+        if (degenerate(lhs, rhs)) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
         return solve3(lhs, rhs);
     }
 
@@ -101,6 +110,21 @@ public final class RootSolver {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
         return solve(adapted.xy, jointsMm, k, adapted.confidence);
+    }
+
+    /** Not finite, or {@code det(M) <= DEGENERATE_RATIO * m00 m11 m22} (graphsh_tf.root._solve_normal). */
+    static boolean degenerate(double[][] m, double[] v) {
+        for (int i = 0; i < 3; i++) {
+            if (!Double.isFinite(v[i]) || !Double.isFinite(m[i][0]) || !Double.isFinite(m[i][1])
+                || !Double.isFinite(m[i][2])) {
+                return true;
+            }
+        }
+        double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+        double scale = m[0][0] * m[1][1] * m[2][2];
+        return !(scale > 0 && det > DEGENERATE_RATIO * scale);
     }
 
     /** Symmetric 3x3 solve by Gaussian elimination with partial pivoting (double). */
