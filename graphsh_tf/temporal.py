@@ -8,8 +8,10 @@ build windows: :func:`graphsh_tf.data.temporal.window_index`).
 * A Keras model: the per-frame GraphSH runs once per frame and its feature ``(16, F)`` is kept in a ring buffer
   of T entries; the temporal part runs on the buffer (:func:`graphsh_tf.models.temporal_parts`), so a call costs
   one per-frame pass, not T.
-* A ``.tflite`` file (or :class:`~graphsh_tf.lite.runtime.TFLitePredictor`): the ring buffer holds the last T
-  inputs and the whole window goes through the interpreter.
+* A ``.tflite`` file (or :class:`~graphsh_tf.lite.runtime.TFLitePredictor`) exported by
+  :mod:`graphsh_tf.lite.temporal`: the same through its two stream signatures (one frame → its feature; the
+  window's features → the newest frame's pose); a file without them gets the last T inputs buffered and the whole
+  window run through ``lift``.
 
 Late and dropped frames (variable frame rate), with timestamps ``t`` (seconds) and the stream's frame period
 ``1 / fps`` (``fps`` given, else the median of the intervals seen so far):
@@ -55,6 +57,8 @@ class TemporalStream:
     Attributes:
         window: T, the frames the model sees.
         frames: frames pushed so far (repeats filling gaps included) since the last reset.
+        caches_features: the buffer keeps per-frame features (Keras, and ``.tflite`` files with the stream
+            signatures), not inputs.
         filled: frames repeated to fill gaps since construction; ``resets``: restarts after long gaps.
     """
 
@@ -63,9 +67,11 @@ class TemporalStream:
             from graphsh_tf.lite.runtime import TFLitePredictor
 
             model = TFLitePredictor(model)
-        if hasattr(model, "predict_mm"):               # a TFLite lifter: buffer the inputs
+        if hasattr(model, "predict_mm"):               # a TFLite lifter: buffer features (or inputs)
             self.window = int(getattr(model, "window", 1))
             self._lite, self._frame, self._head = model, None, None
+            if self.window > 1:
+                self._frame, self._head = _lite_halves(model)
         elif hasattr(model, "layers") and len(model.input_shape) == 4:
             from graphsh_tf.models import temporal_parts
 
@@ -80,6 +86,8 @@ class TemporalStream:
                               "train one with fit.py --temporal-window 27")
         if fps is not None and not fps > 0:
             raise StreamError(f"TemporalStream: fps={fps!r} must be > 0 (frames per second), or None to measure it")
+        #: whether the buffer keeps per-frame features (one per-frame pass per call) rather than inputs
+        self.caches_features = self._frame is not None
         self.fps = fps
         self.reset_frames = int(reset_frames or self.window)
         self.takes_confidence = bool(getattr(model, "takes_confidence", False)) or (
@@ -142,8 +150,10 @@ class TemporalStream:
         c = np.ones(NUM_JOINTS, np.float32) if confidence is None else np.asarray(confidence, np.float32)
         if c.shape != (NUM_JOINTS,):
             raise StreamError(f"TemporalStream: confidence must have shape ({NUM_JOINTS},), got {c.shape}")
-        if self._lite is not None:
+        if self._lite is not None and self._frame is None:
             return np.concatenate([x, np.clip(c, 0.0, 1.0)[:, None]], -1)
+        if self._lite is not None:
+            return self._frame(x, c)
         row = np.concatenate([x, np.clip(c, 0.0, 1.0)[:, None]], -1) if self.takes_confidence else x
         return self._frame(row[None])[0]
 
@@ -162,10 +172,38 @@ class TemporalStream:
 
     def _predict(self) -> np.ndarray:
         window = self.ordered()
+        if self._lite is not None and self._head is not None:
+            return self._head(window)
         if self._lite is not None:
             conf = window[None, ..., 2] if self.takes_confidence else None
             return np.asarray(self._lite.predict_mm(window[None, ..., :2], conf)[0], np.float32)
         return model_to_mm(self._head(window[None]))[0]
+
+
+def _lite_halves(lite):
+    """``(frame, head)`` calls of a temporal ``.tflite``'s stream signatures (:mod:`graphsh_tf.lite.temporal`):
+    ``frame(x (16, 2), confidence (16,)) -> (16, F)`` and ``head(features (T, 16, F)) -> (16, 3)`` mm; ``(None,
+    None)`` for a file without them (the stream then buffers inputs and runs ``lift`` on the window)."""
+    from graphsh_tf.lite.temporal import FEATURES_NAME, STREAM_FRAME, STREAM_WINDOW
+
+    names = lite.interp.get_signature_list()
+    if STREAM_FRAME not in names or STREAM_WINDOW not in names:
+        return None, None
+    frame_run, window_run = lite.interp.get_signature_runner(STREAM_FRAME), lite.interp.get_signature_runner(
+        STREAM_WINDOW)
+    key_in = names[STREAM_FRAME]["inputs"][0]
+    out_name = names[STREAM_WINDOW]["outputs"][0]
+    conf = lite.takes_confidence
+
+    def frame(x, c):
+        enc = lite.input.encode_normalized(x[None], c[None] if conf else None)
+        return np.asarray(frame_run(**{key_in: enc})[FEATURES_NAME][0], np.float32)
+
+    def head(features):
+        y = window_run(**{names[STREAM_WINDOW]["inputs"][0]: np.asarray(features, np.float32)[None]})[out_name]
+        return np.asarray(lite.output.decode(y)[0], np.float32)
+
+    return frame, head
 
 
 def _compiled(model):

@@ -207,7 +207,9 @@ def test_stream_equals_keras_on_a_sequence(model):
 
     x = _walk(30, 3)
     ref = sequence_predictor(keras_predictor(model), np.array(["s"] * 30))(x)
-    out = stream_sequence(TemporalStream(model), x, t=np.arange(30) / 25.0)
+    stream = TemporalStream(model)
+    assert stream.caches_features and stream.window == T
+    out = stream_sequence(stream, x, t=np.arange(30) / 25.0)
     assert np.abs(out - ref).max() < 1e-4          # mm
 
 
@@ -269,7 +271,9 @@ def test_tflite_fp32_equals_keras_on_sequences(model, tmp_path):
     assert lite.window == T
     got = sequence_predictor(method_predictor(lite), labels)(x)
     assert np.abs(got - ref).max() < 1e-3          # mm
-    streamed = stream_sequence(TemporalStream(path), x[:20])
+    stream = TemporalStream(path)
+    assert stream.caches_features                  # through the file's stream signatures
+    streamed = stream_sequence(stream, x[:20])
     assert np.abs(streamed - ref[:20]).max() < 1e-3
     with pytest.raises(ExportError, match="float variants"):
         export_variants(model, tmp_path, ["int8"], representative=np.zeros((4, 16, 2), np.float32))

@@ -5,9 +5,11 @@ model is converted through ``tf.lite.TFLiteConverter`` from its Keras graph (tim
 reshape, the per-frame GraphSH, the causal convolutions over time as ``CONV_2D``, a strided slice for the newest
 frame; every shape static), the metres → millimetres factor multiplied onto the output. Signature ``lift``: input
 ``keypoints_2d`` ``[batch, T, 16, C]`` float32 (the last T frames, oldest first), output ``joints_3d``
-``[batch, 16, 3]`` mm, the newest frame's. The float variants without calibration are exported (fp32, fp16, drq);
-full-integer variants and ``input_norm="pose"`` models (whose folded graphs take pre-normalized input) are refused
-with an :class:`~graphsh_tf.lite.variants.ExportError`.
+``[batch, 16, 3]`` mm, the newest frame's. The same file holds the stream's two halves (:data:`STREAM_FRAME`,
+:data:`STREAM_WINDOW`), so a stream runs the per-frame GraphSH once per frame and keeps its features. The float
+variants without calibration are exported (fp32, fp16, drq); full-integer variants and ``input_norm="pose"``
+models (whose folded graphs take pre-normalized input) are refused with an
+:class:`~graphsh_tf.lite.variants.ExportError`.
 """
 from __future__ import annotations
 
@@ -45,20 +47,49 @@ def check_exportable(model: keras.Model, variant: str) -> None:
                           "input_norm='screen' only; retrain with --input-norm screen")
 
 
+#: The two signatures a stream calls (:class:`graphsh_tf.temporal.TemporalStream`): one frame's keypoints
+#: ``[1, 16, C]`` → its per-frame feature ``[1, 16, F]``, and the features of a window ``[1, T, 16, F]`` → the newest
+#: frame's ``joints_3d`` mm; together they compute what ``lift`` computes, with one per-frame pass per frame.
+STREAM_FRAME, STREAM_WINDOW, FEATURES_NAME = "stream_frame", "stream_window", "features"
+
+
 class TemporalLiftModule(tf.Module):
     """``tf.Module`` with the ``lift`` function: ``keypoints_2d (batch, T, 16, C)`` → ``{"joints_3d": (batch, 16, 3)
-    mm}``."""
+    mm}``, and the stream's two halves (:data:`STREAM_FRAME`, :data:`STREAM_WINDOW`, batch 1)."""
 
     def __init__(self, model: keras.Model, batch: int = 1):
+        from graphsh_tf.models import temporal_parts
+
         super().__init__(name="graphsh_temporal")
         self.model = model                                    # tracked: its variables are captured
-        spec = tf.TensorSpec([batch, *model.input_shape[1:]], tf.float32, name=INPUT_NAME)
+        frame, window = temporal_parts(model)
+        t, j, c = model.input_shape[1:]
+        f = int(frame.output_shape[-1])
 
         @tf.autograph.experimental.do_not_convert
         def lift(keypoints_2d):
             return {OUTPUT_NAME: tf.identity(model(keypoints_2d, training=False) * MM_PER_MODEL_UNIT)}
 
-        self.lift = tf.function(lift, input_signature=[spec])
+        @tf.autograph.experimental.do_not_convert
+        def stream_frame(keypoints_2d):
+            return {FEATURES_NAME: tf.identity(frame(keypoints_2d, training=False))}
+
+        @tf.autograph.experimental.do_not_convert
+        def stream_window(features):
+            return {OUTPUT_NAME: tf.identity(window(features, training=False) * MM_PER_MODEL_UNIT)}
+
+        self.lift = tf.function(lift, input_signature=[tf.TensorSpec([batch, t, j, c], tf.float32, name=INPUT_NAME)])
+        self.stream_frame = tf.function(stream_frame, input_signature=[tf.TensorSpec([1, j, c], tf.float32,
+                                                                                     name=INPUT_NAME)])
+        self.stream_window = tf.function(stream_window, input_signature=[tf.TensorSpec([1, t, j, f], tf.float32,
+                                                                                       name=FEATURES_NAME)])
+
+    def signatures(self) -> dict:
+        """``lift`` first (the interpreter's primary subgraph, what single-signature readers see), then the
+        stream's halves."""
+        return {SIGNATURE: self.lift.get_concrete_function(),
+                STREAM_FRAME: self.stream_frame.get_concrete_function(),
+                STREAM_WINDOW: self.stream_window.get_concrete_function()}
 
 
 def convert_temporal(model: keras.Model, variant: str = "fp32", batch: int = 1) -> bytes:
@@ -70,8 +101,9 @@ def convert_temporal(model: keras.Model, variant: str = "fp32", batch: int = 1) 
     module = TemporalLiftModule(model, batch)
     tmp = tempfile.mkdtemp(prefix="graphsh_temporal_sm_")
     try:
-        tf.saved_model.save(module, tmp, signatures={SIGNATURE: module.lift.get_concrete_function()})
-        conv = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=[SIGNATURE])
+        signatures = module.signatures()
+        tf.saved_model.save(module, tmp, signatures=signatures)
+        conv = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=list(signatures))
         configure(conv, lookup(variant), None, False)
         return bytes(conv.convert())
     finally:
@@ -100,6 +132,8 @@ def temporal_metadata(model_bytes: bytes, variant: str, model_config: dict) -> d
                             f"[{shape[0]}, {window}, {', '.join(map(str, side['input']['shape'][1:]))}]; re-export")
     side["input"]["shape"] = shape
     side["input"]["temporal_window"] = window
+    side["stream"] = {"frame_signature": STREAM_FRAME, "window_signature": STREAM_WINDOW,
+                      "features": FEATURES_NAME}
     return {"format": FORMAT, "version": __version__, "variant": variant, **side,
             "quantization": precision(model_bytes), "model": dict(model_config)}
 
