@@ -213,6 +213,23 @@ def test_stream_equals_keras_on_a_sequence(model):
     assert np.abs(out - ref).max() < 1e-4          # mm
 
 
+def test_stream_with_confidence_equals_keras():
+    from graphsh_tf.evaluate import keras_predictor, sequence_predictor
+    from graphsh_tf.models import build_model
+    from graphsh_tf.temporal import TemporalStream, stream_sequence
+
+    m = build_model(ModelConfig(temporal_window=3, confidence_input="channel", **TINY))
+    layer = m.get_layer("temporal_output")
+    layer.set_weights([np.full(w.shape, 0.01, np.float32) for w in layer.get_weights()])
+    x = _walk(12, 7)
+    conf = np.random.default_rng(0).uniform(0, 1, (12, 16)).astype(np.float32)
+    ref = sequence_predictor(keras_predictor(m), np.array(["s"] * 12))(x, conf)
+    stream = TemporalStream(m)
+    assert stream.takes_confidence
+    assert np.abs(stream_sequence(stream, x, conf) - ref).max() < 1e-4
+    assert np.abs(ref - sequence_predictor(keras_predictor(m), np.array(["s"] * 12))(x)).max() > 1e-3
+
+
 def test_stream_gaps(model):
     """Dropped frames are filled by repeating the last frame; a gap of T frame periods restarts the stream; a late
     frame changes nothing."""
