@@ -20,12 +20,14 @@ many were skipped, with exit 1 (``lift.json`` lists them under ``skipped``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from graphsh_tf.anatomy import one_body
 from graphsh_tf.draw import render
 from graphsh_tf.media import Frame, LiftError, Video, check_image, collect_inputs, read_image, write_gif, write_png
 
@@ -141,8 +143,9 @@ class Pipeline:
                 track, stream = self._stream_for(np.asarray(xy[0]), frame.index, w, used)
                 t1 = time.perf_counter()
                 res = stream(person.keypoints_px, (w, h), frame.t, scores=person.scores, intrinsics=k)
-            else:
+            else:   # a photo: one body, left and right bones of equal length (a video's tracks get theirs)
                 res = self.lifter(person.keypoints_px, (w, h), scores=person.scores, intrinsics=k)
+                res = dataclasses.replace(res, joints_mm=one_body(res.joints_mm).astype(np.float32))
             t2 = time.perf_counter()
             self.timings.add("adapter", (t1 - t0) * 1e3)
             self.timings.add("lifter", (t2 - t1) * 1e3)

@@ -67,7 +67,8 @@ def test_folder_npz_and_same_numbers_as_the_library(tiny_model, photos_dir, dete
     assert list(z["sources"]) == ["bus.jpg", "zidane.jpg"]
     assert z["joints_mm"].shape[1:] == (16, 3) and len(z["joints_mm"]) >= 4 and set(z["frame"]) == {0, 1}
     assert not list((tmp_path / "o").glob("*.png"))
-    # the CLI's numbers are the library's: Detector -> Lifter on the same photo
+    # the CLI's numbers are the library's: Detector -> Lifter on the same photo, the person given one body
+    from graphsh_tf.anatomy import asymmetry, limb_direction_error_deg, one_body
     from graphsh_tf.detect import Detector
     from graphsh_tf.lite.lifter import Lifter
     from graphsh_tf.root import focal_from_fov
@@ -79,7 +80,9 @@ def test_folder_npz_and_same_numbers_as_the_library(tiny_model, photos_dir, dete
     f = focal_from_fov(810, 65.0)
     lifter = Lifter(str(tiny_model), layout="mediapipe33")
     first = lifter(people[0].keypoints_px, (810, 1080), scores=people[0].scores, intrinsics=(f, f, 405, 540))
-    np.testing.assert_allclose(z["joints_mm"][0], first.joints_mm, atol=2e-3)
+    np.testing.assert_allclose(z["joints_mm"][0], one_body(first.joints_mm), atol=2e-3)
+    assert np.all(asymmetry(z["joints_mm"]) < 1e-3)                               # left and right bones equal
+    assert np.all(limb_direction_error_deg(z["joints_mm"][0], first.joints_mm) < 0.05)   # directions kept
 
 
 def test_video_tracks_smooths_and_writes_a_gif(tiny_model, photos_dir, detector_ready, tmp_path):

@@ -38,6 +38,9 @@ class LiftResult:
       the skeleton in camera space.
     * ``keypoints_px`` ``(16, 2)`` float64: the adapted H36M-16 keypoints in pixels (what the model was fed, before
       normalization).
+    * ``in_image`` ``(16,)`` bool: the joint was seen (confidence > 0) and its keypoint lies inside the image. A
+      joint that is not (a desk webcam's legs below the frame, a detector's guess beyond the edge) is lifted like
+      the others but should be drawn as unseen.
 
     The arrays are read-only.
     """
@@ -47,9 +50,10 @@ class LiftResult:
     valid: Union[bool, np.ndarray]
     root_mm: Optional[np.ndarray]
     keypoints_px: np.ndarray
+    in_image: Optional[np.ndarray] = None
 
     def __post_init__(self):
-        for name in ("joints_mm", "confidence", "root_mm", "keypoints_px"):
+        for name in ("joints_mm", "confidence", "root_mm", "keypoints_px", "in_image"):
             _frozen(getattr(self, name))
         if isinstance(self.valid, np.ndarray):
             _frozen(self.valid)
@@ -167,6 +171,7 @@ class Lifter:
             for i in range(len(out)):
                 if (conf_b[i] > 0).sum() >= 2:
                     roots[i] = solve_root(xy_b[i], out[i], k, conf_b[i])
+        in_image = present & (xy[..., 0] >= 0) & (xy[..., 0] <= w) & (xy[..., 1] >= 0) & (xy[..., 1] <= h)
         if single:
-            return LiftResult(out[0], conf, bool(valid), None if roots is None else roots[0], xy)
-        return LiftResult(out, conf, valid, roots, xy)
+            return LiftResult(out[0], conf, bool(valid), None if roots is None else roots[0], xy, in_image)
+        return LiftResult(out, conf, valid, roots, xy, in_image)
