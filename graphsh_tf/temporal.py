@@ -139,6 +139,20 @@ class TemporalStream:
         self._last_out = self._predict()
         return self._last_out.copy()
 
+    def lift_pixels(self, keypoints_px, image_size, layout: str = "coco17", scores=None, t: Optional[float] = None,
+                    intrinsics=None, min_score: float = 0.0) -> np.ndarray:
+        """One frame from a 2D detector: its keypoints in pixels ``(K, 2)`` of ``layout`` (``coco17``,
+        ``mediapipe33``, ``h36m16``) with their ``scores`` → the frame's ``(16, 3)`` mm, through the keypoint
+        adapters (:func:`graphsh_tf.keypoints.adapt`: missing joints filled, the adapters' confidences) and the
+        contract's frame (:meth:`graphsh_tf.contract.InputContract.frame`: the screen frame, or the camera's rays
+        with ``intrinsics`` ``(fx, fy, cx, cy)``), as :class:`graphsh_tf.Lifter` prepares one pose."""
+        from graphsh_tf.contract import InputContract
+        from graphsh_tf.keypoints import adapt
+
+        xy, conf = adapt(keypoints_px, layout, scores=scores, min_score=min_score)
+        u = InputContract().frame(xy, image_size, intrinsics)
+        return self(u[0], np.asarray(conf, np.float32).reshape(NUM_JOINTS), t)
+
     # --- the ring buffer ------------------------------------------------------------------------------------------
 
     def _entry(self, x2d, confidence) -> np.ndarray:

@@ -254,6 +254,19 @@ def test_stream_gaps(model):
     assert stream.resets == 1 and stream.frames == 1
 
 
+def test_stream_from_detector_pixels(model):
+    """Detector pixels go through the adapters and the screen frame, as Lifter prepares them."""
+    from graphsh_tf.frame import normalize_screen_coordinates
+    from graphsh_tf.temporal import TemporalStream
+
+    px = (_walk(3, 8) + 1.0) * 500.0                  # H36M-16 pixels in a 1000 x 1000 image
+    a, b = TemporalStream(model), TemporalStream(model)
+    for k in range(3):
+        got = a.lift_pixels(px[k], (1000, 1000), layout="h36m16", scores=np.ones(16))
+        want = b(normalize_screen_coordinates(px[k], 1000, 1000))
+        np.testing.assert_allclose(got, want, atol=1e-4)
+
+
 def test_stream_refuses_single_frame_models_and_bad_input(model):
     from graphsh_tf.models import build_model
     from graphsh_tf.temporal import StreamError, TemporalStream
