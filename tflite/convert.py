@@ -4,7 +4,9 @@
 
 The variants are listed under --variants (graphsh_tf/lite/variants.py); the opt-in ones are exported only when
 named, e.g. --variants fp32,drq,int8,int16x8. Every variant takes float32 keypoints and returns float32 mm; the
-int8 variants quantize inside, with the first graph conv and the head in float32.
+int8 variants quantize inside, with the first graph conv and the head in float32. A temporal lifter (fit.py
+--temporal-window T) exports fp32, fp16 and drq, input [1, T, 16, C] (graphsh_tf/lite/temporal.py), validated on
+whole test sequences.
 
 The export ends by validating what it wrote on the run's test split against the float model (as tflite/validate.py
 does; the run's validate.json/.md are rewritten) and prints one line per variant: what the file costs (ΔMPJPE, how
