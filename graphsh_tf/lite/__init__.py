@@ -5,6 +5,7 @@ and :mod:`~graphsh_tf.lite.head` (head equalization), :mod:`~graphsh_tf.lite.cal
 head factors), :mod:`~graphsh_tf.lite.qat` (quantization-aware fine-tuning), :mod:`~graphsh_tf.lite.convert` (one
 variant's flatbuffer), :mod:`~graphsh_tf.lite.metadata` (the sidecar and its one reader),
 :mod:`~graphsh_tf.lite.export` (the only module that uses both QAT and the converter),
+:mod:`~graphsh_tf.lite.temporal` (the temporal lifter's export: its Keras graph and the stream's two signatures),
 :mod:`~graphsh_tf.lite.runtime` (interpreter, predictor, op lists), :mod:`~graphsh_tf.lite.bench` (host latency),
 :mod:`~graphsh_tf.lite.benchmark_log` (phone ``benchmark_model`` logs) and :mod:`~graphsh_tf.lite.lifter`
 (``Lifter``)."""
