@@ -165,10 +165,11 @@ def test_missing_junit_fails_in_ci_and_skips_outside(tmp_path, monkeypatch):
 
 def test_committed_phone_golden_files_are_current(tmp_path):
     """intrinsics.json (normalization through intrinsics, prepare_input with intrinsics, solve_root),
-    smoothing.json (One Euro) and stream.json (LifterStream.step) regenerate identically; the root cases include
-    zero-weight joints, and the exact projections give back the true root."""
+    smoothing.json (One Euro), stream.json (LifterStream.step) and one_body.json (LifterStream's one-body step)
+    regenerate identically; the root cases include zero-weight joints, and the exact projections give back the true
+    root."""
     written = _writer().write_phone(tmp_path)
-    assert {p.name for p in written} == {"intrinsics.json", "smoothing.json", "stream.json"}
+    assert {p.name for p in written} == {"intrinsics.json", "smoothing.json", "stream.json", "one_body.json"}
     for p in written:
         _assert_same(json.loads((GOLDEN / p.name).read_text()), json.loads(p.read_text()), p.name)
     roots = json.loads((GOLDEN / "intrinsics.json").read_text())["root_cases"]
@@ -206,7 +207,7 @@ def test_stream_golden_covers_nan_and_missing_roots_resets_and_dropped_frames():
                               root, np.zeros((16, 2)))
 
     c = cases["defaults_30fps"]
-    stream = LifterStream(Replay(c), one_body=False)   # the filtering the Java port mirrors (it has no one-body step)
+    stream = LifterStream(Replay(c), one_body=False)   # the filtering alone (the one-body step: one_body.json)
     for i, t_i in enumerate(c["timestamps"]):
         if i in c["reset_before"]:
             stream.reset()
@@ -217,3 +218,56 @@ def test_stream_golden_covers_nan_and_missing_roots_resets_and_dropped_frames():
         assert (want is None) == (got is None)
         if want is not None:
             np.testing.assert_allclose(got, [np.nan if v is None else v for v in want], rtol=0, atol=0)
+
+
+def test_one_body_golden_covers_the_edges_and_is_what_lifter_stream_does():
+    """one_body.json pins LifterStream's one-body step (BodyLengths.update + apply_lengths) where the ports could
+    differ: frames not confident (a track's first frames, the frame after a reset), a reset, a window that evicts
+    frames (odd and even counts: both medians), a NaN joint flagged confident, a zero-length bone; and it is what the
+    Python LifterStream(one_body=True) does after its filter (here the filter replaced by the identity), the result's
+    valid and confidence giving ``confident``."""
+    from graphsh_tf import anatomy
+    from graphsh_tf.lite.lifter import LiftResult
+    from graphsh_tf.smoothing import LifterStream
+
+    g = json.loads((GOLDEN / "one_body.json").read_text())
+    assert g["default_window"] == anatomy.BodyLengths.__init__.__defaults__[0]
+    assert [tuple(p) for p in g["pairs"]] == list(anatomy.PAIRS)
+    cases = {c["name"]: c for c in g["cases"]}
+    assert len(cases) >= 3 and any(c["reset_before"] for c in cases.values())
+    for c in cases.values():
+        n = len(c["poses_mm"])
+        assert len(c["confident"]) == len(c["lengths_mm"]) == len(c["out_poses_mm"]) == n
+        assert not all(c["confident"]) and all(not c["confident"][i] for i in c["reset_before"])
+    assert any(not c["confident"][0] for c in cases.values())
+    small = cases["small_window_evicts"]
+    assert sum(small["confident"]) > 2 * small["window"] and small["window"] % 2 == 1
+    nan = cases["nan_joint_zero_bone"]
+    pose_nan = [i for i, p in enumerate(nan["poses_mm"]) if any(v is None for j in p for v in j)]
+    assert any(nan["confident"][i] for i in pose_nan)
+    assert min(min(b) for b in nan["lengths_mm"]) >= 0 and any(
+        min(anatomy.bone_lengths(np.asarray(p, dtype=float))) == 0 for p in nan["poses_mm"])
+
+    class Replay:  # returns the golden poses, valid and every joint seen when confident
+        def __init__(self, c):
+            self.c, self.i = c, 0
+
+        def __call__(self, keypoints_px, image_size, scores=None, intrinsics=None):
+            i, self.i = self.i, self.i + 1
+            conf = np.ones(16)
+            valid = bool(self.c["confident"][i])
+            if not valid and i % 2:
+                valid, conf[3] = True, 0.0   # valid, but a joint not seen: not confident either
+            pose = np.asarray(self.c["poses_mm"][i], dtype=float)
+            return LiftResult(pose.astype(np.float32), conf, valid, None, np.zeros((16, 2)))
+
+    for c in cases.values():
+        stream = LifterStream(Replay(c))
+        stream._body = anatomy.BodyLengths(c["window"])
+        stream.step = lambda joints, root, t: (np.asarray(joints, dtype=np.float32), root)  # the filter: identity
+        for i, want in enumerate(c["out_poses_mm"]):
+            if i in c["reset_before"]:
+                stream.reset()
+            got = stream(np.zeros((17, 2)), (640, 480), i / 30).joints_mm
+            np.testing.assert_allclose(got, np.asarray(want, dtype=float), rtol=0, atol=1e-3,
+                                       err_msg=f"{c['name']} frame {i}")

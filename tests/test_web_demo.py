@@ -2,7 +2,8 @@
 
 (a) ``node web_demo/test/golden.mjs`` checks web_demo/src/lifter_core.js on tests/fixtures/golden (adapters.json,
     decode.json, intrinsics.json: adapters, normalization with and without intrinsics, int8 codec, decoding) to
-    1e-5, the same files android_demo/lifter-core is checked on; its joint and source tables equal
+    1e-5, and one_body.json (a track's bone lengths, the page's one-body step) to 1e-3 mm, the same files
+    android_demo/lifter-core is checked on; its joint and source tables equal
     graphsh_tf.keypoints'; web_demo/src/camera.js (the webcam path's letterbox and MoveNet decoding) is checked
     on lifter-core's golden/camera.json. Without ``node`` this skips, except when CI is set (then it fails: a
     cross-check that silently did not run is a hole).
@@ -54,6 +55,24 @@ def test_js_adapters_match_python_golden_vectors():
                 (("adapters.json", "cases"), ("decode.json", "cases"), ("intrinsics.json", "cases"),
                  ("intrinsics.json", "prepare_cases")))
     assert cases >= 15 and res["checked"] > 1000
+
+
+def test_js_one_body_matches_python():
+    """web_demo/src/lifter_core.js's BodyLengths + applyLengths (the page's one-body step on video and webcam frames)
+    reproduce graphsh_tf.anatomy on one_body.json frame by frame to 1e-3 mm: frames not confident, a reset, a window
+    that evicts frames, a NaN joint, a zero-length bone; its pairs and default window are anatomy's."""
+    from graphsh_tf import anatomy
+
+    r = _node(DEMO / "test" / "golden.mjs", GOLDEN)
+    assert r.stdout.strip(), r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    one_body = [f for f in res["failures"] if f.startswith("one_body/")]
+    assert r.returncode == 0 and not one_body, "\n".join(one_body[:20]) + r.stderr[-2000:]
+    g = json.loads((GOLDEN / "one_body.json").read_text())
+    assert res["one_body_frames"] == sum(len(c["poses_mm"]) for c in g["cases"]) >= 60
+    t = json.loads(_node(DEMO / "test" / "golden.mjs", "--tables").stdout)
+    assert [tuple(p) for p in t["BONE_PAIRS"]] == list(anatomy.PAIRS)
+    assert t["ONE_BODY_WINDOW"] == anatomy.BodyLengths.__init__.__defaults__[0]
 
 
 def test_js_tables_equal_python():

@@ -13,6 +13,10 @@ Golden files pin the pure pieces of :mod:`graphsh_tf.keypoints` and :mod:`graphs
 * ``smoothing.json``: noisy sequences → One Euro filtered (graphsh_tf.smoothing.smooth_sequence).
 * ``stream.json``: lifted frames (joints, roots incl. NaN / missing ones, timestamps, resets) → the smoothed joints
   and root of graphsh_tf.smoothing.LifterStream.step.
+* ``one_body.json``: the one-body step of graphsh_tf.smoothing.LifterStream (``one_body=True``): tracks of poses
+  (random bone directions, breathing bone lengths, frames not confident, a reset, a NaN joint, a zero-length bone)
+  → the lengths ``graphsh_tf.anatomy.BodyLengths(window).update(pose, confident)`` gives each frame and the pose
+  rebuilt with them (``apply_lengths``).
 * ``pose_norm.json``: the input of ``input_norm="pose"`` models: normalized coordinates → pose_normalize (incl. a
   pose with every joint on the hip and one smaller than POSE_NORM_EPS); detector keypoints → prepare_input(...,
   contract=InputContract("pose")) float and int8, from the screen and from the intrinsics normalization; sidecar
@@ -24,12 +28,14 @@ Golden files pin the pure pieces of :mod:`graphsh_tf.keypoints` and :mod:`graphs
 ``android_demo/app/src/main/assets/samples.json``: short procedural COCO-17 sequences (a walking and an
 arm-waving stick figure, perspective-projected) the demo app lifts.
 
-Usage: ``python tools/write_golden.py [--out DIR] [--samples FILE]``. Deterministic (fixed seeds); rerunning
-gives identical files; tests/test_java_lifter_core.py checks that.
+Usage: ``python tools/write_golden.py [--out DIR] [--samples FILE] [--only NAME ...]`` (``--only one_body.json``
+writes that file alone). Deterministic (fixed seeds); rerunning gives identical files; tests/test_java_lifter_core.py
+checks that.
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -43,9 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from graphsh_tf import anatomy, skeleton, smoothing  # noqa: E402
 from graphsh_tf import keypoints as kp  # noqa: E402
 from graphsh_tf import root as root_mod  # noqa: E402
-from graphsh_tf import skeleton, smoothing  # noqa: E402
 from graphsh_tf.contract import (  # noqa: E402
     CHANNELS,
     POSE_NORM_EPS,
@@ -275,6 +281,67 @@ def stream_cases() -> Dict:
     return {"format": "graphsh-golden/1", "cases": cases}
 
 
+# --- one body per track: the bone lengths LifterStream gives every frame -----------------------------------------
+
+#: BodyLengths' default window (frames), what LifterStream uses
+_DEFAULT_WINDOW = inspect.signature(anatomy.BodyLengths).parameters["window"].default
+
+
+def _track(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` poses ``(16, 3)`` mm built from a random root outwards: each bone a random direction that wanders
+    around its own, with a length breathing around a left/right-asymmetric body (± 6 % and ± 4 mm noise)."""
+    base = rng.uniform(80.0, 450.0, size=15) * rng.uniform(0.92, 1.08, size=15)
+    dirs = rng.normal(size=(15, 3))
+    phase = rng.uniform(0.0, 2.0 * np.pi, size=15)
+    root = rng.uniform(-200.0, 200.0, size=3)
+    poses = np.zeros((n, 16, 3))
+    for i in range(n):
+        lengths = base * (1.0 + 0.06 * np.sin(2.0 * np.pi * i / 17.0 + phase)) + rng.normal(scale=4.0, size=15)
+        d = dirs + rng.normal(scale=0.35, size=(15, 3))
+        d /= np.linalg.norm(d, axis=-1, keepdims=True)
+        poses[i, 0] = root
+        for j in range(1, 16):
+            poses[i, j] = poses[i, anatomy.PARENTS[j]] + d[j - 1] * lengths[j - 1]
+    return np.round(poses, 3)
+
+
+def one_body_cases() -> Dict:
+    """The one-body step of graphsh_tf.smoothing.LifterStream, frame by frame: ``BodyLengths(window)`` (reset before
+    the frames of ``reset_before``) updated with each pose and its ``confident`` flag (LifterStream: the result is
+    valid and every joint has confidence > 0) → ``lengths_mm`` ``(15,)``, and ``apply_lengths(pose, lengths)`` →
+    ``out_poses_mm``. Poses hold null for NaN (a joint the lifter lost: such a frame is not recorded even when
+    flagged confident). Tracks: the default window with a reset in the middle (the frame after it not confident);
+    a small window that evicts old frames (odd and even counts, so both medians), starting with frames not
+    confident (no lengths yet: the pose's own, left = right); a NaN joint and a zero-length bone."""
+    rng = np.random.default_rng(1615)
+    cases = []
+    for name, window, n, not_confident, resets in (
+            ("breathing_default_window_reset", _DEFAULT_WINDOW, 48, (5, 17, 18, 19, 24, 40), (24,)),
+            ("small_window_evicts", 7, 36, (0, 1, 11, 12, 25), ()),
+            ("nan_joint_zero_bone", _DEFAULT_WINDOW, 14, (0, 10), ())):
+        poses = _track(rng, n)
+        confident = [i not in not_confident for i in range(n)]
+        if name == "nan_joint_zero_bone":
+            lw, le = skeleton.H36M16.index("LWrist"), skeleton.H36M16.index("LElbow")
+            poses[4, lw] = np.nan                      # flagged confident, but not recorded
+            poses[7, lw] = poses[7, le]                # a zero-length forearm: recorded, kept at zero length
+            poses[10, skeleton.H36M16.index("RKnee"), 1] = np.nan
+        body = anatomy.BodyLengths(window)
+        lengths, out = [], []
+        for i in range(n):
+            if i in resets:
+                body.reset()
+            b = body.update(poses[i], confident[i])
+            lengths.append(b)
+            out.append(anatomy.apply_lengths(poses[i], b))
+        cases.append({"name": name, "window": window, "reset_before": list(resets), "confident": confident,
+                      "poses_mm": [[_nullable(j) for j in p] for p in poses],
+                      "lengths_mm": _tolist(np.asarray(lengths)),
+                      "out_poses_mm": [[_nullable(j) for j in p] for p in out]})
+    return {"format": "graphsh-golden/1", "default_window": _DEFAULT_WINDOW,
+            "pairs": [list(p) for p in anatomy.PAIRS], "cases": cases}
+
+
 # --- input_norm="pose" models: pose normalization after the screen / intrinsics normalization --------------------
 
 def pose_norm_cases() -> Dict:
@@ -409,14 +476,19 @@ def confidence_cases() -> Dict:
             "sidecar_cases": sidecars}
 
 
-def build_phone() -> Dict[str, Dict]:
-    """The phone-camera golden files, by name: ``intrinsics.json``, ``smoothing.json``, ``stream.json``."""
-    return {"intrinsics.json": intrinsics_cases(), "smoothing.json": smoothing_cases(), "stream.json": stream_cases()}
+_PHONE = {"intrinsics.json": intrinsics_cases, "smoothing.json": smoothing_cases, "stream.json": stream_cases,
+          "one_body.json": one_body_cases}
 
 
-def write_phone(golden_dir: Path = GOLDEN_DIR) -> List[Path]:
+def build_phone(only=None) -> Dict[str, Dict]:
+    """The phone-camera golden files, by name: ``intrinsics.json``, ``smoothing.json``, ``stream.json``,
+    ``one_body.json`` (``only``: those names alone)."""
+    return {name: make() for name, make in _PHONE.items() if only is None or name in only}
+
+
+def write_phone(golden_dir: Path = GOLDEN_DIR, only=None) -> List[Path]:
     written = []
-    for name, obj in build_phone().items():
+    for name, obj in build_phone(only).items():
         path = Path(golden_dir) / name
         _write_json(path, obj)
         written.append(path)
@@ -525,11 +597,15 @@ def main(argv=None) -> int:
                     help="folder for adapters.json / decode.json / pose_norm.json / confidence.json / "
                     "intrinsics.json / "
                          "smoothing.json / "
-                         "stream.json")
+                         "stream.json / one_body.json")
     ap.add_argument("--samples", type=Path, default=SAMPLES_FILE, help="path of the demo's samples.json")
+    ap.add_argument("--only", nargs="+", choices=sorted(_PHONE), metavar="NAME",
+                    help=f"write only these phone golden files ({', '.join(sorted(_PHONE))}), nothing else")
     args = ap.parse_args(argv)
     try:
-        for p in write_all(args.out, args.samples) + write_phone(args.out):
+        written = write_phone(args.out, args.only) if args.only else write_all(args.out, args.samples) + write_phone(
+            args.out)
+        for p in written:
             print(p)
     except (OSError, ValueError) as e:
         print(f"write_golden: {e}", file=sys.stderr)

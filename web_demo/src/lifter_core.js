@@ -1,7 +1,8 @@
 // The pure steps around the .tflite call, in JavaScript: detector pixels -> H36M-16 -> normalized model input
-// (-> int8), and raw model output -> millimetres. One to one with graphsh_tf/keypoints.py,
-// graphsh_tf/contract.py and android_demo/lifter-core (KeypointAdapter, Normalization, Quantization,
-// LifterCore); checked against the same golden vectors (tests/fixtures/golden) by web_demo/test/golden.mjs.
+// (-> int8), and raw model output -> millimetres; and one body per track (BodyLengths, applyLengths). One to one
+// with graphsh_tf/keypoints.py, graphsh_tf/contract.py, graphsh_tf/anatomy.py and android_demo/lifter-core
+// (KeypointAdapter, Normalization, Quantization, LifterCore, BodyLengths); checked against the same golden vectors
+// (tests/fixtures/golden) by web_demo/test/golden.mjs.
 //
 // Numbers are computed in double precision and rounded to float32 (Math.fround) where Python casts to float32.
 // No DOM, no imports: this file runs unchanged in the browser and in Node.
@@ -361,6 +362,109 @@ export function lifterIO(meta, source = "sidecar") {
   }
   return { inputQuant, outputQuant, inputNorm, channels, inputName: meta.input.name || "keypoints_2d",
     outputName: meta.output.name || "joints_3d" };
+}
+
+// --- one body per track (graphsh_tf.anatomy; Java BodyLengths): the bone lengths a stream gives every frame ------
+
+/** Frames BodyLengths' median looks back over by default (graphsh_tf.anatomy.BodyLengths' window). */
+export const ONE_BODY_WINDOW = 120;
+/** Left/right bone pairs, indices into boneLengths (bone j - 1 ends at joint j): thigh, shin, upper arm, forearm,
+ *  hip, shoulder, each [left, right] (graphsh_tf.anatomy.PAIRS). */
+export const BONE_PAIRS = [["LKnee", "RKnee"], ["LFoot", "RFoot"], ["LElbow", "RElbow"], ["LWrist", "RWrist"],
+  ["LHip", "RHip"], ["LShoulder", "RShoulder"]].map(([l, r]) => [JOINT_NAMES.indexOf(l) - 1,
+  JOINT_NAMES.indexOf(r) - 1]);
+
+function checkPose(pose, what) {
+  if (!Array.isArray(pose) || pose.length !== NUM_JOINTS || pose.some((r) => !r || r.length !== 3)) {
+    throw new KeypointError(`${what}: expected a pose of 16 joints (x, y, z) mm`);
+  }
+}
+
+function checkLengths(lengths, what) {
+  if (!lengths || lengths.length !== NUM_JOINTS - 1) {
+    throw new KeypointError(`${what}: expected 15 bone lengths, got ${lengths && lengths.length}`);
+  }
+}
+
+/** Pose [16][3] -> [15]: the length of bone j - 1 from joint j to its parent (graphsh_tf.anatomy.bone_lengths). */
+export function boneLengths(pose) {
+  checkPose(pose, "boneLengths");
+  const b = [];
+  for (let j = 1; j < NUM_JOINTS; j++) {
+    const c = pose[j], p = pose[PARENTS[j]];
+    const dx = c[0] - p[0], dy = c[1] - p[1], dz = c[2] - p[2];
+    b.push(Math.sqrt(dx * dx + dy * dy + dz * dz));
+  }
+  return b;
+}
+
+/** Bone lengths [15] with every left/right pair replaced by the pair's mean (a new array). */
+export function symmetricLengths(lengths) {
+  checkLengths(lengths, "symmetricLengths");
+  const b = Array.from(lengths, Number);
+  for (const [l, r] of BONE_PAIRS) {
+    const m = 0.5 * (b[l] + b[r]);
+    b[l] = m;
+    b[r] = m;
+  }
+  return b;
+}
+
+/** A pose [16][3] rebuilt from the root outwards with bone j - 1 of length lengths[j - 1] along the pose's own
+ *  direction from joint j's parent to j; the root stays where it is; a bone shorter than 1e-9 (or not finite) puts
+ *  its joint on its parent (graphsh_tf.anatomy.apply_lengths). Double precision. */
+export function applyLengths(pose, lengths) {
+  checkPose(pose, "applyLengths");
+  checkLengths(lengths, "applyLengths");
+  const out = [[Number(pose[0][0]), Number(pose[0][1]), Number(pose[0][2])]];
+  for (let j = 1; j < NUM_JOINTS; j++) {
+    const q = PARENTS[j];
+    const v = [0, 1, 2].map((k) => pose[j][k] - pose[q][k]);
+    const n = Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    out.push([0, 1, 2].map((k) => out[q][k] + (n > 1e-9 ? v[k] / n : 0.0) * lengths[j - 1]));
+  }
+  return out;
+}
+
+/** numpy's median: the middle value of an odd count, the mean of the two middle values of an even one. */
+export function median(values) {
+  const a = Array.from(values).sort((x, y) => x - y);
+  const n = a.length;
+  if (n === 0) return NaN;
+  return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+}
+
+/**
+ * A person's bone lengths over a track (graphsh_tf.anatomy.BodyLengths; Java BodyLengths): the median over the last
+ * `window` frames whose joints were all seen, left and right made equal; before any such frame a pose keeps its own
+ * (symmetric) lengths. The one-body step of a stream (graphsh_tf.smoothing.LifterStream):
+ * joints = applyLengths(joints, body.update(joints, confident)), confident = the pose is valid and every joint's
+ * confidence > 0; reset() when the person is lost.
+ */
+export class BodyLengths {
+  constructor(window = ONE_BODY_WINDOW) {
+    if (!(Number.isInteger(window) && window >= 1)) {
+      throw new RangeError(`BodyLengths(window=${window}): use a whole number of frames >= 1`);
+    }
+    this.window = window;
+    this.seen = [];
+  }
+
+  /** Record `pose` [16][3] mm when `confident` (and its bone lengths are finite); the lengths [15] to give it. */
+  update(pose, confident = true) {
+    const b = boneLengths(pose);
+    if (confident && b.every(Number.isFinite)) {
+      this.seen.push(b);
+      if (this.seen.length > this.window) this.seen.shift();
+    }
+    if (!this.seen.length) return symmetricLengths(b);
+    return symmetricLengths(b.map((_, k) => median(this.seen.map((s) => s[k]))));
+  }
+
+  /** Forget the frames seen (a new person). */
+  reset() {
+    this.seen = [];
+  }
 }
 
 /** p-th percentile (0..100) of a list of numbers, linear interpolation (numpy's default). */

@@ -1,5 +1,6 @@
 // Checks web_demo/src/lifter_core.js against the Python golden vectors (tests/fixtures/golden: adapters.json,
-// decode.json, intrinsics.json), the same files android_demo/lifter-core is tested on.
+// decode.json, intrinsics.json, confidence.json, one_body.json), the same files android_demo/lifter-core is tested
+// on.
 //
 //   node web_demo/test/golden.mjs [GOLDEN_DIR [CAMERA_JSON]]
 //        (defaults: tests/fixtures/golden, and android_demo/lifter-core's test resource golden/camera.json for the
@@ -8,8 +9,9 @@
 //   node web_demo/test/golden.mjs --calls FILE      (cases written at test time: [{name, fn, args, expected}];
 //                                                    core[fn](...args) must equal expected to 1e-5)
 //
-// Prints one JSON line {"checked": n, "max_abs_err": e, "failures": [...]} and exits 1 on any failure.
-// Tolerance: 1e-5 absolute on floats, exact on int8 values and confidences' presence.
+// Prints one JSON line {"checked": n, "max_abs_err": e, "one_body_frames": f, "failures": [...]} and exits 1 on any
+// failure. Tolerance: 1e-5 absolute on floats (one_body.json: 1e-3 mm), exact on int8 values and confidences'
+// presence.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +24,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 if (process.argv[2] === "--tables") {
   console.log(JSON.stringify({ JOINT_NAMES: core.JOINT_NAMES, PARENTS: core.PARENTS, SOURCES: core.SOURCES,
     REQUIRED: core.REQUIRED, LAYOUTS: core.LAYOUTS, NORMALIZATION: core.NORMALIZATION,
-    H36M_FOCAL_NORM: core.H36M_FOCAL_NORM, MIN_PRESENT_JOINTS: core.MIN_PRESENT_JOINTS }));
+    H36M_FOCAL_NORM: core.H36M_FOCAL_NORM, MIN_PRESENT_JOINTS: core.MIN_PRESENT_JOINTS, BONE_PAIRS: core.BONE_PAIRS,
+    ONE_BODY_WINDOW: core.ONE_BODY_WINDOW }));
   process.exit(0);
 }
 
@@ -145,6 +148,37 @@ for (const c of conf.sidecar_cases) {
   });
 }
 
+// one body per track: BodyLengths.update + applyLengths, frame by frame, to 1e-3 mm (null = NaN in the file)
+const oneBody = load("one_body.json");
+sameJson("one_body/pairs", core.BONE_PAIRS, oneBody.pairs);
+sameJson("one_body/default_window", core.ONE_BODY_WINDOW, oneBody.default_window);
+let oneBodyFrames = 0;
+const nanPose = (p) => p.map((r) => r.map((v) => (v === null ? NaN : v)));
+function closeNan(where, got, want) {
+  const g = got.flat(), w = want.flat();
+  for (let i = 0; i < w.length; i++) {
+    if (w[i] === null) {
+      checked++;
+      if (!Number.isNaN(g[i])) failures.push(`${where}[${i}]: got ${g[i]}, expected NaN`);
+    } else {
+      close(`${where}[${i}]`, g[i], w[i], 1e-3);
+    }
+  }
+}
+for (const c of oneBody.cases) {
+  guard(`one_body/${c.name}`, () => {
+    const body = new core.BodyLengths(c.window);
+    c.poses_mm.forEach((p, i) => {
+      if (c.reset_before.includes(i)) body.reset();
+      const pose = nanPose(p);
+      const lengths = body.update(pose, c.confident[i]);
+      close(`one_body/${c.name}/${i}/lengths_mm`, lengths, c.lengths_mm[i], 1e-3);
+      closeNan(`one_body/${c.name}/${i}/out_poses_mm`, core.applyLengths(pose, lengths), c.out_poses_mm[i]);
+      oneBodyFrames++;
+    });
+  });
+}
+
 const cameraFile = resolve(process.argv[3] || join(here, "..", "..", "android_demo", "lifter-core", "src", "test",
   "resources", "golden", "camera.json"));
 const cam = JSON.parse(readFileSync(cameraFile, "utf8"));
@@ -195,5 +229,6 @@ for (const [what, fn, pattern, type = core.KeypointError] of [
   }
 }
 
-console.log(JSON.stringify({ golden_dir: goldenDir, camera_file: cameraFile, checked, max_abs_err: maxErr, failures }));
+console.log(JSON.stringify({ golden_dir: goldenDir, camera_file: cameraFile, checked, max_abs_err: maxErr,
+  one_body_frames: oneBodyFrames, failures }));
 process.exit(failures.length ? 1 : 0);

@@ -16,6 +16,7 @@ import org.graphsh.lifter.LifterCore
 import org.graphsh.lifter.LifterStream
 import org.graphsh.lifter.Quantization
 import org.graphsh.lifter.RootSolver
+import org.graphsh.lifter.Skeleton
 import org.json.JSONArray
 import org.json.JSONObject
 import org.tensorflow.lite.DataType
@@ -307,4 +308,7 @@ class PoseLifter(
     }
 
     override fun lastRootMm(): DoubleArray? = lastRoot
+
+    /** Valid and every one of the 16 joints seen: the frame counts towards the person's bone lengths (one body). */
+    override fun lastConfident(): Boolean = lastValid && lastPresentJoints == Skeleton.NUM_JOINTS
 }

@@ -13,6 +13,11 @@ package org.graphsh.lifter;
  * (lifted joints and root in, smoothed out), checked against Python's {@code LifterStream.step} on
  * tests/fixtures/golden/stream.json.
  *
+ * <p>{@code oneBody} (the default, as Python's {@code one_body=True}) gives every frame of the track one body: after
+ * the filter, {@link #lift} rebuilds the joints along their own bone directions with the person's bone lengths, the
+ * median over the track's confident frames ({@link Lifter#lastConfident()}), left and right equal
+ * ({@link BodyLengths}); {@link #reset()} forgets the lengths too (a new person).
+ *
  * <p>Not thread-safe: use one instance per stream, from one thread.
  */
 public final class LifterStream {
@@ -27,23 +32,52 @@ public final class LifterStream {
 
         /** Root {@code {tx, ty, tz}} mm of the last lift (NaNs when too few joints were seen), or null without one. */
         double[] lastRootMm();
+
+        /**
+         * Whether the last lift may count towards the person's bone lengths: as Python's stream, the pose was valid
+         * ({@link LifterCore#validPose}) and every one of its 16 joints seen (adapter confidence > 0). A lifter that
+         * cannot tell counts every frame.
+         */
+        default boolean lastConfident() {
+            return true;
+        }
     }
 
     private final Lifter lifter;
     private final OneEuro joints;
     private final OneEuro root;
+    private final BodyLengths body;
     private double[] lastRootMm;
 
-    /** With the default filter parameters. {@code lifter} may be null when only {@link #step} is used. */
+    /** With the default filter parameters and one body. {@code lifter} may be null when only {@link #step} is used. */
     public LifterStream(Lifter lifter) {
-        this(lifter, OneEuro.DEFAULT_MIN_CUTOFF, OneEuro.DEFAULT_BETA, OneEuro.DEFAULT_D_CUTOFF);
+        this(lifter, true);
+    }
+
+    /** With the default filter parameters; {@code oneBody} false: the filtering alone. */
+    public LifterStream(Lifter lifter, boolean oneBody) {
+        this(lifter, OneEuro.DEFAULT_MIN_CUTOFF, OneEuro.DEFAULT_BETA, OneEuro.DEFAULT_D_CUTOFF, oneBody);
+    }
+
+    /**
+     * With one body. Throws IllegalArgumentException unless {@code minCutoff > 0}, {@code beta >= 0},
+     * {@code dCutoff > 0}.
+     */
+    public LifterStream(Lifter lifter, double minCutoff, double beta, double dCutoff) {
+        this(lifter, minCutoff, beta, dCutoff, true);
     }
 
     /** Throws IllegalArgumentException unless {@code minCutoff > 0}, {@code beta >= 0}, {@code dCutoff > 0}. */
-    public LifterStream(Lifter lifter, double minCutoff, double beta, double dCutoff) {
+    public LifterStream(Lifter lifter, double minCutoff, double beta, double dCutoff, boolean oneBody) {
         this.lifter = lifter;
         this.joints = new OneEuro(minCutoff, beta, dCutoff);
         this.root = new OneEuro(minCutoff, beta, dCutoff);
+        this.body = oneBody ? new BodyLengths() : null;
+    }
+
+    /** Whether {@link #lift} gives the track one body. */
+    public boolean oneBody() {
+        return body != null;
     }
 
     /** Seconds from a timestamp in nanoseconds (CameraX {@code ImageInfo.getTimestamp()}). */
@@ -51,10 +85,13 @@ public final class LifterStream {
         return nanos / 1e9;
     }
 
-    /** Forget both filters' history and the last root: the next frame passes through. */
+    /** Forget both filters' history, the last root and the bone lengths: the next frame passes through. */
     public void reset() {
         joints.reset();
         root.reset();
+        if (body != null) {
+            body.reset();
+        }
         lastRootMm = null;
     }
 
@@ -64,8 +101,8 @@ public final class LifterStream {
     }
 
     /**
-     * One frame at time {@code t} seconds: lift it, then {@link #step}. Returns the smoothed joints {@code [16][3]}
-     * mm; the smoothed root is then {@link #lastRootMm()}.
+     * One frame at time {@code t} seconds: lift it, then {@link #step}, then (one body) give the smoothed joints the
+     * track's bone lengths. Returns the joints {@code [16][3]} mm; the smoothed root is then {@link #lastRootMm()}.
      */
     public float[][] lift(double[][] keypointsPx, double width, double height, double t, double[] scores,
                           Intrinsics intrinsics) {
@@ -73,7 +110,11 @@ public final class LifterStream {
             throw new IllegalStateException("LifterStream: no lifter; construct it with one, or call step()");
         }
         float[][] lifted = lifter.lift(keypointsPx, scores, width, height, intrinsics);
-        return step(lifted, lifter.lastRootMm(), t);
+        float[][] out = step(lifted, lifter.lastRootMm(), t);
+        if (body != null) {
+            out = BodyLengths.applyLengths(out, body.update(out, lifter.lastConfident()));
+        }
+        return out;
     }
 
     /**

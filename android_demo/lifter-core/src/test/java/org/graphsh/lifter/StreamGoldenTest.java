@@ -154,10 +154,10 @@ public class StreamGoldenTest {
     @Test
     public void liftWrapsTheLifterAndSmoothsJointsAndRoot() {
         FakeLifter fake = new FakeLifter();
-        LifterStream stream = new LifterStream(fake);
+        LifterStream stream = new LifterStream(fake, false);  // the filtering alone (one body: OneBodyGoldenTest)
         Intrinsics k = Intrinsics.fromFov(640, 480, 65.0);
         double[][] kp = new double[17][2];
-        LifterStream reference = new LifterStream(null);
+        LifterStream reference = new LifterStream(null, false);
         FakeLifter replay = new FakeLifter();
         double maxJitter = 0.0;
         double prevZ = Double.NaN;
