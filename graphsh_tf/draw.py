@@ -1,10 +1,13 @@
 """The picture of a lifted frame: the photo with each person's 2D keypoints beside the 3D skeletons in camera
-space (matplotlib, rendered off screen to an RGB array)."""
+space (matplotlib, rendered off screen to an RGB array). Where the detector has its own 3D (BlazePose's world
+landmarks, ``Person.world_mm``), it is drawn beside ours in the 3D view, thinner and in grey, at our solved root."""
 from __future__ import annotations
 
 import numpy as np
 
 RIGHT_RGB, LEFT_RGB, MID_RGB = "#ff3b30", "#1e90ff", "#ffd60a"
+#: the detector's own 3D (BlazePose 3D): a slate grey, apart from the neutral greys of text and anti-aliasing
+DETECTOR_3D_RGB = "#7a828e"
 
 
 def _bone_colour(j: int) -> str:
@@ -16,7 +19,9 @@ def _bone_colour(j: int) -> str:
 
 
 def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
-    """RGB ``(H, W, 3)`` uint8: the frame with each person's 2D keypoints (left) beside the 3D skeletons (right)."""
+    """RGB ``(H, W, 3)`` uint8: the frame with each person's 2D keypoints (left) beside the 3D skeletons (right).
+    A person whose ``person.world_mm`` is set (the detector's own 3D, hip-centred) gets it drawn too, thin and grey,
+    its Hip at our skeleton's (the solved root when there is one), and the 3D view a legend "ours / BlazePose 3D"."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -32,6 +37,7 @@ def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
     ax2.set_axis_off()
     ax3 = fig.add_subplot(1, 2, 2, projection="3d")
     pts3 = []
+    detector_3d = False
     for n, p in enumerate(out["persons"]):
         person, res = p["person"], p["result"]
         skel = LAYOUTS.get(person.layout)
@@ -53,6 +59,15 @@ def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
         for j, parent in H36M16.edges:
             # plotted as (x, z, -y): camera right, depth away from the camera, up
             ax3.plot(j3[[j, parent], 0], j3[[j, parent], 2], -j3[[j, parent], 1], "-", color=_bone_colour(j), lw=2.5)
+        world = getattr(person, "world_mm", None)
+        if world is not None and np.all(np.isfinite(world)):
+            # the detector's own 3D, centred on its Hip: placed at ours (camera_mm's Hip is the solved root)
+            w3 = (np.asarray(world, np.float64) - np.asarray(world, np.float64)[0]) / 1000.0 + j3[0]
+            pts3.append(w3)
+            detector_3d = True
+            for j, parent in H36M16.edges:
+                ax3.plot(w3[[j, parent], 0], w3[[j, parent], 2], -w3[[j, parent], 1], "-", color=DETECTOR_3D_RGB,
+                         lw=1.3)
         head = j3[H36M16.index("Head")]
         ax3.text(head[0], head[2], -head[1] + 0.12, f"#{n}", fontsize=9)
     ax2.set_xlim(0, w)
@@ -72,6 +87,14 @@ def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
     ax3.set_ylabel("depth (m)")
     ax3.set_zlabel("up (m)")
     ax3.view_init(elev=12, azim=-70)
+    if detector_3d:
+        from matplotlib.legend_handler import HandlerTuple
+        from matplotlib.lines import Line2D
+
+        ours = tuple(Line2D([], [], color=c, lw=2.5) for c in (RIGHT_RGB, LEFT_RGB, MID_RGB))
+        ax3.legend([ours, Line2D([], [], color=DETECTOR_3D_RGB, lw=1.3)], ["ours", "BlazePose 3D"],
+                   handler_map={tuple: HandlerTuple(ndivide=None, pad=0)}, loc="upper left", fontsize=8,
+                   framealpha=0.8)
     ax3.set_title("3D, camera space (root solved from the field of view)", fontsize=9)
     fig.tight_layout()
     fig.canvas.draw()

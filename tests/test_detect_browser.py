@@ -5,9 +5,12 @@ that photo; every request that leaves the page's own server fails the test.
 Fails when: the page finds nobody or not the people Python's detector finds (keypoints within a few pixels: the same
 models and the same pre/post-processing, only the JPEG decoder and float rounding differ); the page's 3D differs from
 graphsh_tf's Lifter on the page's own detector output (<= 1e-4 mm + 1e-6 relative, as tests/test_web_browser.py);
+BlazePose's own 3D (the world landmarks in H36M-16, ``world_mm``) differs from Python's ``Person.world_mm`` for the
+same person by more than ~1 mm, or the "BlazePose 3D" checkbox is missing, not on after a photo, or does not take the
+grey skeleton out of the 3D view;
 any non-local request; LiteRT's information lines reach the console as errors; the stage latencies are missing;
 "Stop webcam" leaves a running status or no playback. Screenshots stay in the test's tmp dir (``upload.png``,
-``upload_webcam.png``).
+``upload_webcam.png``; the 3D canvas with and without BlazePose's 3D: ``upload_3d.png``, ``upload_3d_off.png``).
 
 Needs what tests/test_web_browser.py needs plus ``web_demo/node_modules/@mediapipe/pose``, the BlazePose files in
 the model cache (``python -m graphsh_tf.detect.install``) and the test photos (tests/photo_assets.py).
@@ -22,6 +25,8 @@ from photo_assets import require_blazepose
 from test_web_browser import DEMO, ROOT, chromium_path, require_tools, train_tiny_model
 
 HFOV = 65.0
+#: web_demo/src/view.js REFERENCE_COLOR: the overlaid BlazePose 3D skeleton, sRGB
+REFERENCE_RGB = (0xB4, 0xB4, 0xB4)
 
 
 def drive_media(config: dict, tmp: Path, timeout: float = 300) -> dict:
@@ -162,6 +167,49 @@ def test_photo_file_finds_the_people_python_finds(page):
     assert all(m["stage_p50_ms"].get(s, 0) > 0 for s in ("detector", "landmarks", "adapter", "lifter"))
     assert "detector" in m["stages_text"] and "lifter" in m["stages_text"]
     assert (page["tmp"] / "upload.png").is_file()
+
+
+def test_blazepose_world_landmarks_equal_python(page):
+    """The page's BlazePose 3D (world landmarks rotated back from the region, H36M-16, hip-centred) is Python's
+    Person.world_mm for the same person, to ~1 mm (the browser's JPEG decoder moves the crop by a fraction of a
+    pixel, as for the 2D)."""
+    from graphsh_tf.detect import Detector
+
+    from PIL import Image
+
+    m = page["res"].get("upload") or {}
+    assert m.get("status") == "done", (m.get("error"), _why(page["res"]))
+    want = Detector("blazepose-full")(np.asarray(Image.open(page["photo"]).convert("RGB")))
+    assert all(q.world_mm is not None for q in want)
+    for p in m["people"]:
+        assert p["world_mm"] is not None, "the page has no world landmarks"
+        world = np.asarray(p["world_mm"])
+        assert world.shape == (16, 3)
+        np.testing.assert_allclose(world[0], 0.0, atol=1e-9)
+        kp = np.asarray(p["keypoints"])
+        nearest = min(want, key=lambda q: np.abs(q.keypoints_px - kp).mean())
+        # a person's hip-to-head extent is hundreds of mm: the world output is really there, not zeros
+        assert np.linalg.norm(nearest.world_mm, axis=1).max() > 300
+        diff = np.linalg.norm(world - nearest.world_mm, axis=1)
+        assert np.median(diff) < 1.0 and diff.max() < 3.0, f"page vs Python world_mm: {np.round(diff, 2)} mm"
+
+
+def test_the_page_overlays_blazepose_3d_with_a_toggle(page):
+    from PIL import Image
+
+    t = page["res"].get("toggle") or {}
+    on, off = t.get("on") or {}, t.get("off") or {}
+    assert on.get("exists") and on["label"] == "BlazePose 3D", t
+    assert on["checked"] and not on["disabled"] and on["state"]["shown"] and on["legend_shown"], on
+    assert "BlazePose 3D" in on["legend_text"]
+    assert not off.get("checked") and not off["state"]["shown"] and not off["legend_shown"], off
+
+    def grey(path: Path) -> int:
+        img = np.asarray(Image.open(path).convert("RGB")).astype(int)
+        return int((np.abs(img - np.array(REFERENCE_RGB)).max(axis=-1) <= 12).sum())
+
+    with_bp, without = grey(page["tmp"] / "upload_3d.png"), grey(page["tmp"] / "upload_3d_off.png")
+    assert with_bp > 200 and without < with_bp / 10, (with_bp, without)
 
 
 def test_video_file_is_lifted_frame_by_frame(page):

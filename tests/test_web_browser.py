@@ -215,9 +215,11 @@ def test_page_numbers_equal_python(page_run, served):
         assert got["valid"] == result.valid, case["name"]
         diff = np.abs(np.asarray(got["joints"]) - want)
         worst = max(worst, float(diff.max()))
-        # 1e-4 mm, plus 1e-6 relative: joints reach ~1 m, where one float32 step is 1.2e-4 mm, and XNNPack in
-        # WebAssembly may sum in another order than the native interpreter (measured: at most one step)
-        assert (diff <= 1e-4 + 1e-6 * np.abs(want)).all(), \
+        # 1e-4 mm, plus 1e-6 of the pose's largest joint: joints reach ~1 m, where one float32 step is 1.2e-4 mm,
+        # and XNNPack in WebAssembly may sum in another order than the native interpreter; the rounding of a sum
+        # follows the size of its terms (the pose's scale), not the size of the one joint it ends in (measured: a
+        # joint near the root 2.4e-4 mm off in a pose reaching 0.5 m)
+        assert (diff <= 1e-4 + 1e-6 * np.abs(want).max()).all(), \
             f"{case['name']}: page vs Python TFLite max |d| = {diff.max()} mm"
     # raw inputs: LiteRT.js fp32 against Keras float (mm) — the exported graph, not only the runtime
     keras_mm = served["model"].predict(page_run["inputs"], verbose=0) * 1000.0

@@ -1,6 +1,7 @@
 // The page: choose a variant and a bundled 2D sequence, lift every frame with LiteRT.js, time it, play the 3D
 // skeleton back; or run a real detector (BlazePose from node_modules/@mediapipe/pose, in LiteRT.js) on the webcam,
-// an image or a video file, draw its 2D keypoints on the frame, lift and draw in 3D. URL parameters:
+// an image or a video file, draw its 2D keypoints on the frame, lift and draw in 3D, with BlazePose's own 3D (its
+// world landmarks) overlaid in grey for comparison (the "BlazePose 3D" checkbox). URL parameters:
 // ?variant=fp32|fp16|drq|int8|... &sample=NAME &models=BASE_URL (default models/) &autoplay=0
 // &detector=blazepose-lite|blazepose-full|blazepose-heavy &hfov=DEGREES (camera field of view, default 65)
 // &movenet=URL (a MoveNet SinglePose .tflite for the webcam instead of BlazePose; models/movenet.tflite is offered
@@ -36,6 +37,8 @@ const state = {
   status: "loading", error: null, variant: null, sample: null, meta: null, modelBytes: null,
   latenciesMs: [], modelLatenciesMs: [], p50Ms: null, modelP50Ms: null, mpjpeMm: null, baselineMm: null, frame: 0,
   framesShown: 0, poses: [], core, warning: null, media: null,
+  /** BlazePose's own 3D in the view: available (the shown person has it), on (the checkbox), shown (drawn). */
+  blazepose3d: { available: false, on: true, shown: false },
 };
 window.graphsh = state;
 
@@ -152,10 +155,22 @@ function checkModelQuality(poses, mpjpeMm, baselineMm) {
   $("warning").hidden = !text;
 }
 
+/** The 3D view: our joints, with `reference` (BlazePose's own 3D, or null) overlaid when the checkbox is on. */
+function show3d(joints, reference = null) {
+  const b = state.blazepose3d;
+  b.available = reference != null;
+  b.on = $("blazepose3d").checked;
+  b.shown = b.available && b.on;
+  state.shown3d = { joints, reference };
+  $("blazepose3d").disabled = !b.available;
+  $("blazepose3d-legend").hidden = !b.shown;
+  view.show(joints, b.shown ? reference : null);
+}
+
 function showFrame(i) {
   if (!state.poses.length) return;
   state.frame = ((i % state.poses.length) + state.poses.length) % state.poses.length;
-  view.show(state.poses[state.frame]);
+  show3d(state.poses[state.frame]);
   $("frame").value = String(state.frame);
   state.framesShown++;
 }
@@ -280,10 +295,11 @@ async function processFrame(source, w, h, detector) {
   $("frames").textContent = String(m.frames);
   Object.assign(m, { width: w, height: h, intrinsics: k, minScore,
     people: people.map((p) => ({ keypoints: p.keypoints, scores: p.scores, layout: p.layout, joints: p.joints,
-      valid: p.valid, confidence: p.confidence, adapted: p.adapted.xy })) });
+      valid: p.valid, confidence: p.confidence, adapted: p.adapted.xy, roi: p.roi ?? null,
+      world_mm: p.worldMm ?? null })) });
   drawFrame2d(img, people);
   const shown = people.find((p) => p.valid);
-  if (shown) view.show(shown.joints);
+  if (shown) show3d(shown.joints, shown.worldMm ?? null);
   $("people").textContent = people.length ? `${people.length} (3D: the first with a valid pose${shown ? "" : "; none"})`
     : "nobody found";
   showStages(m.stageMs);
@@ -528,6 +544,9 @@ async function main() {
       play();
     });
     $("frame").addEventListener("input", () => state.showFrame(Number($("frame").value)));
+    $("blazepose3d").addEventListener("change", () => {
+      if (state.shown3d) show3d(state.shown3d.joints, state.shown3d.reference);
+    });
     $("webcam").addEventListener("click", () => toggleWebcam());
     $("file").addEventListener("change", () => {
       if ($("file").files.length) openMedia($("file").files[0]);

@@ -1,8 +1,10 @@
 // BlazePose in the browser, one to one with graphsh_tf/detect/blazepose.py: the person detector and the landmark
 // model of the npm package @mediapipe/pose (served from node_modules, run by LiteRT.js), with the anchors, decoding,
 // weighted non-maximum suppression, rotated region of interest, bilinear crops and landmark projection written out
-// here. An RGBA frame -> people, each 33 MediaPipe keypoints in frame pixels + visibility scores.
+// here. An RGBA frame -> people, each 33 MediaPipe keypoints in frame pixels + visibility scores, and BlazePose's own
+// 3D (the landmark model's world output, rotated back from the region of interest, in H36M-16: `worldMm`).
 import { loadAndCompile, Tensor } from "@litertjs/core";
+import { HIP, NUM_JOINTS, SOURCES, SPINE, THORAX } from "./lifter_core.js";
 import { initLiteRt, WASM_DIR } from "./runtime.js";
 
 export const PACKAGE_DIR = new URL("../node_modules/@mediapipe/pose/", import.meta.url).href;
@@ -155,6 +157,43 @@ export function keypointBox(xy, width, height) {
     clip(Math.ceil(hx + mx), width), clip(Math.ceil(hy + my), height)];
 }
 
+/**
+ * The landmark model's world output (39 x 3 metres, hip-centred, in the region's rotated frame) -> the first 33
+ * landmarks in mm, turned back into the frame's axes by the rotation that maps crop to frame pixels (about the
+ * viewing axis: x' = cos r x - sin r y, y' = sin r x + cos r y, z kept). blazepose.py's world_landmarks_mm.
+ */
+export function worldLandmarksMm(raw, rotation) {
+  const c = Math.cos(rotation), s = Math.sin(rotation);
+  const out = [];
+  for (let j = 0; j < NUM_LANDMARKS; j++) {
+    const x = raw[3 * j] * 1000, y = raw[3 * j + 1] * 1000, z = raw[3 * j + 2] * 1000;
+    out.push([c * x - s * y, s * x + c * y, z]);
+  }
+  return out;
+}
+
+/**
+ * 33 MediaPipe points in any number of dimensions -> H36M-16 by the adapters' rules (every point present: hip and
+ * thorax the mean of the two hips and shoulders, head the mean of nose and ears, spine the midpoint of hip and
+ * thorax), centred on the Hip. graphsh_tf.keypoints.points_to_h36m16 then minus the Hip, as blazepose.py's
+ * Person.world_mm.
+ */
+export function worldToH36m16(points33) {
+  const src = SOURCES.mediapipe33;
+  const d = points33[0].length;
+  const out = [];
+  for (let j = 0; j < NUM_JOINTS; j++) {
+    const p = new Array(d).fill(0);
+    if (src[j] !== null) {
+      for (const i of src[j]) for (let k = 0; k < d; k++) p[k] += points33[i][k] / src[j].length;
+    }
+    out.push(p);
+  }
+  out[SPINE] = out[HIP].map((v, k) => 0.5 * (v + out[THORAX][k]));
+  const hip = out[HIP].slice();
+  return out.map((p) => p.map((v, k) => v - hip[k]));
+}
+
 async function compile(url) {
   const r = await fetch(url);
   if (!r.ok) {
@@ -164,10 +203,10 @@ async function compile(url) {
   return loadAndCompile(new Uint8Array(await r.arrayBuffer()), { accelerator: "wasm" });
 }
 
-function outputIndex(model, count) {
+function outputIndex(model, count, required = true) {
   const i = model.getOutputDetails().findIndex((d) => Array.from(d.shape).reduce((a, b) => a * b, 1) === count);
-  if (i < 0) throw new Error(`BlazePose: no output with ${count} values`);
-  return i;
+  if (i < 0 && required) throw new Error(`BlazePose: no output with ${count} values`);
+  return i < 0 ? null : i;
 }
 
 export class BlazePoseDetector {
@@ -181,6 +220,8 @@ export class BlazePoseDetector {
     this.detScores = outputIndex(det, ANCHORS.length);
     this.lmkPoints = outputIndex(lmk, 195);
     this.lmkFlag = outputIndex(lmk, 1);
+    /** The world landmarks (39 x 3 metres); null when the landmark model has no 3D output. */
+    this.lmkWorld = outputIndex(lmk, 39 * 3, false);
     this.maxPersons = 4;
     this.minDetectionScore = 0.5;
     this.minPresence = 0.5;
@@ -224,10 +265,15 @@ export class BlazePoseDetector {
       keypoints.push(roi.toImage(raw[5 * j] / LMK_SIZE, raw[5 * j + 1] / LMK_SIZE));
       scores.push(sigmoid(raw[5 * j + 3]));
     }
-    return { keypoints, scores, presence: out[this.lmkFlag][0] };
+    const world = this.lmkWorld === null ? null : worldLandmarksMm(out[this.lmkWorld], roi.rotation);
+    return { keypoints, scores, presence: out[this.lmkFlag][0], world };
   }
 
-  /** RGBA pixels (ImageData.data) of a width x height frame -> [{keypoints [33][2], scores [33], score, roi}]. */
+  /**
+   * RGBA pixels (ImageData.data) of a width x height frame -> [{keypoints [33][2], scores [33], score, roi,
+   * worldMm}]: worldMm [16][3] is BlazePose's own 3D in H36M-16, mm, hip-centred, the frame's axes (x right, y down,
+   * z away from the camera); null without a world output.
+   */
   async detectPeople(rgba, width, height) {
     const timings = { detector: 0, landmarks: 0 };
     const people = [];
@@ -251,7 +297,7 @@ export class BlazePoseDetector {
           const lm = await this.landmarks(rgba, width, height, roi);
           if (lm.presence >= this.minPresence) {
             found.push({ keypoints: lm.keypoints, scores: lm.scores, layout: this.layout, score: det[0] * lm.presence,
-              roi: [roi.cx, roi.cy, roi.size, roi.rotation] });
+              roi: [roi.cx, roi.cy, roi.size, roi.rotation], worldMm: lm.world && worldToH36m16(lm.world) });
           }
         }
         timings.landmarks += performance.now() - t1;

@@ -11,7 +11,10 @@
 // Every request that does not go to the page's own server (127.0.0.1 / localhost, data:, blob:) is aborted and
 // listed in RESULT.external_requests.
 // RESULT: {"status", "error", "warning", "upload": MEDIA, "video": MEDIA, "webcam": MEDIA, "after_stop": {...}, "console": [...],
-//          "external_requests": [...]}; MEDIA = the page's state.media (people with keypoints, scores, joints, ...).
+//          "external_requests": [...], "toggle": {"on": TOGGLE, "off": TOGGLE}}; MEDIA = the page's state.media
+//          (people with keypoints, scores, joints, world_mm, ...); TOGGLE = the "BlazePose 3D" checkbox and legend
+//          after the photo, checked as loaded ("on", the 3D canvas in SCREENSHOT_3d.png) and after one click ("off",
+//          SCREENSHOT_3d_off.png).
 import { readFileSync, writeFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
@@ -71,6 +74,27 @@ try {
       { timeout, polling: 200 });
     result.upload = await media(page);
     if (cfg.screenshot) await page.screenshot({ path: cfg.screenshot });
+    const toggle = () => page.evaluate(() => {
+      const box = document.getElementById("blazepose3d");
+      const label = document.getElementById("blazepose3d-label");
+      const legend = document.getElementById("blazepose3d-legend");
+      return { exists: !!box, checked: !!box && box.checked, disabled: !box || box.disabled,
+        label: label ? label.textContent.trim() : null, legend_shown: !!legend && !legend.hidden,
+        legend_text: legend ? legend.textContent.trim() : null, state: { ...window.graphsh.blazepose3d } };
+    });
+    result.toggle = { on: await toggle() };
+    const shot3d = async (suffix) => {
+      if (cfg.screenshot) {
+        await (await page.$("#skeleton")).screenshot({ path: cfg.screenshot.replace(/\.png$/, `${suffix}.png`) });
+      }
+    };
+    await shot3d("_3d");
+    if (result.toggle.on.exists && !result.toggle.on.disabled) {
+      await page.click("#blazepose3d");
+      result.toggle.off = await toggle();
+      await shot3d("_3d_off");
+      await page.click("#blazepose3d");
+    }
   }
   if (result.status === "ready" && cfg.upload_video) {
     const input = await page.$("#file");
