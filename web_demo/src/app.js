@@ -257,8 +257,12 @@ function intrinsicsFor(w, h) {
   return [f, f, w / 2, h / 2];
 }
 
-/** One frame (video, image or canvas element, w x h) -> detector -> adapter -> lifter; draws 2D and 3D. */
-async function processFrame(source, w, h, detector) {
+/** One frame (video, image or canvas element, w x h) -> detector -> adapter -> lifter; draws 2D and 3D. `body`: the
+ *  track's core.BodyLengths on video and webcam frames (null for a still image): the person shown in 3D gets one
+ *  body, the joints rebuilt with the track's bone lengths as graphsh_tf.smoothing.LifterStream does
+ *  (state.media.people[i].joints_one_body; .joints stays the lifter's output); a frame without a valid person
+ *  resets it (the person is lost). */
+async function processFrame(source, w, h, detector, body = null) {
   grab.width = w;
   grab.height = h;
   grabCtx.drawImage(source, 0, 0, w, h);
@@ -299,6 +303,13 @@ async function processFrame(source, w, h, detector) {
       world_mm: p.worldMm ?? null })) });
   drawFrame2d(img, people);
   const shown = people.find((p) => p.valid);
+  if (body && shown) {   // valid; confident when every joint was seen too
+    const confident = shown.confidence.every((c) => c > 0);
+    shown.joints = core.applyLengths(shown.joints, body.update(shown.joints, confident));
+    m.people[people.indexOf(shown)].joints_one_body = shown.joints;
+  } else if (body) {
+    body.reset();
+  }
   if (shown) show3d(shown.joints, shown.worldMm ?? null);
   $("people").textContent = people.length ? `${people.length} (3D: the first with a valid pose${shown ? "" : "; none"})`
     : "nobody found";
@@ -367,16 +378,18 @@ function resumeSamples(reason) {
 }
 
 /** Run detector -> lifter on every frame of a playing <video> until it ends or stopMedia(). Live frames get one
- *  detector pass (the most prominent person); a still image is searched for everyone. */
+ *  detector pass (the most prominent person), shown with one body over the track; a still image is searched for
+ *  everyone. */
 async function videoLoop(video, detector, m) {
   const loop = (mediaLoop = { stop: false });
+  const body = new core.BodyLengths();   // one body over the track (a new loop: a new person)
   if (detector instanceof BlazePoseDetector) detector.maxPersons = 1;
   playing = false;
   play();
   m.status = "running";
   while (!loop.stop && !video.ended) {
     const vw = video.videoWidth, vh = video.videoHeight;
-    if (vw && vh && video.readyState >= 2) await processFrame(video, vw, vh, detector);
+    if (vw && vh && video.readyState >= 2) await processFrame(video, vw, vh, detector, body);
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
   m.status = loop.stop ? "stopped" : "done";
