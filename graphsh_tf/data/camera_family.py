@@ -21,11 +21,10 @@ import numpy as np
 
 #: Family name → the 2D frame its rows are normalized in (:data:`graphsh_tf.data.render.NORMALIZATIONS`).
 FAMILIES = {"h36m": "image", "virtual": "image", "phone": "intrinsics"}
-#: Ranges of the random phone cameras (as :func:`graphsh_tf.data.cameras.random_phone_cameras` draws them):
-#: horizontal field of view (degrees; narrow lenses and a portrait main camera's ~35° to ultra-wide), distance and
-#: height (mm; from a desk or tripod to a camera mounted high and tilted down at the person), roll (degrees);
-#: portrait 1080x1920 or landscape 1920x1080 with equal odds.
-PHONE = {"hfov": (30.0, 85.0), "distance": (1500.0, 6000.0), "height": (500.0, 2800.0), "roll": (-8.0, 8.0)}
+#: Ranges of the random handheld phone cameras (as :func:`graphsh_tf.data.cameras.random_phone_cameras` draws
+#: them): horizontal field of view (degrees), distance and height (mm), roll (degrees); portrait 1080x1920 or
+#: landscape 1920x1080 with equal odds.
+PHONE = {"hfov": (55.0, 80.0), "distance": (2000.0, 4500.0), "height": (1000.0, 1700.0), "roll": (-5.0, 5.0)}
 PHONE_SIZES = ((1080, 1920), (1920, 1080))
 #: Ranges of the random virtual cameras (as :func:`graphsh_tf.data.cameras.virtual_cameras` draws them).
 VIRTUAL = {"distance": (3500.0, 6000.0), "height": (500.0, 2200.0), "roll": (-5.0, 5.0)}

@@ -209,12 +209,10 @@ def phone_camera(position: np.ndarray, target: np.ndarray, hfov_deg: float, res_
                                radial=np.zeros(3), tangential=np.zeros(2), res_w=int(res_w), res_h=int(res_h))
 
 
-def random_phone_cameras(rng: np.random.Generator, target: np.ndarray, num: int, hfov=(30.0, 85.0),
-                         distance=(1500.0, 6000.0), height=(500.0, 2800.0), roll=(-8.0, 8.0)) -> List[Camera]:
-    """``num`` random phone cameras around ``target`` (world mm): horizontal field of view ``hfov`` (degrees;
-    narrow to ultra-wide), portrait 1080x1920 or landscape 1920x1080, ``distance`` and ``height`` in mm (a desk
-    to a camera mounted high, looking down at ``target``), any azimuth. The ranges of
-    :data:`graphsh_tf.data.camera_family.PHONE`."""
+def random_phone_cameras(rng: np.random.Generator, target: np.ndarray, num: int, hfov=(55.0, 80.0),
+                         distance=(2000.0, 4500.0), height=(1000.0, 1700.0), roll=(-5.0, 5.0)) -> List[Camera]:
+    """``num`` random handheld phone cameras around ``target`` (world mm): horizontal field of view ``hfov``
+    (degrees), portrait 1080x1920 or landscape 1920x1080, ``distance`` and ``height`` in mm, any azimuth."""
     out = []
     for k in range(num):
         w, h = (1080, 1920) if rng.uniform() < 0.5 else (1920, 1080)
