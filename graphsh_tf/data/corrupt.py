@@ -2,7 +2,9 @@
 
 Clean H36M-16 pixels ``(N, 16, 2)`` in, corrupted pixels ``(N, 16, 2)`` and per-joint confidences ``(N, 16)`` in
 [0, 1] out (:class:`DetectorCorruption`), plus the single corruptions of the robustness table
-(:func:`gaussian_noise`, :func:`drop_limb_joints`, :func:`swap_limb_pairs`).
+(:func:`gaussian_noise`, :func:`drop_limb_joints`, :func:`swap_limb_pairs`). This numpy code is the reference
+(evaluation, calibration, the robustness table); training runs the same model as TensorFlow ops,
+:func:`graphsh_tf.data.corrupt_ops.corrupt_ops` (same statistics, tested against this module).
 
 Scale
 -----
@@ -29,7 +31,12 @@ The detector mix, per pose (:meth:`DetectorCorruption.apply`), in this order
 5. **Misses.** Each detector joint is missed with probability ``miss * MISS_RATE[j]``, and with probability
    ``occlusion_rate`` one whole limb of :data:`LIMB_CHAINS` (knee + ankle or elbow + wrist) is. A missed joint
    gets score 0.
-6. **Adapter fill.** Missed joints are filled exactly as the keypoint adapters fill a joint without a present input
+6. **Truncation.** With probability ``truncation_rate`` the image ends above the legs (a desk webcam shows the
+   upper body only): a cut line is drawn uniformly between ``y_hips + 0.05 s`` (``y_hips`` the lower of the two
+   hips, image y growing downwards) and ``y_knees`` (the higher of the two knees; the line stays at the lower bound
+   when the knees are higher than that), and every detector joint of the clean pose below it (knees and feet,
+   hands hanging below it too) is missed, score 0.
+7. **Adapter fill.** Missed joints are filled exactly as the keypoint adapters fill a joint without a present input
    (the adapters' own code, :func:`fill_missing`): each limb joint with its parent (parents first), a half-missing
    Hip / Thorax on the present hip / shoulder with confidence 0, a wholly missing Hip with the centroid of the
    present joints, a missing Thorax (via Spine) with the Hip, Spine as the midpoint of the two when either is
@@ -47,6 +54,10 @@ Where the numbers come from (every default below; anything not cited is an assum
   rate), ``swap_rate = 0.02`` per pose and ``occlusion_rate = 0.03`` per pose are ASSUMPTIONS of the order the
   paper reports (inversions and misses a small minority of keypoints, jitter the bulk); the paper's per-method
   frequencies were not reproduced here.
+* ``truncation_rate`` (default 0: off, so the presets keep their numbers; e.g. ``detector:truncation_rate=0.2``)
+  and its cut band (just below the hips, margin ``0.05 s``, to just above the knees): ASSUMPTIONS, the desk-webcam
+  framing of ``benchmarks/in_the_wild.py --cut-hips``; how often phone users frame the upper body only was not
+  measured.
 * ``JITTER_SIGMA`` (fraction of ``s``): ASSUMPTION. Its ordering (wrists, ankles > elbows, knees > head > hips,
   shoulders) follows the per-joint accuracy pattern of single-person detectors on MPII (PCKh per joint, e.g.
   Newell et al., "Stacked Hourglass Networks", ECCV 2016: wrists and ankles the least accurate joints, head and
@@ -107,6 +118,9 @@ MISS_RATE[[_J("RHip"), _J("LHip")]] = 0.005
 LIMB_CHAINS: Tuple[Tuple[int, ...], ...] = ((_J("RKnee"), _J("RFoot")), (_J("LKnee"), _J("LFoot")),
                                             (_J("LElbow"), _J("LWrist")), (_J("RElbow"), _J("RWrist")))
 
+#: The truncation's cut line lies at least this fraction of the person scale below the lower hip (ASSUMPTION).
+TRUNCATION_MARGIN = 0.05
+
 _MISS_RADIUS = 2.0 * np.sqrt(2.0 * np.log(2.0))   # similarity exp(-d^2 / (2 s^2 (2 sigma)^2)) = 0.5
 
 
@@ -125,13 +139,15 @@ class CorruptionParams:
     gross_score: float = 0.5         # score factor of a grossly displaced joint
     swap_rate: float = 0.02          # per pose: one left/right limb pair swapped
     swap_score: float = 0.6          # score factor of both swapped joints
+    truncation_rate: float = 0.0     # per pose: the image cut between the hips and the knees
 
     def validate(self) -> "CorruptionParams":
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if not (isinstance(v, (int, float)) and np.isfinite(v) and v >= 0):
                 raise CorruptionError(f"corruption parameter {f.name}={v!r}: must be a finite number >= 0")
-        for name in ("occlusion_rate", "gross_rate", "swap_rate", "gross_score", "swap_score", "score_spread"):
+        for name in ("occlusion_rate", "gross_rate", "swap_rate", "gross_score", "swap_score", "score_spread",
+                     "truncation_rate"):
             if getattr(self, name) > 1:
                 raise CorruptionError(f"corruption parameter {name}={getattr(self, name)}: must be in [0, 1]")
         if self.miss * MISS_RATE.max() > 1:
@@ -248,7 +264,8 @@ class DetectorCorruption:
 
     def apply_with_events(self, xy_px, rng=0, image_size=None) -> Tuple[np.ndarray, np.ndarray, Dict]:
         """:meth:`apply` plus the drawn events (``scores`` before misses, boolean ``gross``, ``swapped``,
-        ``missed`` ``(N, 16)``, and the jitter std ``sigma`` ``(N, 16)`` in pixels) for inspection and tests."""
+        ``missed`` ``(N, 16)``, ``truncated`` ``(N,)``, and the jitter std ``sigma`` ``(N, 16)`` in pixels) for
+        inspection and tests."""
         p, rng = self.params, as_rng(rng)
         clean = _check_xy(xy_px)
         n = len(clean)
@@ -291,13 +308,27 @@ class DetectorCorruption:
         chain = rng.integers(0, len(LIMB_CHAINS), n)
         for k, joints in enumerate(LIMB_CHAINS):
             missed[np.ix_(occluded & (chain == k), joints)] = True
+        # 6. truncation (drawn only when on, so the draws above keep their numbers)
+        truncated = np.zeros(n, bool)
+        if p.truncation_rate > 0:
+            truncated = rng.random(n) < p.truncation_rate
+            cut = truncation_line(clean, s, rng.random(n))
+            missed |= truncated[:, None] & (clean[..., 1] > cut[:, None]) & det
         scores_before = scores
         scores = _derive_scores(np.where(missed, 0.0, scores))
-        # 6. the adapters' fill and confidence
+        # 7. the adapters' fill and confidence
         out, conf = fill_missing(xy, scores)
         events = {"scores": scores_before, "gross": gross, "swapped": swapped, "missed": missed, "sigma": sigma,
-                  "person_scale": s}
+                  "person_scale": s, "truncated": truncated}
         return out, conf, events
+
+
+def truncation_line(clean, scale, u) -> np.ndarray:
+    """``(N,)`` image y of the truncation's cut: ``u`` in [0, 1) of the way from the lower hip's y plus
+    :data:`TRUNCATION_MARGIN` x ``scale`` to the higher knee's y (at the lower bound when the knees are higher)."""
+    lo = np.maximum(clean[:, _J("LHip"), 1], clean[:, _J("RHip"), 1]) + TRUNCATION_MARGIN * scale
+    hi = np.maximum(np.minimum(clean[:, _J("LKnee"), 1], clean[:, _J("RKnee"), 1]), lo)
+    return lo + u * (hi - lo)
 
 
 def _derive_scores(scores: np.ndarray) -> np.ndarray:
@@ -322,11 +353,12 @@ def corrupt_tf(x2d, image_size, seed, params: Union[CorruptionParams, str, None]
     ``image_size`` ``(B, 2)`` pixels, ``seed`` an int64 ``(2,)`` tensor (a stateless seed, e.g. from
     ``tf.data.Dataset.random`` and a step counter). Returns float32 tensors ``(x2d, confidence (B, 16))``.
 
-    It runs this module's numpy code through ``tf.numpy_function`` with a generator seeded by ``seed``, so the
-    statistics are this module's by construction (one implementation, the adapters' own fill) and a seed gives the
-    same draw as ``corrupt_normalized(x2d, image_size, params, numpy.random.default_rng(seed as uint64))``. The
-    price: the map runs Python (it holds the GIL; about 5 ms per 256 poses on one CPU core), and a graph holding it
-    cannot be serialized (no tf.data service)."""
+    It runs this module's numpy code through ``tf.numpy_function`` with a generator seeded by ``seed``, so a seed
+    gives the same draw as ``corrupt_normalized(x2d, image_size, params, numpy.random.default_rng(seed as
+    uint64))``. The price: the map runs Python (it holds the GIL; about 5 ms per 256 poses on one CPU core), and a
+    graph holding it cannot be serialized (no tf.data service). The training pipeline uses the pure-TensorFlow
+    :func:`graphsh_tf.data.corrupt_ops.corrupt_ops` instead (same signature and statistics, other draws); this one
+    stays for comparisons with the numpy reference."""
     import tensorflow as tf
 
     corruption = DetectorCorruption(params)

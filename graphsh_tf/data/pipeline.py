@@ -93,7 +93,7 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
     pixel; 1000 px when not given); ``occlusion``: probability that a sample loses a joint (see
     :data:`OCCLUSION_CHOICES`), filled as the keypoint adapters fill it (confidence 0 there).
     ``corruption``: a detector-mix spec (:meth:`graphsh_tf.data.corrupt.CorruptionParams.parse`; empty = none)
-    applied per batch by :func:`graphsh_tf.data.corrupt.corrupt_tf` to every sample but a ``clean_fraction`` of
+    applied per batch by :func:`graphsh_tf.data.corrupt_ops.corrupt_ops` to every sample but a ``clean_fraction`` of
     them (drawn per sample), after the flip and before ``occlusion`` and ``noise_px``; it needs each row's
     ``image_size`` ``(N, 2)`` pixels (the corruption works in pixels of the person's size; 1000 x 1000 when not
     given). No repeat. ``input_context``
@@ -165,9 +165,9 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
                 u = tf.random.stateless_uniform([n], seed=tf.stack([coin, tf.constant(seed, tf.int64)]))
                 xb, yb = _tf_flip(xb, yb, u < 0.5, perm)
             if corruption:
-                from graphsh_tf.data.corrupt import corrupt_tf
+                from graphsh_tf.data import corrupt_ops as cops  # pure TF ops: no Python per batch
 
-                xc, cc = corrupt_tf(xb, tf.gather(size_t, idx), key(4), corruption)
+                xc, cc = cops.corrupt_ops(xb, tf.gather(size_t, idx), key(4), corruption)
                 clean = (tf.random.stateless_uniform([n], seed=key(5)) < clean_fraction)[:, None]
                 xb, conf = tf.where(clean[..., None], xb, xc), tf.where(clean, conf, cc)
             if occlusion > 0:
