@@ -355,4 +355,8 @@ RECIPES: Dict[str, Dict[str, Any]] = {
                   "warmup_steps": 200, "weight_decay": 0.0, "flip_augment": True, "noise_augment_px": 2.0,
                   "occlusion": 0.1, "dropout": 0.1},
 }
+#: The recipe we recommend for real motion capture and detector input (``--recipe best``): today the robust
+#: recipe's values, the best measured on detector-like 2D at a clean cost within 5 % of ``fast`` (benchmarks/README.md,
+#: "Detector robustness" and "In the wild"); it follows whatever recipe measures best there.
+RECIPES["best"] = dict(RECIPES["robust"])
 

@@ -224,6 +224,9 @@ def test_fit_robust_recipe_end_to_end_and_flags(tmp_path):
     model, train, _, _ = fit_cli.configs(fit_cli.parse_args(["--recipe", "robust", "--corruption", "none",
                                                              "--confidence-input", "none"]))
     assert train.corruption == "" and model.confidence_input == "none" and model.in_dim == 2
+    # the recommended recipe: detector corruption on and the confidence channel, whatever the data
+    model, train, _, _ = fit_cli.configs(fit_cli.parse_args(["--recipe", "best"]))
+    assert train.corruption and 0 < train.clean_fraction < 1 and model.confidence_input == "channel"
     bad = fit("--recipe", "robust", "--corruption", "detector:swap=1", "--out", str(tmp_path / "b"))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "TrainConfig.corruption" in bad.stderr and "swap_rate" in bad.stderr

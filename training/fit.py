@@ -8,7 +8,8 @@
 Defaults are the paper's recipe (GraphSH, dc_preagg = the paper's PreAggr, hid 64, 4 stacks, batch 256, Adam lr 1e-4
 decayed x0.92 every 20000 steps, dropout 0.25, grad-norm clip 1.0, MSE on metres, 50 epochs), except on the
 synthetic default data set, where the ``synthetic`` recipe finishes in about ten minutes on two CPU cores.
-``--recipe fast`` is the best recipe measured on real motion capture (benchmarks/README.md); ``--recipe robust``
+``--recipe best`` is the one we recommend for real motion capture and detector input (today robust's values);
+``--recipe fast`` is the most accurate on clean mocap at the same budget (benchmarks/README.md); ``--recipe robust``
 adds the per-joint confidence as input channel and detector-like training corruption. Every value is logged
 and stored in RUN_DIR/config.json.
 """
@@ -73,8 +74,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     m.add_argument("--no-se", action="store_true", help="ablation: no squeeze-and-excitation")
     t = p.add_argument_group("training")
     t.add_argument("--recipe", default=None, choices=sorted(RECIPES),
-                   help="named recipe (graphsh_tf.config.RECIPES): paper = the paper's/reference's; fast = the best "
-                   "measured at the same epoch budget; synthetic = the short run for the embedded data (default "
+                   help="named recipe (graphsh_tf.config.RECIPES): best = the one we recommend for real mocap and "
+                   "detector input (robust's values); paper = the paper's/reference's; fast = the most accurate on "
+                   "clean mocap at the same epoch budget; robust = confidence channel + detector-like corruption; "
+                   "synthetic = the short run for the embedded data (default "
                    "there; elsewhere paper). Any flag below overrides the recipe's value")
     t.add_argument("--epochs", type=int, default=None, help="epochs (default: the recipe's)")
     t.add_argument("--steps", type=int, default=0, help="steps per epoch (0 = one full pass over the training set)")
