@@ -21,7 +21,8 @@ def _bone_colour(j: int) -> str:
 def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
     """RGB ``(H, W, 3)`` uint8: the frame with each person's 2D keypoints (left) beside the 3D skeletons (right).
     A person whose ``person.world_mm`` is set (the detector's own 3D, hip-centred) gets it drawn too, thin and grey,
-    its Hip at our skeleton's (the solved root when there is one), and the 3D view a legend "ours / BlazePose 3D"."""
+    its Hip at our skeleton's (the solved root when there is one), and the 3D view a legend "ours / BlazePose 3D".
+    Bones to joints that were not seen in the image (``LiftResult.in_image``) are drawn thin and dotted."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -56,9 +57,14 @@ def render(out: dict, title: str = "", dpi: int = 80) -> np.ndarray:
         j3 = p["camera_mm"] if p["camera_mm"] is not None else np.asarray(res.joints_mm) + [1500.0 * n, 0, 4000]
         j3 = np.asarray(j3) / 1000.0
         pts3.append(j3)
+        seen = getattr(res, "in_image", None)
+        seen = np.ones(len(j3), bool) if seen is None else np.asarray(seen, bool)
         for j, parent in H36M16.edges:
-            # plotted as (x, z, -y): camera right, depth away from the camera, up
-            ax3.plot(j3[[j, parent], 0], j3[[j, parent], 2], -j3[[j, parent], 1], "-", color=_bone_colour(j), lw=2.5)
+            # plotted as (x, z, -y): camera right, depth away from the camera, up; a bone to a joint that was not
+            # seen in the image (a desk webcam's legs) is a thin dotted guess, not drawn as if seen
+            style = ("-", 2.5) if seen[j] and seen[parent] else (":", 1.2)
+            ax3.plot(j3[[j, parent], 0], j3[[j, parent], 2], -j3[[j, parent], 1], style[0], color=_bone_colour(j),
+                     lw=style[1])
         world = getattr(person, "world_mm", None)
         if world is not None and np.all(np.isfinite(world)):
             # the detector's own 3D, centred on its Hip: placed at ours (camera_mm's Hip is the solved root)

@@ -49,3 +49,18 @@ def test_render_without_world_mm_is_unchanged_by_a_person_lacking_it():
     fields = {f.name: getattr(p, f.name) for f in dataclasses.fields(p) if f.name != "world_mm"}
     out["persons"][0]["person"] = SimpleNamespace(**fields)
     np.testing.assert_array_equal(render(out), render(_frame_out(None)))
+
+
+def test_render_draws_unseen_joints_as_dotted_guesses():
+    """Legs not seen in the image (a desk webcam) are drawn thin and dotted: fewer pixels of their colour."""
+    from graphsh_tf.draw import LEFT_RGB, RIGHT_RGB
+
+    seen = render(_frame_out(None))
+    out = _frame_out(None)
+    in_image = np.ones(16, bool)
+    in_image[[2, 3, 5, 6]] = False                       # knees and feet
+    out["persons"][0]["result"].in_image = in_image
+    cut = render(out)
+    legs_seen = _pixels_of(seen, RIGHT_RGB, 40) + _pixels_of(seen, LEFT_RGB, 40)
+    legs_cut = _pixels_of(cut, RIGHT_RGB, 40) + _pixels_of(cut, LEFT_RGB, 40)
+    assert legs_cut < 0.8 * legs_seen, (legs_cut, legs_seen)
