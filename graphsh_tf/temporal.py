@@ -198,13 +198,14 @@ def _lite_halves(lite):
     """``(frame, head)`` calls of a temporal ``.tflite``'s stream signatures (:mod:`graphsh_tf.lite.temporal`):
     ``frame(x (16, 2), confidence (16,)) -> (16, F)`` and ``head(features (T, 16, F)) -> (16, 3)`` mm; ``(None,
     None)`` for a file without them (the stream then buffers inputs and runs ``lift`` on the window)."""
+    from graphsh_tf.lite.runtime import load_interpreter
     from graphsh_tf.lite.temporal import FEATURES_NAME, STREAM_FRAME, STREAM_WINDOW
 
     names = lite.interp.get_signature_list()
     if STREAM_FRAME not in names or STREAM_WINDOW not in names:
         return None, None
-    frame_run, window_run = lite.interp.get_signature_runner(STREAM_FRAME), lite.interp.get_signature_runner(
-        STREAM_WINDOW)
+    interp = load_interpreter(lite.path)     # its own interpreter: the predictor's stays usable beside the stream
+    frame_run, window_run = interp.get_signature_runner(STREAM_FRAME), interp.get_signature_runner(STREAM_WINDOW)
     key_in = names[STREAM_FRAME]["inputs"][0]
     out_name = names[STREAM_WINDOW]["outputs"][0]
     conf = lite.takes_confidence

@@ -282,6 +282,7 @@ def test_stream_refuses_single_frame_models_and_bad_input(model):
 # --- TFLite ----------------------------------------------------------------------------------------------------------
 
 def test_tflite_fp32_equals_keras_on_sequences(model, tmp_path):
+    from graphsh_tf.data.temporal import window_index
     from graphsh_tf.evaluate import keras_predictor, method_predictor, sequence_predictor
     from graphsh_tf.lite.export import export_variants
     from graphsh_tf.lite.metadata import read_metadata
@@ -300,10 +301,12 @@ def test_tflite_fp32_equals_keras_on_sequences(model, tmp_path):
     lite = TFLitePredictor(path)
     assert lite.window == T
     got = sequence_predictor(method_predictor(lite), labels)(x)
+    index = window_index(labels, T)
     assert np.abs(got - ref).max() < 1e-3          # mm
-    stream = TemporalStream(path)
+    stream = TemporalStream(lite)
     assert stream.caches_features                  # through the file's stream signatures
     streamed = stream_sequence(stream, x[:20])
+    np.testing.assert_array_equal(lite.predict_mm(x[index][:3]), got[:3])   # the predictor still runs beside it
     assert np.abs(streamed - ref[:20]).max() < 1e-3
     with pytest.raises(ExportError, match="float variants"):
         export_variants(model, tmp_path, ["int8"], representative=np.zeros((4, 16, 2), np.float32))
