@@ -333,3 +333,10 @@ def test_fit_temporal_window_one_epoch(tmp_path):
     bad = subprocess.run([sys.executable, str(ROOT / "training" / "fit.py"), "--temporal-window", "10", "--out",
                           str(tmp_path / "bad")], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert bad.returncode == 2 and "temporal_window" in bad.stderr and "Traceback" not in bad.stderr
+    streamed = subprocess.run([sys.executable, str(ROOT / "training" / "fit.py"), "--data",
+                               "synthetic:stream=true,frames=4000", "--temporal-window", "9", "--hid-dim", "8",
+                               "--stacks", "2", "--epochs", "1", "--steps", "2", "--quiet", "--out",
+                               str(tmp_path / "streamed")], env=env, capture_output=True, text=True, timeout=300,
+                              cwd=ROOT)
+    assert streamed.returncode == 2 and "streamed" in streamed.stderr and "Traceback" not in streamed.stderr
+    assert not (tmp_path / "streamed").exists()      # refused before the run directory is made

@@ -84,21 +84,29 @@ def train_input(data, cfg: TrainConfig, initial_epoch: int, spe: int, confidence
     temporal lifter), or, for a streamed training split (:class:`graphsh_tf.data.types.StreamedSet`),
     :func:`graphsh_tf.data.stream.stream_dataset` (cameras drawn per sample, auto-sharded by file), positioned as
     :func:`train_stream` positions."""
-    from graphsh_tf.data.types import DataError, StreamedSet
+    from graphsh_tf.data.types import StreamedSet
 
     if not isinstance(data.train, StreamedSet):
         return train_stream(data.train.poses_2d, data.train.poses_3d, cfg, initial_epoch, spe,
                             data.train.image_size[:, 0], data.train.image_size, confidence, window,
                             data.train.sequences)
-    if window > 1:
-        raise DataError(f"{data.source}: the training split is streamed (cameras drawn per sample, no sequences); "
-                        "ModelConfig.temporal_window > 1 needs an in-memory split: use a smaller frames=N (at most "
-                        "1,000,000) or write the source with its fixed cameras (bvh:DIR, h36m:DIR)")
+    check_windows(data, window)
     from graphsh_tf.data.stream import stream_dataset
 
     return stream_dataset(data.train, cfg.batch_size, seed=cfg.seed, flip=cfg.flip_augment,
                           noise_px=cfg.noise_augment_px, occlusion=cfg.occlusion, corruption=cfg.corruption,
                           confidence=confidence, skip_batches=initial_epoch * spe)
+
+
+def check_windows(data, window: int) -> None:
+    """DataError naming the fix when a temporal lifter (``window`` > 1) cannot be trained on ``data``: its
+    training split is streamed (rows drawn per sample, not sequences)."""
+    from graphsh_tf.data.types import DataError, StreamedSet
+
+    if window > 1 and isinstance(data.train, StreamedSet):
+        raise DataError(f"{data.source}: the training split is streamed (cameras drawn per sample, no sequences); "
+                        f"ModelConfig.temporal_window={window} needs an in-memory split: use a smaller frames=N (at "
+                        "most 1,000,000) or the source itself (bvh:DIR, h36m:DIR)")
 
 
 def val_stream(x2d: np.ndarray, y3d_mm: np.ndarray, cfg: TrainConfig, confidence: bool = False, window: int = 1,
@@ -143,6 +151,7 @@ def train(model_cfg: ModelConfig, train_cfg: TrainConfig, data_cfg: DataConfig, 
     if data is None:
         data = data_cfg.load()
     data = data.to_16_joints()
+    check_windows(data, model_cfg.temporal_window)          # before the run directory is created
     doc = RunConfig(model_cfg, train_cfg, data_cfg, data.summary()).to_dict()
     run = Run(run_dir)
     ckpt_dir = run.ckpt_dir
