@@ -24,11 +24,10 @@ VIEWS = ("cam01", "cam02", "cam03", "cam04")
 
 
 def cache_root() -> Path:
-    env = os.environ.get("GRAPHSH_TF_WILD")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "graphsh_tf" / "in_the_wild"
+    """``$GRAPHSH_TF_WILD`` if set, else ``~/.cache/graphsh_tf/in_the_wild``."""
+    from graphsh_tf.io import cache_folder
+
+    return cache_folder("GRAPHSH_TF_WILD", "in_the_wild")
 
 
 def fetch_demo() -> Path:

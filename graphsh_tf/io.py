@@ -19,6 +19,17 @@ from typing import Any, Callable, Optional, Type, Union
 PathLike = Union[str, os.PathLike]
 
 
+def cache_folder(env_var: str, name: str) -> Path:
+    """A folder of graphsh-tf's user cache: ``$env_var`` if set, else ``$XDG_CACHE_HOME/graphsh_tf/<name>``
+    (``~/.cache/graphsh_tf/<name>``). Model files, test photos and benchmark recordings live there, never in the
+    repository."""
+    env = os.environ.get(env_var)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "graphsh_tf" / name
+
+
 def tmp_path_for(path: PathLike) -> Path:
     """A temp file name in the same folder as ``path`` (so ``os.replace`` is atomic), keeping all suffixes."""
     path = Path(path)

@@ -30,11 +30,9 @@ def skip_or_fail(msg: str) -> None:
 
 
 def photo_cache() -> Path:
-    env = os.environ.get("GRAPHSH_TF_TEST_PHOTOS")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "graphsh_tf" / "test_photos"
+    from graphsh_tf.io import cache_folder
+
+    return cache_folder("GRAPHSH_TF_TEST_PHOTOS", "test_photos")
 
 
 def fetch_photos() -> Path:

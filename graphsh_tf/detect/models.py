@@ -9,8 +9,9 @@ files from ``web_demo/node_modules``, so Python and the browser run identical mo
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from graphsh_tf.io import cache_folder
 
 NPM_PACKAGE = "@mediapipe/pose"
 NPM_VERSION = "0.5.1675469404"
@@ -36,11 +37,7 @@ class DetectorError(ValueError):
 
 def cache_dir() -> Path:
     """``$GRAPHSH_TF_MODELS`` if set, else ``$XDG_CACHE_HOME/graphsh_tf/models`` (``~/.cache/graphsh_tf/models``)."""
-    env = os.environ.get("GRAPHSH_TF_MODELS")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "graphsh_tf" / "models"
+    return cache_folder("GRAPHSH_TF_MODELS", "models")
 
 
 def blazepose_paths(landmark: str = "full", directory=None) -> tuple:

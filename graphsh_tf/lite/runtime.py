@@ -134,18 +134,7 @@ class TFLitePredictor:
         c = np.ones(x.shape[:2], np.float32) if confidence is None else np.asarray(confidence, np.float32)
         if c.shape != x.shape[:2]:
             raise ValueError(f"predict_mm: confidence must have shape {x.shape[:2]}, got {c.shape}")
-        n, b = len(x), self.batch
-        out = np.empty((n, NUM_JOINTS, 3), np.float32)
-        for s in range(0, n, b):
-            chunk, cc = x[s:s + b], c[s:s + b]
-            m = len(chunk)
-            if m < b:
-                chunk = np.concatenate([chunk, np.zeros((b - m, NUM_JOINTS, 2), np.float32)])
-                cc = np.concatenate([cc, np.ones((b - m, NUM_JOINTS), np.float32)])
-            self.interp.set_tensor(self._in["index"], self._encode(chunk, cc))
-            self.interp.invoke()
-            out[s:s + m] = self._decode(self.interp.get_tensor(self._out["index"]))[:m]
-        return out
+        return self._run_batches(x, c)
 
     def _predict_windows(self, x2d, confidence=None) -> np.ndarray:
         x = np.asarray(x2d, dtype=np.float32)
@@ -156,6 +145,11 @@ class TFLitePredictor:
         c = np.ones(x.shape[:3], np.float32) if confidence is None else np.asarray(confidence, np.float32)
         if c.shape != x.shape[:3]:
             raise ValueError(f"predict_mm: confidence must have shape {x.shape[:3]}, got {c.shape}")
+        return self._run_batches(x, c)
+
+    def _run_batches(self, x: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Validated keypoints ``(N, [T,] 16, 2)`` and confidences ``(N, [T,] 16)`` through the interpreter in
+        batches of ``self.batch`` (the last one padded), encoded per frame -> ``(N, 16, 3)`` mm."""
         n, b = len(x), self.batch
         out = np.empty((n, NUM_JOINTS, 3), np.float32)
         for s in range(0, n, b):
@@ -165,7 +159,7 @@ class TFLitePredictor:
                 chunk = np.concatenate([chunk, np.zeros((b - m,) + chunk.shape[1:], np.float32)])
                 cc = np.concatenate([cc, np.ones((b - m,) + cc.shape[1:], np.float32)])
             enc = self._encode(chunk.reshape(-1, NUM_JOINTS, 2), cc.reshape(-1, NUM_JOINTS))
-            self.interp.set_tensor(self._in["index"], enc.reshape((b, t) + enc.shape[1:]))
+            self.interp.set_tensor(self._in["index"], enc.reshape(chunk.shape[:-2] + enc.shape[1:]))
             self.interp.invoke()
             out[s:s + m] = self._decode(self.interp.get_tensor(self._out["index"]))[:m]
         return out
