@@ -78,6 +78,18 @@ def occlusion_fill_matrices(skeleton: sk.Skeleton = sk.H36M16) -> np.ndarray:
     return np.stack(mats)
 
 
+def _row_batches(n: int, batch_size: int, input_context, training: bool, seed, drop_remainder: bool):
+    """Batches of row indices 0..n-1: this input pipeline's shard, shuffled every epoch when training."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.range(n)
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    if training:
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=drop_remainder)
+
+
 def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int, *, training: bool, seed: int = 0,
                  flip: bool = False, skeleton: sk.Skeleton = sk.H36M16, drop_remainder: bool = False,
                  input_context=None, noise_px: float = 0.0, occlusion: float = 0.0,
@@ -123,12 +135,7 @@ def make_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, batch_size: int,
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     width = np.full(len(x), 1000.0) if image_width is None else np.asarray(image_width, np.float64).reshape(-1)
     x_t, y_t, px_t = tf.constant(x), tf.constant(y), tf.constant((2.0 / width).astype(np.float32))
-    ds = tf.data.Dataset.range(len(x))
-    if input_context is not None and input_context.num_input_pipelines > 1:
-        ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
-    if training:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = _row_batches(len(x), batch_size, input_context, training, seed, drop_remainder)
     corruption = (corruption or "").strip()
     if corruption:
         from graphsh_tf.data.corrupt import CorruptionParams
@@ -222,12 +229,7 @@ def make_window_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, sequences
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     x_t, y_t, win_t = tf.constant(x), tf.constant(y), tf.constant(index)
     size_t = tf.constant(sizes.astype(np.float32))
-    ds = tf.data.Dataset.range(len(x))
-    if input_context is not None and input_context.num_input_pipelines > 1:
-        ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
-    if training:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = _row_batches(len(x), batch_size, input_context, training, seed, drop_remainder)
     corruption = (corruption or "").strip()
     perm = skeleton.flip_permutation()
     fills = tf.constant(occlusion_fill_matrices(skeleton))
