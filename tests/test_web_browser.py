@@ -213,6 +213,7 @@ def test_page_numbers_equal_python(page_run, served):
         want = result.joints_mm
         np.testing.assert_allclose(got["confidence"], result.confidence, atol=1e-12, err_msg=case["name"])
         assert got["valid"] == result.valid, case["name"]
+        assert got["in_image"] == result.in_image.tolist(), case["name"]     # seen and inside the image, per joint
         diff = np.abs(np.asarray(got["joints"]) - want)
         worst = max(worst, float(diff.max()))
         # 1e-4 mm, plus 1e-6 of the pose's largest joint: joints reach ~1 m, where one float32 step is 1.2e-4 mm,

@@ -155,16 +155,19 @@ function checkModelQuality(poses, mpjpeMm, baselineMm) {
   $("warning").hidden = !text;
 }
 
-/** The 3D view: our joints, with `reference` (BlazePose's own 3D, or null) overlaid when the checkbox is on. */
-function show3d(joints, reference = null) {
+/**
+ * The 3D view: our joints, with `reference` (BlazePose's own 3D, or null) overlaid when the checkbox is on; `seen`
+ * (per joint, or null = all) thins the bones to joints not seen in the image.
+ */
+function show3d(joints, reference = null, seen = null) {
   const b = state.blazepose3d;
   b.available = reference != null;
   b.on = $("blazepose3d").checked;
   b.shown = b.available && b.on;
-  state.shown3d = { joints, reference };
+  state.shown3d = { joints, reference, seen };
   $("blazepose3d").disabled = !b.available;
   $("blazepose3d-legend").hidden = !b.shown;
-  view.show(joints, b.shown ? reference : null);
+  view.show(joints, b.shown ? reference : null, seen);
 }
 
 function showFrame(i) {
@@ -291,6 +294,7 @@ async function processFrame(source, w, h, detector, body = null) {
     const tc = performance.now();
     p.valid = lifter.lastValid;
     p.confidence = lifter.lastConfidence;
+    p.inImage = lifter.lastInImage;
     stages.adapter += tb - ta;
     stages.lifter += tc - tb;
   }
@@ -310,7 +314,7 @@ async function processFrame(source, w, h, detector, body = null) {
   } else if (body) {
     body.reset();
   }
-  if (shown) show3d(shown.joints, shown.worldMm ?? null);
+  if (shown) show3d(shown.joints, shown.worldMm ?? null, shown.inImage);
   $("people").textContent = people.length ? `${people.length} (3D: the first with a valid pose${shown ? "" : "; none"})`
     : "nobody found";
   showStages(m.stageMs);
@@ -500,7 +504,8 @@ state.liftCases = async (cases) => {
   for (const c of cases) {
     const joints = await lifter.lift(c.keypoints, c.image_size, { layout: c.layout, scores: c.scores ?? null,
       minScore: c.min_score ?? 0, intrinsics: c.intrinsics ?? null });
-    out.push({ input: lifter.lastInput, joints, confidence: lifter.lastConfidence, valid: lifter.lastValid });
+    out.push({ input: lifter.lastInput, joints, confidence: lifter.lastConfidence, valid: lifter.lastValid,
+      in_image: lifter.lastInImage });
   }
   return out;
 };
@@ -558,7 +563,7 @@ async function main() {
     });
     $("frame").addEventListener("input", () => state.showFrame(Number($("frame").value)));
     $("blazepose3d").addEventListener("change", () => {
-      if (state.shown3d) show3d(state.shown3d.joints, state.shown3d.reference);
+      if (state.shown3d) show3d(state.shown3d.joints, state.shown3d.reference, state.shown3d.seen);
     });
     $("webcam").addEventListener("click", () => toggleWebcam());
     $("file").addEventListener("change", () => {

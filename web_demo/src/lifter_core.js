@@ -301,6 +301,14 @@ export function decodeOutput(raw, quant = null) {
 }
 
 /** LiftResult.valid for one pose: enough joints from present keypoints, none far outside the image. */
+/**
+ * Per joint: seen (confidence > 0) and inside the w x h image; Python's LiftResult.in_image. A joint that is not (a
+ * desk webcam's legs below the frame) is lifted like the others but drawn as unseen.
+ */
+export function inImage(adapted, w, h) {
+  return adapted.xy.map(([x, y], j) => adapted.confidence[j] > 0 && x >= 0 && x <= w && y >= 0 && y <= h);
+}
+
 export function isValidPose(adapted, w, h) {
   let present = 0;
   for (let j = 0; j < NUM_JOINTS; j++) {

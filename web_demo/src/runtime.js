@@ -91,7 +91,7 @@ export class WebLifter {
 
   /**
    * Detector pixels (one pose: K rows [x, y] or [x, y, score]) -> root-relative joints in mm [16][3], the joints_mm of
-   * Lifter(...)(keypoints, image_size, scores, intrinsics). Sets lastConfidence / lastValid / lastInput.
+   * Lifter(...)(keypoints, image_size, scores, intrinsics). Sets lastConfidence / lastValid / lastInImage / lastInput.
    */
   async lift(keypoints, [w, h], { layout = "coco17", scores = null, minScore = 0.0, intrinsics = null } = {}) {
     const a = core.adapt(keypoints, layout, scores, minScore);
@@ -99,6 +99,7 @@ export class WebLifter {
       this.io.channels.length === 3 ? a.confidence : null);
     this.lastConfidence = a.confidence;
     this.lastValid = core.isValidPose(a, w, h);
+    this.lastInImage = core.inImage(a, w, h);
     this.lastInput = x;
     return this.run(x);
   }

@@ -64,10 +64,11 @@ export class SkeletonView {
 
   /**
    * Joints [16][3] in mm, camera axes (y down): drawn with y up and z toward the viewer. `reference` (optional,
-   * same axes, e.g. BlazePose's own 3D) is overlaid as a thinner grey skeleton; null hides it.
+   * same axes, e.g. BlazePose's own 3D) is overlaid as a thinner grey skeleton; null hides it. `seen` (per joint,
+   * optional: LiftResult.in_image) draws a bone to a joint not seen in the image thin and faint, a guess.
    */
-  show(joints, reference = null) {
-    place(this, joints);
+  show(joints, reference = null, seen = null) {
+    place(this, joints, seen);
     if (reference) {
       place(this.reference, reference);
     } else {
@@ -81,8 +82,8 @@ export class SkeletonView {
   }
 }
 
-/** Moves one skeleton's meshes ({bones, joints}) onto joints [16][3] (camera axes, mm). */
-function place({ bones, joints: spheres }, joints) {
+/** Moves one skeleton's meshes ({bones, joints}) onto joints [16][3] (camera axes, mm); `seen` as in show(). */
+function place({ bones, joints: spheres }, joints, seen = null) {
   const p = joints.map(([x, y, z]) => new THREE.Vector3(x, -y, -z));
   const up = new THREE.Vector3(0, 1, 0);
   edges().forEach(([child, parent], i) => {
@@ -91,7 +92,10 @@ function place({ bones, joints: spheres }, joints) {
     const bone = bones[i];
     bone.visible = len > 1e-3;
     bone.position.copy(a).add(b).multiplyScalar(0.5);
-    bone.scale.set(1, Math.max(len, 1e-3), 1);
+    const guess = seen != null && !(seen[child] && seen[parent]);
+    bone.scale.set(guess ? 0.35 : 1, Math.max(len, 1e-3), guess ? 0.35 : 1);
+    bone.material.transparent = guess;
+    bone.material.opacity = guess ? 0.45 : 1;
     bone.quaternion.setFromUnitVectors(up, b.clone().sub(a).normalize());
   });
   p.forEach((v, j) => {
