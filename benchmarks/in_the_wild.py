@@ -242,8 +242,7 @@ def main(argv=None) -> int:
           f"leave-one-view-out {q['leave_one_view_out_mm_median']:.0f} mm (p90 "
           f"{q['leave_one_view_out_mm_p90']:.0f}); detector left/right swaps in {q['detector_swaps']} view-frames")
     refs = np.stack([s["ref"] for s in samples])
-    tracks = [(s["view"], s["person"]) for s in samples]
-    track_ids = [hash(t) for t in tracks]
+    track_ids = [s["view"] * 1000 + s["person"] for s in samples]     # one track per (view, person)
     idx = [s["det"] for s in samples]
     kp, sc = det["keypoints_px"][idx], det["scores"][idx]
     methods = {"blazepose_world": det["world_mm"][idx], "naive_flat": naive_flat(kp, sc)}
@@ -315,4 +314,8 @@ def print_table(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ValueError as e:    # a calibration, detector or model file the library refused, named in the message
+        print(f"in_the_wild: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -234,11 +234,15 @@ def estimate_offsets(cams: Sequence[Camera], people: Sequence[Sequence], max_off
     return list(best), float(best_cost)
 
 
+#: MediaPipe-33 index order with left and right exchanged
+_MP_FLIP = list(skeleton.MEDIAPIPE33.flip_permutation())
+
+
 def _pair_cost(F, xa, sa, xb, sb, min_score):
+    """Epipolar cost of two detections, the second taken as it is or with its left/right labels swapped."""
     ok = (sa >= min_score) & (sb >= min_score)
-    flipped = skeleton.MEDIAPIPE33.flip_permutation()
-    ok_f = (sa >= min_score) & (sb[list(flipped)] >= min_score)
-    return min(epipolar_cost(F, xa, xb, ok), epipolar_cost(F, xa, xb[list(flipped)], ok_f))
+    ok_f = (sa >= min_score) & (sb[_MP_FLIP] >= min_score)
+    return min(epipolar_cost(F, xa, xb, ok), epipolar_cost(F, xa, xb[_MP_FLIP], ok_f))
 
 
 def associate(cams: Sequence[Camera], people: Sequence[Sequence], max_cost_px: float = 30.0,
