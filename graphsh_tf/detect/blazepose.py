@@ -224,25 +224,22 @@ class BlazePose:
         return weighted_nms(dets)[: self.max_persons]
 
     def landmarks(self, image: np.ndarray, roi: Roi):
-        """``(33, 2)`` pixels, ``(33,)`` scores and the presence score of the person in ``roi``; the world
-        landmarks of that call are read by :meth:`world_landmarks_mm`."""
+        """``(33, 2)`` pixels, ``(33,)`` scores, the presence score of the person in ``roi`` and the 3D world
+        landmarks ``(33, 3)`` in mm (hip-centred, metric; None when the model has no world output), turned from the
+        region's rotated frame back into the image's axes (the rotation that maps crop to image pixels, about the
+        viewing axis)."""
         x = crop(image, roi, LMK_SIZE) / 255.0
         self._lmk.set_tensor(self._lmk.get_input_details()[0]["index"], x[None].astype(np.float32))
         self._lmk.invoke()
         raw = self._lmk.get_tensor(self._lmk_points).reshape(39, 5)[:NUM_LANDMARKS].astype(np.float64)
         presence = float(self._lmk.get_tensor(self._lmk_flag).reshape(()))
         xy = roi.to_image(raw[:, :2] / LMK_SIZE)
-        return xy, _sigmoid(raw[:, 3]), presence
-
-    def world_landmarks_mm(self, roi: Roi):
-        """The last :meth:`landmarks` call's 3D world landmarks ``(33, 3)`` in mm (hip-centred, metric), turned from
-        the region's rotated frame back into the image's axes (the rotation that maps crop to image pixels, about
-        the viewing axis); None when the landmark model has no world output."""
-        if self._lmk_world is None:
-            return None
-        w = self._lmk.get_tensor(self._lmk_world).reshape(39, 3)[:NUM_LANDMARKS].astype(np.float64) * 1000.0
-        c, s = math.cos(roi.rotation), math.sin(roi.rotation)
-        return np.stack([c * w[:, 0] - s * w[:, 1], s * w[:, 0] + c * w[:, 1], w[:, 2]], axis=-1)
+        world = None
+        if self._lmk_world is not None:
+            w = self._lmk.get_tensor(self._lmk_world).reshape(39, 3)[:NUM_LANDMARKS].astype(np.float64) * 1000.0
+            c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+            world = np.stack([c * w[:, 0] - s * w[:, 1], s * w[:, 0] + c * w[:, 1], w[:, 2]], axis=-1)
+        return xy, _sigmoid(raw[:, 3]), presence, world
 
     def __call__(self, image: np.ndarray) -> list[Person]:
         """Up to ``max_persons`` people. The detector favours the most prominent person, so it looks at the whole
@@ -283,10 +280,10 @@ class BlazePose:
             roi = detection_roi(det, region)
             if any(_inside(roi.cx, roi.cy, _box(p.keypoints_px, w, h)) for p in known + out):
                 continue
-            xy, scores, presence = self.landmarks(image, roi)
+            xy, scores, presence, world = self.landmarks(image, roi)
             if presence >= self.min_presence:
                 out.append(Person(xy, scores, self.layout, float(det[0]) * presence,
-                                  (roi.cx, roi.cy, roi.size, roi.rotation), _world_h36m(self.world_landmarks_mm(roi))))
+                                  (roi.cx, roi.cy, roi.size, roi.rotation), _world_h36m(world)))
         return out
 
 
