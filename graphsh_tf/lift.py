@@ -30,6 +30,7 @@ from typing import Dict, List, Optional
 from graphsh_tf.anatomy import one_body
 from graphsh_tf.draw import render
 from graphsh_tf.media import Frame, LiftError, Video, check_image, collect_inputs, read_image, write_gif, write_png
+from graphsh_tf.root import solve_root
 
 import numpy as np
 
@@ -145,7 +146,11 @@ class Pipeline:
                 res = stream(person.keypoints_px, (w, h), frame.t, scores=person.scores, intrinsics=k)
             else:   # a photo: one body, left and right bones of equal length (a video's tracks get theirs)
                 res = self.lifter(person.keypoints_px, (w, h), scores=person.scores, intrinsics=k)
-                res = dataclasses.replace(res, joints_mm=one_body(res.joints_mm).astype(np.float32))
+                body = one_body(res.joints_mm).astype(np.float32)
+                root = res.root_mm
+                if root is not None and np.all(np.isfinite(root)):   # the root that fits the new bone lengths
+                    root = solve_root(res.keypoints_px, body, k, res.confidence)
+                res = dataclasses.replace(res, joints_mm=body, root_mm=root)
             t2 = time.perf_counter()
             self.timings.add("adapter", (t1 - t0) * 1e3)
             self.timings.add("lifter", (t2 - t1) * 1e3)

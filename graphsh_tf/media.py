@@ -27,8 +27,16 @@ class Frame:
 
 def check_image(path) -> None:
     """Read only the header: LiftError naming the file when it is not an image Pillow can open."""
+    import stat
+
     from PIL import Image, UnidentifiedImageError
 
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, TypeError, ValueError):
+        mode = None     # missing or unreadable: Pillow's own error below names it
+    if mode is not None and not stat.S_ISREG(mode):   # a pipe would block Image.open forever
+        raise LiftError(f"{path}: not a regular file (a folder, device, pipe or socket); pass an image file")
     try:
         with Image.open(path) as im:
             im.size  # noqa: B018 - the header is parsed on open

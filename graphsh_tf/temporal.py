@@ -112,7 +112,6 @@ class TemporalStream:
         return float(np.median(self._intervals)) if self._intervals else None
 
     def __call__(self, x2d, confidence=None, t: Optional[float] = None) -> np.ndarray:
-        entry = self._entry(x2d, confidence)
         repeats = 0
         if t is not None and self._last_t is not None:
             gap = float(t) - self._last_t
@@ -133,7 +132,7 @@ class TemporalStream:
             for _ in range(repeats):
                 self._push(last)
             self.filled += repeats
-        self._push(entry)
+        self._push(self._entry(x2d, confidence))   # the per-frame pass, only for a frame that enters the window
         if t is not None:
             self._last_t = float(t)
         self._last_out = self._predict()

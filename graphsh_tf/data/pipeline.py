@@ -220,17 +220,23 @@ def make_window_dataset(poses_2d: np.ndarray, poses_3d_mm: np.ndarray, sequences
     if not (noise_px >= 0 and 0 <= occlusion <= 1 and 0 <= clean_fraction <= 1):
         raise DataError(f"make_window_dataset: noise_px={noise_px} must be >= 0, occlusion={occlusion} and "
                         f"clean_fraction={clean_fraction} in [0, 1]")
-    index = window_index(sequences, window) if len(sequences) == len(x) else None
-    if index is None:
+    if len(sequences) != len(x):
         raise DataError(f"make_window_dataset: {len(sequences)} sequence labels for {len(x)} rows")
+    index = window_index(sequences, window)
     sizes = (np.full((len(x), 2), 1000.0) if image_size is None
              else np.asarray(image_size, np.float64).reshape(-1, 2))
+    if len(sizes) != len(x):
+        raise DataError(f"make_window_dataset: {len(sizes)} image sizes for {len(x)} rows")
     if input_context is not None:
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     x_t, y_t, win_t = tf.constant(x), tf.constant(y), tf.constant(index)
     size_t = tf.constant(sizes.astype(np.float32))
     ds = _row_batches(len(x), batch_size, input_context, training, seed, drop_remainder)
     corruption = (corruption or "").strip()
+    if corruption:
+        from graphsh_tf.data.corrupt import CorruptionParams
+
+        CorruptionParams.parse(corruption)     # a bad spec fails here, not inside the pipeline
     perm = skeleton.flip_permutation()
     fills = tf.constant(occlusion_fill_matrices(skeleton))
     weights = np.array([w for _, w in OCCLUSION_CHOICES], np.float64)
